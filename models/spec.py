@@ -1,0 +1,68 @@
+"""What a generator produces: the output description every page and loader relies on.
+
+The generator interface shared by every architecture in ``models/``:
+
+* ``G.z_dim``        -- size of the latent vector ``z`` (a float tensor of shape ``(N, z_dim)``).
+* ``G.num_classes``  -- number of class labels it is conditioned on; 0 when unconditional.
+* ``G.output``       -- an :class:`OutputSpec` saying what ``forward`` returns.
+* ``G.forward(z, labels=None)`` -- ``labels`` is an int64 tensor of shape ``(N,)`` when
+  ``num_classes > 0`` and must be ``None`` otherwise. Returns a float tensor of shape
+  ``(N, *output.shape)`` with values in ``output.value_range``.
+
+Output kinds:
+
+* ``image``  -- ``shape == (channels, height, width)``, NCHW; value range ``(-1, 1)`` for tanh
+  networks, ``(0, 1)`` for the sigmoid networks of the MLP tutorials.
+* ``vector`` -- a flat pattern such as the 1010 GAN's 4-vector, ``shape == (n,)``.
+* ``curve``  -- ``shape == (n,)`` values sampled on a fixed grid (the sine-curve GAN).
+* ``points`` -- ``shape == (d,)``, one point in d dimensions per sample (1-D/2-D GANs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+OUTPUT_KINDS = ("image", "vector", "curve", "points")
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """Description of one generated sample.
+
+    Args:
+        kind: one of ``OUTPUT_KINDS``.
+        shape: per-sample shape, without the batch dimension.
+        value_range: (low, high) of the values the output activation produces.
+    """
+
+    kind: str
+    shape: tuple[int, ...]
+    value_range: tuple[float, float] = (-1.0, 1.0)
+
+    def __post_init__(self) -> None:
+        if self.kind not in OUTPUT_KINDS:
+            raise ValueError(f"output kind {self.kind!r} is not one of {OUTPUT_KINDS}")
+        object.__setattr__(self, "shape", tuple(int(s) for s in self.shape))
+        object.__setattr__(self, "value_range", tuple(float(v) for v in self.value_range))
+        if any(s <= 0 for s in self.shape) or not self.shape:
+            raise ValueError(f"output shape {self.shape} must be non-empty and positive")
+        if self.kind == "image" and (len(self.shape) != 3 or self.shape[0] not in (1, 3)):
+            raise ValueError(f"image output shape must be (1 or 3, H, W), got {self.shape}")
+        lo, hi = self.value_range
+        if not lo < hi:
+            raise ValueError(f"value_range {self.value_range} must have low < high")
+
+    @property
+    def numel(self) -> int:
+        """Number of values in one sample."""
+        n = 1
+        for s in self.shape:
+            n *= s
+        return n
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "shape": list(self.shape), "value_range": list(self.value_range)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> OutputSpec:
+        return cls(kind=d["kind"], shape=tuple(d["shape"]), value_range=tuple(d["value_range"]))

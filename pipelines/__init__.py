@@ -1,0 +1,1 @@
+"""ganscope pipelines: offline jobs (data, training, metrics) that write run folders."""

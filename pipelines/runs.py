@@ -1,0 +1,141 @@
+"""Run folders: where a training run keeps its config, log, snapshots, metrics and resume state.
+
+    RUN/
+      config.json                  resolved TrainConfig (format "ganscope-run", format_version)
+      log.jsonl                    append-only, one record per log_every steps
+      metrics.jsonl                one record per snapshot
+      snapshots/step-0000469.safetensors   generator weights + architecture config (no pickle)
+      state.pt                     resume state (G, D, optimisers, step, RNG); never shipped in git
+
+Every whole-file write goes to a temporary file in the same folder and is renamed over the
+target, so a crash leaves either the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from models import atomic_write_bytes, read_header
+from models.checkpoint import SNAPSHOT_SUFFIX
+
+from .presets import TrainConfig
+
+CONFIG = "config.json"
+LOG = "log.jsonl"
+METRICS = "metrics.jsonl"
+SNAPSHOTS = "snapshots"
+STATE = "state.pt"
+
+
+class RunError(RuntimeError):
+    """A run folder that cannot be used as asked; the message says why and what to do."""
+
+
+def _clean(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        return None  # JSON has no NaN/Inf
+    return v
+
+
+def write_json(path: Path, data: Any) -> None:
+    atomic_write_bytes(path, (json.dumps(data, indent=2) + "\n").encode())
+
+
+def append_jsonl(path: Path, record: dict) -> None:
+    """Append one record as a line, flushed to disk."""
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps({k: _clean(v) for k, v in record.items()}) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """Records of a JSONL file; a torn last line (from a crash mid-write) is dropped."""
+    if not path.is_file():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return out
+
+
+def truncate_jsonl(path: Path, max_step: int) -> int:
+    """Atomically keep only records with ``step <= max_step``; returns how many were dropped."""
+    records = read_jsonl(path)
+    keep = [r for r in records if r.get("step", 0) <= max_step]
+    text = "".join(json.dumps(r) + "\n" for r in keep)
+    atomic_write_bytes(path, text.encode())
+    return len(records) - len(keep)
+
+
+def snapshot_path(run_dir: Path, step: int) -> Path:
+    return Path(run_dir) / SNAPSHOTS / f"step-{step:07d}{SNAPSHOT_SUFFIX}"
+
+
+def list_snapshots(run_dir: str | os.PathLike) -> list[tuple[Path, dict]]:
+    """(path, meta) of each snapshot in step order; meta holds step, epoch... from the header."""
+    snaps = []
+    for p in sorted((Path(run_dir) / SNAPSHOTS).glob(f"*{SNAPSHOT_SUFFIX}")):
+        snaps.append((p, read_header(p)["meta"]))
+    snaps.sort(key=lambda pm: pm[1].get("step", 0))
+    return snaps
+
+
+def read_config(run_dir: str | os.PathLike) -> TrainConfig:
+    path = Path(run_dir) / CONFIG
+    if not path.is_file():
+        raise RunError(f"{run_dir} is not a run folder: it has no {CONFIG}")
+    try:
+        return TrainConfig.from_dict(json.loads(path.read_text()))
+    except (json.JSONDecodeError, ValueError, KeyError, TypeError) as e:
+        raise RunError(f"{path}: invalid run config ({e})") from None
+
+
+def read_log(run_dir: str | os.PathLike) -> list[dict]:
+    return read_jsonl(Path(run_dir) / LOG)
+
+
+def read_metrics(run_dir: str | os.PathLike) -> list[dict]:
+    return read_jsonl(Path(run_dir) / METRICS)
+
+
+def is_run(path: Path) -> bool:
+    return (path / CONFIG).is_file() and (path / SNAPSHOTS).is_dir()
+
+
+def list_runs(root: str | os.PathLike) -> list[Path]:
+    """Run folders directly under ``root`` (or root itself if it is one), sorted by name."""
+    root = Path(root)
+    if is_run(root):
+        return [root]
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if p.is_dir() and is_run(p))
+
+
+def save_state(run_dir: Path, state: dict) -> None:
+    """Atomically write the resume state (tensors and plain containers only)."""
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    atomic_write_bytes(Path(run_dir) / STATE, buf.getvalue())
+
+
+def load_state(run_dir: Path) -> dict:
+    """Read the resume state with ``weights_only=True``: a crafted pickle cannot run code."""
+    path = Path(run_dir) / STATE
+    if not path.is_file():
+        raise RunError(f"{run_dir} has no {STATE} to resume from (was it trained elsewhere, or shipped?)")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # noqa: BLE001 - any unpickling failure is one clear message
+        raise RunError(f"{path}: cannot load resume state ({type(e).__name__}: {e})") from None
