@@ -11,11 +11,14 @@ from .checkpoint import (
     atomic_write_bytes,
     build_discriminator,
     build_generator,
+    load_classifier,
     load_generator,
     read_header,
+    save_classifier,
     save_generator,
     snapshot_meta,
 )
+from .classifier import Classifier, ClassifierConfig
 from .config import ConfigError, config_from_dict, config_to_dict
 from .dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator, LayerSizeError
 from .mlp import MLPConfig, MLPDiscriminator, MLPGenerator
@@ -24,6 +27,8 @@ from .spec import OutputSpec
 __all__ = [
     "ARCHITECTURES",
     "CheckpointError",
+    "Classifier",
+    "ClassifierConfig",
     "ConfigError",
     "DCGANConfig",
     "DCGANDiscriminator",
@@ -39,8 +44,10 @@ __all__ = [
     "build_generator",
     "config_from_dict",
     "config_to_dict",
+    "load_classifier",
     "load_generator",
     "read_header",
+    "save_classifier",
     "save_generator",
     "snapshot_meta",
 ]

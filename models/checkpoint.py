@@ -24,9 +24,11 @@ from torch import nn
 
 from .config import ConfigError, config_from_dict, config_to_dict
 from .dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
+from .classifier import Classifier, ClassifierConfig
 from .mlp import MLPConfig, MLPDiscriminator, MLPGenerator
 
 FORMAT = "ganscope-generator"
+CLASSIFIER_FORMAT = "ganscope-classifier"
 FORMAT_VERSION = 1
 SNAPSHOT_SUFFIX = ".safetensors"
 
@@ -93,6 +95,7 @@ def save_generator(
     cfg: Any,
     meta: dict | None = None,
     dtype: torch.dtype = torch.float16,
+    _format: str = FORMAT,
 ) -> Path:
     """Atomically write a generator snapshot.
 
@@ -111,9 +114,9 @@ def save_generator(
         v = v.detach().to("cpu")
         tensors[k] = (v.to(dtype) if v.is_floating_point() else v).contiguous()
     header = {
-        "format": FORMAT,
+        "format": _format,
         "format_version": str(FORMAT_VERSION),
-        "arch": arch_name(cfg),
+        "arch": "classifier" if _format == CLASSIFIER_FORMAT else arch_name(cfg),
         "config": json.dumps(config_to_dict(cfg)),
         "meta": json.dumps(meta or {}),
     }
@@ -132,7 +135,7 @@ def save_generator(
     return path
 
 
-def read_header(path: str | os.PathLike) -> dict:
+def read_header(path: str | os.PathLike, _format: str = FORMAT) -> dict:
     """Read and check the safetensors header of a snapshot without loading its weights.
 
     Returns a dict with ``arch``, ``config`` (the config object), ``meta`` (dict) and
@@ -158,16 +161,17 @@ def read_header(path: str | os.PathLike) -> dict:
     if not isinstance(raw, dict):
         raise CheckpointError(path, "corrupt safetensors header (not an object)")
     meta = raw.pop("__metadata__", None) or {}
-    if meta.get("format") != FORMAT:
-        raise CheckpointError(path, f"not a ganscope generator snapshot (format={meta.get('format')!r})")
+    if meta.get("format") != _format:
+        raise CheckpointError(path, f"not a {_format} file (format={meta.get('format')!r})")
     version = meta.get("format_version")
     if version != str(FORMAT_VERSION):
         raise CheckpointError(path, f"format_version {version!r} is not supported (this ganscope reads {FORMAT_VERSION})")
     arch = meta.get("arch")
-    if arch not in ARCHITECTURES:
-        raise CheckpointError(path, f"unknown architecture {arch!r} (known: {sorted(ARCHITECTURES)})")
+    known = {"classifier": ClassifierConfig} if _format == CLASSIFIER_FORMAT else {k: v[0] for k, v in ARCHITECTURES.items()}
+    if arch not in known:
+        raise CheckpointError(path, f"unknown architecture {arch!r} (known: {sorted(known)})")
     try:
-        cfg = config_from_dict(ARCHITECTURES[arch][0], json.loads(meta.get("config", "null")))
+        cfg = config_from_dict(known[arch], json.loads(meta.get("config", "null")))
         extra = json.loads(meta.get("meta", "{}"))
     except (json.JSONDecodeError, ConfigError, ValueError) as e:
         raise CheckpointError(path, f"invalid architecture config: {e}") from None
@@ -191,6 +195,41 @@ def _looks_like_pickle(path: Path) -> bool:
     return head[:1] == b"\x80" or head[:2] == b"PK"
 
 
+def _load_checked(path: Path, header: dict, module: nn.Module) -> nn.Module:
+    """Check tensor names and shapes against ``module``, then load the weights into it."""
+    expected = {k: tuple(v.shape) for k, v in module.state_dict().items()}
+    got = {k: shape for k, (_, shape) in header["tensors"].items()}
+    missing, unexpected = sorted(set(expected) - set(got)), sorted(set(got) - set(expected))
+    if missing or unexpected:
+        raise CheckpointError(path, f"weights do not match its {header['arch']} config: "
+                                    f"missing {missing[:5]}, unexpected {unexpected[:5]}")
+    for k, shape in expected.items():
+        if got[k] != shape:
+            raise CheckpointError(path, f"tensor {k!r} has shape {list(got[k])}, its config needs {list(shape)}")
+    try:
+        state = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as e:
+        raise CheckpointError(path, f"corrupt tensor data ({e})") from None
+    for k, v in state.items():
+        if v.is_floating_point() and not torch.isfinite(v).all():
+            raise CheckpointError(path, f"tensor {k!r} holds NaN or Inf values")
+    module.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
+    module.eval().requires_grad_(False)
+    return module
+
+
+def save_classifier(path: str | os.PathLike, model: Classifier, meta: dict | None = None) -> Path:
+    """Atomically write a classifier (fp16 weights + config + meta such as its test accuracy)."""
+    return save_generator(path, model, model.cfg, meta, _format=CLASSIFIER_FORMAT)
+
+
+def load_classifier(path: str | os.PathLike, device: str | torch.device = "cpu") -> tuple[Classifier, dict]:
+    """(classifier in eval mode, its meta). Raises CheckpointError naming the file."""
+    path = Path(path)
+    header = read_header(path, _format=CLASSIFIER_FORMAT)
+    return _load_checked(path, header, Classifier(header["config"])).to(device), header["meta"]
+
+
 def load_generator(path: str | os.PathLike, device: str | torch.device = "cpu") -> tuple[nn.Module, Any]:
     """Load a generator snapshot.
 
@@ -210,26 +249,7 @@ def load_generator(path: str | os.PathLike, device: str | torch.device = "cpu") 
         path = snaps[-1]
     header = read_header(path)
     cfg = header["config"]
-    generator = build_generator(cfg)
-    expected = {k: tuple(v.shape) for k, v in generator.state_dict().items()}
-    got = {k: shape for k, (_, shape) in header["tensors"].items()}
-    missing, unexpected = sorted(set(expected) - set(got)), sorted(set(got) - set(expected))
-    if missing or unexpected:
-        raise CheckpointError(path, f"weights do not match its {header['arch']} config: "
-                                    f"missing {missing[:5]}, unexpected {unexpected[:5]}")
-    for k, shape in expected.items():
-        if got[k] != shape:
-            raise CheckpointError(path, f"tensor {k!r} has shape {list(got[k])}, its config needs {list(shape)}")
-    try:
-        state = load_file(str(path))
-    except (SafetensorError, OSError, ValueError) as e:
-        raise CheckpointError(path, f"corrupt tensor data ({e})") from None
-    for k, v in state.items():
-        if v.is_floating_point() and not torch.isfinite(v).all():
-            raise CheckpointError(path, f"tensor {k!r} holds NaN or Inf values")
-    generator.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
-    generator.eval().requires_grad_(False)
-    return generator.to(device), cfg
+    return _load_checked(path, header, build_generator(cfg)).to(device), cfg
 
 
 def snapshot_meta(path: str | os.PathLike) -> dict:

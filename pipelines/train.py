@@ -20,6 +20,7 @@ import math
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -37,6 +38,19 @@ from .presets import PRESETS, TrainConfig, get_preset
 log = logging.getLogger(__name__)
 
 FIELDS = ("d_loss_real", "d_loss_fake", "g_loss", "d_acc_real", "d_acc_fake", "d_grad_norm", "g_grad_norm")
+
+
+@dataclass
+class StepInfo:
+    """What a callback sees after each step: the step, its log record (None between log steps),
+    and the live networks and optimisers (callbacks may read them, or change learning rates)."""
+
+    step: int
+    record: dict | None
+    G: torch.nn.Module
+    D: torch.nn.Module
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
 
 
 class TrainingDiverged(RuntimeError):
@@ -109,7 +123,7 @@ def train(
     resume: bool = False,
     device: str = "auto",
     progress: bool = True,
-    callbacks: Sequence[Callable[[int, dict | None], None]] = (),
+    callbacks: Sequence[Callable[[StepInfo], None]] = (),
     data: ImageData | None = None,
 ) -> Path:
     """Train a GAN into ``run_dir``.
@@ -120,7 +134,7 @@ def train(
         resume: continue from ``run_dir/state.pt``; the log is cut back to the state's step.
         device: "auto", "cpu", "cuda"...
         progress: show a tqdm bar.
-        callbacks: called as ``fn(step, record_or_None)`` after every step.
+        callbacks: called as ``fn(StepInfo)`` after every step.
         data: preloaded data (tests); loaded from ``cfg`` when None.
     Returns:
         the run folder.
@@ -254,8 +268,10 @@ def train(
                     "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
                     "noise_rng": noise_gen.get_state(), "torch_rng": torch.get_rng_state(),
                 })
-            for cb in callbacks:
-                cb(step, record)
+            if callbacks:
+                info = StepInfo(step, record, G, D, opt_g, opt_d)
+                for cb in callbacks:
+                    cb(info)
     finally:
         bar.close()
     return run_dir

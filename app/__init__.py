@@ -1,0 +1,1 @@
+"""ganscope dashboard (Streamlit). Start with ``streamlit run app/main.py``."""

@@ -1,0 +1,93 @@
+"""Latents kept in session state and the widgets that pick and send them between pages.
+
+An entry is a small dict: ``name``, ``z`` (list of floats), ``label`` (class or None), and where it
+came from (``run``, ``snapshot``, ``seed`` when it has one). Pages never keep models in state.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+import torch
+
+from app.render import seed_latents
+
+SET_NAMES = ("A", "B", "C", "D")
+
+
+def store() -> list[dict]:
+    """Picked latents, in the order they were picked."""
+    return st.session_state.setdefault("latents", [])
+
+
+def concept_sets() -> dict[str, list[dict]]:
+    return st.session_state.setdefault("concept_sets", {k: [] for k in SET_NAMES})
+
+
+def entry_from_seed(G, seed: int, psi: float = 1.0, label: int | None = None) -> dict:
+    z = seed_latents(G, [int(seed)], psi)[0]
+    name = f"seed {seed}" + (f" ψ={psi:g}" if psi != 1.0 else "") + (f" class {label}" if label is not None else "")
+    return {"name": name, "z": z.tolist(), "label": label, "seed": int(seed), "psi": psi,
+            "run": st.session_state.get("run_dir"), "snapshot": st.session_state.get("snapshot")}
+
+
+def entry_from_vector(name: str, z, label: int | None = None) -> dict:
+    return {"name": name, "z": [float(v) for v in np.asarray(z).ravel()], "label": label,
+            "run": st.session_state.get("run_dir"), "snapshot": st.session_state.get("snapshot")}
+
+
+def add(entry: dict) -> None:
+    """Add an entry to the picked latents (replacing one of the same name)."""
+    items = [e for e in store() if e["name"] != entry["name"]]
+    items.append(entry)
+    st.session_state["latents"] = items
+
+
+def usable(G) -> list[dict]:
+    """Picked latents that fit this generator's latent size."""
+    return [e for e in store() if len(e["z"]) == G.z_dim]
+
+
+def tensor(entry: dict) -> torch.Tensor:
+    return torch.tensor(entry["z"], dtype=torch.float32)
+
+
+def latent_input(G, label: str, key: str, default_seed: int = 0) -> dict:
+    """Pick one latent: by seed, or from the picked latents (including those sent from other pages)."""
+    sent = st.session_state.get(f"{key}_sent")
+    picked = usable(G)
+    options = ["seed"] + (["picked"] if picked or sent else [])
+    default = 1 if sent is not None and len(sent["z"]) == G.z_dim else 0
+    mode = st.radio(label, options, index=min(default, len(options) - 1), horizontal=True, key=f"{key}_mode",
+                    format_func={"seed": "by seed", "picked": "picked latent"}.get)
+    if mode == "picked":
+        choices = picked + ([sent] if sent is not None and sent not in picked and len(sent["z"]) == G.z_dim else [])
+        names = [e["name"] for e in choices]
+        idx = names.index(sent["name"]) if sent is not None and sent["name"] in names else 0
+        name = st.selectbox("latent", names, index=idx, key=f"{key}_pick", label_visibility="collapsed")
+        return choices[names.index(name)]
+    seed = st.number_input("seed", 0, 2**31 - 1, default_seed, key=f"{key}_seed", label_visibility="collapsed")
+    lab = None
+    if G.num_classes:
+        lab = int(st.number_input("class", 0, G.num_classes - 1, 0, key=f"{key}_class"))
+    return entry_from_seed(G, int(seed), label=lab)
+
+
+def send_buttons(entry: dict, key: str) -> None:
+    """Buttons that send a latent to the other pages."""
+    c1, c2, c3, c4 = st.columns([1, 1, 1, 1.3])
+    if c1.button("Use as interpolation start", key=f"{key}_a"):
+        st.session_state["interp_a_sent"] = entry
+        add(entry)
+        st.toast(f"{entry['name']} is the interpolation start")
+    if c2.button("Use as interpolation end", key=f"{key}_b"):
+        st.session_state["interp_b_sent"] = entry
+        add(entry)
+        st.toast(f"{entry['name']} is the interpolation end")
+    target = c4.selectbox("concept set", SET_NAMES, key=f"{key}_set", label_visibility="collapsed")
+    if c3.button("Add to concept set", key=f"{key}_add"):
+        members = concept_sets()[target]
+        if all(m["name"] != entry["name"] for m in members):
+            members.append(entry)
+        add(entry)
+        st.toast(f"{entry['name']} added to set {target}")

@@ -1,0 +1,55 @@
+"""Draw generated samples natively for their kind: image grids, heatmaps, curves or points."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+import torch
+
+from app.render import grid_u8
+from models import OutputSpec
+
+
+def display_scale(spec: OutputSpec, target: int = 96) -> int:
+    """Nearest-neighbour enlargement so small images stay crisp on screen."""
+    return max(1, target // spec.shape[-1]) if spec.kind == "image" else 1
+
+
+def grid_image(samples: np.ndarray, spec: OutputSpec, nrow: int) -> np.ndarray:
+    """(N, C, H, W) samples in [0, 1] -> one enlarged uint8 grid."""
+    return grid_u8(torch.from_numpy(np.asarray(samples)), nrow=nrow, scale=display_scale(spec))
+
+
+def to_values(samples: np.ndarray, spec: OutputSpec) -> np.ndarray:
+    """[0, 1] samples back to the generator's own value range (for plots of non-image kinds)."""
+    lo, hi = spec.value_range
+    return np.asarray(samples) * (hi - lo) + lo
+
+
+def figure(samples: np.ndarray, spec: OutputSpec, title: str = "") -> go.Figure:
+    """A plotly figure for non-image samples."""
+    v = to_values(samples, spec).reshape(len(samples), -1)
+    if spec.kind == "vector":
+        fig = go.Figure(go.Heatmap(z=v, zmin=spec.value_range[0], zmax=spec.value_range[1], colorscale="Viridis"))
+        fig.update_layout(xaxis_title="element", yaxis_title="sample")
+    elif spec.kind == "curve":
+        fig = go.Figure([go.Scatter(y=row, mode="lines", line={"width": 1}, showlegend=False) for row in v])
+        fig.update_layout(xaxis_title="sample point", yaxis_title="value")
+    else:  # points
+        if v.shape[1] == 1:
+            fig = go.Figure(go.Histogram(x=v[:, 0], nbinsx=40))
+        else:
+            fig = go.Figure(go.Scatter(x=v[:, 0], y=v[:, 1], mode="markers", marker={"size": 5}))
+    fig.update_layout(title=title, height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    return fig
+
+
+def show(samples: np.ndarray, spec: OutputSpec, nrow: int, caption: str, key: str) -> np.ndarray | None:
+    """Show samples; returns the uint8 grid for image kinds (for export), else None."""
+    if spec.kind == "image":
+        grid = grid_image(samples, spec, nrow)
+        st.image(grid, caption=caption, width="content", output_format="PNG")
+        return grid
+    st.plotly_chart(figure(samples, spec, caption), key=key)
+    return None

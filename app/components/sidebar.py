@@ -1,0 +1,80 @@
+"""The shared sidebar: pick a run and a snapshot; show a short card about the run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from models import CheckpointError
+from pipelines import runs
+
+from .. import state
+
+
+def _label(path: Path) -> str:
+    try:
+        return f"{path.name}  ({path.parent.relative_to(state.ROOT)})"
+    except ValueError:
+        return str(path)
+
+
+def run_picker() -> tuple[Path, Path, dict] | None:
+    """Draw the run and snapshot pickers; returns (run_dir, snapshot_path, snapshot_meta) or None.
+
+    Stores ``run_dir`` and ``snapshot`` (paths as strings) in ``st.session_state``.
+    """
+    st.sidebar.header("Run")
+    found = state.discover_runs()
+    typed = st.sidebar.text_input("…or a run folder path", key="typed_run",
+                                  help="Any folder written by ganscope-train (it holds config.json and snapshots/).")
+    if typed.strip():
+        run_dir = Path(typed.strip()).expanduser()
+        if not runs.is_run(run_dir):
+            st.sidebar.error(f"{run_dir} is not a run folder: it needs config.json and snapshots/. "
+                             "Clear the box to pick a shipped run.")
+            return None
+    elif not found:
+        st.sidebar.error("No runs found under checkpoints/ or runs/. Train one with "
+                         "`ganscope-train --preset mnist-dcgan --data-dir PATH`.")
+        return None
+    else:
+        names = [str(p) for p in found]
+        default = st.session_state.get("run_dir")
+        run_dir = Path(st.sidebar.selectbox("Run", names, index=names.index(default) if default in names else 0,
+                                            format_func=lambda s: _label(Path(s)), key="run_select"))
+    try:
+        cfg = runs.read_config(run_dir)
+        snaps = runs.list_snapshots(run_dir)
+    except (runs.RunError, CheckpointError) as e:
+        st.sidebar.error(f"Cannot open this run: {e}. Pick another run or retrain it.")
+        return None
+    if not snaps:
+        st.sidebar.error(f"{run_dir} has no snapshots yet: wait for its first epoch or pick another run.")
+        return None
+    labels = [f"step {m.get('step', '?')} · epoch {m.get('epoch', '?')}" for _, m in snaps]
+    choice = st.sidebar.select_slider("Snapshot", options=list(range(len(snaps))), value=len(snaps) - 1,
+                                      format_func=lambda i: labels[i], key=f"snap_{run_dir}")
+    snap_path, meta = snaps[choice]
+    st.session_state["run_dir"] = str(run_dir)
+    st.session_state["snapshot"] = str(snap_path)
+    _card(run_dir, cfg, snaps)
+    return run_dir, snap_path, meta
+
+
+def _card(run_dir: Path, cfg, snaps) -> None:
+    m = cfg.model
+    spec = m.output
+    shape = "×".join(str(s) for s in spec.shape)
+    last = snaps[-1][1]
+    lines = [
+        f"**{cfg.preset}** · {type(m).__name__.removesuffix('Config')}",
+        f"data: {cfg.dataset} · output: {spec.kind} {shape}",
+        f"z: {m.z_dim} ({m.latent_dist}) · classes: {m.num_classes or 'none'}",
+        f"trained: {last.get('epoch', '?')} epochs, {last.get('step', '?')} steps · {len(snaps)} snapshots",
+    ]
+    metrics = runs.read_metrics(run_dir)
+    if metrics:
+        latest = {k: v for k, v in metrics[-1].items() if k not in ("step", "epoch", "snapshot")}
+        lines.append("latest: " + ", ".join(f"{k} {v:.3g}" for k, v in latest.items() if isinstance(v, float)))
+    st.sidebar.caption("  \n".join(lines))

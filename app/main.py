@@ -1,0 +1,28 @@
+"""ganscope dashboard entry point: ``streamlit run app/main.py``.
+
+Sets the page config, draws the shared sidebar (run + snapshot picker) and runs the page
+the user picked.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `streamlit run app/main.py` puts app/ on the path, not the project root
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from app.components.sidebar import run_picker  # noqa: E402
+
+st.set_page_config(page_title="ganscope", page_icon="🔭", layout="wide")
+
+pages = [
+    st.Page(str(ROOT / "app" / "views" / "samples.py"), title="Samples", icon="🖼️", default=True),
+    st.Page(str(ROOT / "app" / "views" / "interpolate.py"), title="Interpolate", icon="〰️"),
+]
+nav = st.navigation(pages)
+run_picker()
+nav.run()

@@ -1,0 +1,64 @@
+"""Pure rendering: (generator, latents or seeds, options) -> uint8 pixels. No Streamlit here.
+
+Pages call these through the cached wrappers in ``app.state``; benchmarks and tests call them
+directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torchvision.utils import make_grid
+
+from models.latent import sample_latents, truncate
+
+
+def to_unit(x: torch.Tensor, value_range: Sequence[float]) -> torch.Tensor:
+    """Map generator output in ``value_range`` to [0, 1] (clamped)."""
+    lo, hi = value_range
+    return ((x.float() - lo) / (hi - lo)).clamp_(0, 1)
+
+
+def generate(G: torch.nn.Module, z: torch.Tensor, labels: torch.Tensor | None = None, batch: int = 256) -> torch.Tensor:
+    """Run ``G`` on latents in batches under inference mode; returns float samples in [0, 1] on the CPU."""
+    out = []
+    with torch.inference_mode():
+        for i in range(0, z.shape[0], batch):
+            lab = None if labels is None else labels[i: i + batch]
+            out.append(to_unit(G(z[i: i + batch].to(torch.float32), lab), G.output.value_range))
+    return torch.cat(out) if out else torch.empty(0, *G.output.shape)
+
+
+def seed_latents(G: torch.nn.Module, seeds: Sequence[int], psi: float = 1.0) -> torch.Tensor:
+    """Latents for seeds, truncated toward the mean by ``psi`` (1 = no truncation)."""
+    z = sample_latents(seeds, G.z_dim, getattr(G, "latent_dist", "normal"))
+    if psi != 1.0:
+        mean = torch.full((G.z_dim,), 0.5) if getattr(G, "latent_dist", "normal") == "uniform" else None
+        z = truncate(z, psi, mean)
+    return z
+
+
+def images_u8(samples: torch.Tensor) -> np.ndarray:
+    """(N, C, H, W) in [0, 1] -> (N, H, W, C) uint8 (C is 1 or 3)."""
+    return (samples.mul(255).round_().to(torch.uint8).permute(0, 2, 3, 1).numpy())
+
+
+def grid_u8(samples: torch.Tensor, nrow: int, padding: int = 2, scale: int = 1) -> np.ndarray:
+    """Tile (N, C, H, W) samples in [0, 1] into one (H', W', 3) uint8 grid, ``nrow`` images per row.
+
+    ``scale`` enlarges each pixel (nearest neighbour) so 28x28 digits stay crisp on screen.
+    """
+    if scale > 1:
+        samples = samples.repeat_interleave(scale, dim=2).repeat_interleave(scale, dim=3)
+    grid = make_grid(samples, nrow=nrow, padding=padding, pad_value=1.0)
+    return grid.mul(255).round_().to(torch.uint8).permute(1, 2, 0).numpy()
+
+
+def sample_grid(G: torch.nn.Module, seeds: Sequence[int], nrow: int, psi: float = 1.0,
+                labels: Sequence[int] | None = None, scale: int = 1) -> np.ndarray:
+    """The grid a user sees: one cell per seed, optional class labels, as uint8 RGB."""
+    z = seed_latents(G, seeds, psi)
+    lab = None if labels is None else torch.as_tensor(list(labels), dtype=torch.int64)
+    return grid_u8(generate(G, z, lab), nrow=nrow, scale=scale)

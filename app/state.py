@@ -1,0 +1,88 @@
+"""Run discovery and cached loading for the dashboard.
+
+Generators are cached with ``st.cache_resource`` keyed on (path, mtime), so a snapshot
+rewritten on disk is reloaded; rendered images with ``st.cache_data`` keyed on hashable
+arguments. Session state holds paths, seeds and small vectors, never models.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from models import load_generator
+from pipelines import runs
+
+from . import render
+
+ROOT = Path(__file__).resolve().parents[1]
+# where runs are looked for: the shipped ones, locally trained ones, and GANSCOPE_RUNS (os.pathsep-separated)
+RUN_ROOTS = [ROOT / "checkpoints", ROOT / "runs"] + [
+    Path(p) for p in os.environ.get("GANSCOPE_RUNS", "").split(os.pathsep) if p
+]
+
+
+def discover_runs() -> list[Path]:
+    """Every run folder under the run roots, shipped ones first."""
+    found: list[Path] = []
+    for root in RUN_ROOTS:
+        found += [p for p in runs.list_runs(root) if p not in found]
+    return found
+
+
+@st.cache_resource(max_entries=16, show_spinner="Loading generator…")
+def generator(path: str, mtime: float):
+    """(generator, config) for a snapshot; ``mtime`` keys the cache so a rewritten file reloads."""
+    return load_generator(path)
+
+
+def get_generator(path: str | Path):
+    p = Path(path)
+    return generator(str(p), p.stat().st_mtime)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def sample_grid(path: str, mtime: float, seeds: tuple[int, ...], nrow: int, psi: float,
+                labels: tuple[int, ...] | None, scale: int) -> np.ndarray:
+    G, _ = generator(path, mtime)
+    return render.sample_grid(G, seeds, nrow=nrow, psi=psi, labels=labels, scale=scale)
+
+
+def cached_grid(path: str | Path, seeds, nrow: int, psi: float = 1.0, labels=None, scale: int = 1) -> np.ndarray:
+    p = Path(path)
+    return sample_grid(str(p), p.stat().st_mtime, tuple(int(s) for s in seeds), int(nrow), float(psi),
+                       None if labels is None else tuple(int(x) for x in labels), int(scale))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _render_latents(path: str, mtime: float, z: np.ndarray, labels: tuple[int, ...] | None) -> np.ndarray:
+    import torch
+
+    G, _ = generator(path, mtime)
+    lab = None if labels is None else torch.as_tensor(labels, dtype=torch.int64)
+    return render.generate(G, torch.from_numpy(np.ascontiguousarray(z, dtype=np.float32)), lab).numpy()
+
+
+def render_latents(path: str | Path, z, labels=None) -> np.ndarray:
+    """Samples in [0, 1] (N, *output.shape) for latents ``z`` (N, z_dim), cached on their bytes."""
+    p = Path(path)
+    z = np.asarray(z, dtype=np.float32)
+    return _render_latents(str(p), p.stat().st_mtime, z, None if labels is None else tuple(int(x) for x in labels))
+
+
+def current_generator():
+    """(generator, config) of the snapshot picked in the sidebar; stops the page with a clear error."""
+    from models import CheckpointError
+
+    snap = st.session_state.get("snapshot")
+    if not snap:
+        st.info("Pick a run in the sidebar.")
+        st.stop()
+    try:
+        return get_generator(snap)
+    except (CheckpointError, OSError) as e:
+        st.error(f"Cannot load this snapshot: {e}. Pick another snapshot or run.")
+        st.stop()

@@ -1,0 +1,62 @@
+"""Samples page: a grid of generated samples, one cell per seed; inspect, send and export any cell."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from app import state
+from app.components import latents as lat
+from app.components.export_buttons import export_row, provenance, single_png
+from app.components.samples_view import display_scale, show
+from app.render import seed_latents
+
+st.title("Samples")
+G, cfg = state.current_generator()
+spec = G.output
+
+c1, c2, c3, c4, c5 = st.columns([1, 1, 1.3, 1.6, 0.9])
+rows = int(c1.number_input("Rows", 1, 16, 8, key="grid_rows"))
+cols = int(c2.number_input("Columns", 1, 16, 8, key="grid_cols"))
+st.session_state.setdefault("grid_seed", 0)
+if c5.button("Resample", help="Next seeds, same grid size", key="resample"):
+    st.session_state["grid_seed"] = int(st.session_state["grid_seed"]) + rows * cols
+seed = int(c3.number_input("Seed", 0, 2**31 - 1 - 256, key="grid_seed",
+                           help="Cell i shows the latent of seed + i, so every sample can be found again by its seed."))
+psi = c4.slider("Truncation ψ", 0.0, 1.0, 1.0, 0.05, key="grid_psi",
+                help="Pulls every latent toward the mean: lower ψ gives more typical, less varied samples.")
+
+n = rows * cols
+seeds = list(range(seed, seed + n))
+labels = None
+if G.num_classes:
+    labels = [r % G.num_classes for r in range(rows) for _ in range(cols)]
+z = seed_latents(G, seeds, psi).numpy()
+samples = state.render_latents(st.session_state["snapshot"], z, labels)
+caption = f"{n} samples, seeds {seeds[0]}–{seeds[-1]}" + (", one class per row" if labels else "")
+grid = show(samples, spec, cols, caption, key="samples_plot")
+
+provs = [provenance(s, zi, {"label": lb} if lb is not None else None)
+         for s, zi, lb in zip(seeds, z, labels or [None] * n, strict=True)]
+export_row(samples, spec, z, provs, key="samples_export", grid=grid, stem=f"seeds-{seeds[0]}-{seeds[-1]}")
+
+st.subheader("Inspect a sample")
+cell = st.select_slider("Cell (row, column)", options=list(range(n)), value=0, key="inspect_cell",
+                        format_func=lambda i: f"({i // cols + 1}, {i % cols + 1}) · seed {seeds[i]}")
+left, right = st.columns([1, 2])
+entry = lat.entry_from_seed(G, seeds[cell], psi, labels[cell] if labels else None)
+with left:
+    if spec.kind == "image":
+        big = max(4, 224 // spec.shape[-1])
+        from app.components.samples_view import grid_image
+
+        st.image(grid_image(samples[cell: cell + 1], spec, 1).repeat(max(1, big // display_scale(spec)), 0)
+                 .repeat(max(1, big // display_scale(spec)), 1), caption=entry["name"], output_format="PNG")
+        single_png(samples[cell], spec, provenance(entry, z[cell]), key="inspect", scale=big)
+    else:
+        show(samples[cell: cell + 1], spec, 1, entry["name"], key="inspect_plot")
+with right:
+    zc = np.asarray(z[cell])
+    st.markdown(f"**{entry['name']}** · |z| = {np.linalg.norm(zc):.3f} · mean {zc.mean():+.3f} · std {zc.std():.3f}")
+    st.code(np.array2string(zc[:12], precision=3, separator=", ") + (" …" if zc.size > 12 else ""), language=None)
+    lat.send_buttons(entry, key="inspect_send")

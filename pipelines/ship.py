@@ -1,0 +1,62 @@
+"""``ganscope-ship``: copy a trained run into ``checkpoints/`` the way it is shipped in git.
+
+Keeps the config, the training log, the metrics and ``--keep`` snapshots spread evenly
+over training (the first and last always among them); never the resume state, which holds
+the discriminator and optimiser moments and is several times larger.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from . import runs
+
+
+def pick_evenly(n: int, keep: int) -> list[int]:
+    """Indices of ``keep`` items spread evenly over ``n``, first and last included."""
+    if keep >= n:
+        return list(range(n))
+    if keep == 1:
+        return [n - 1]
+    return sorted({round(i * (n - 1) / (keep - 1)) for i in range(keep)})
+
+
+def ship(run_dir: Path, dest: Path, keep: int = 6) -> list[Path]:
+    """Copy ``run_dir`` to ``dest`` with ``keep`` snapshots; returns the snapshots copied."""
+    snaps = runs.list_snapshots(run_dir)
+    if not snaps:
+        raise runs.RunError(f"{run_dir} has no snapshots to ship")
+    runs.read_config(run_dir)  # refuse a folder that is not a valid run
+    if dest.exists():
+        shutil.rmtree(dest)
+    (dest / runs.SNAPSHOTS).mkdir(parents=True)
+    for name in (runs.CONFIG, runs.LOG, runs.METRICS):
+        if (run_dir / name).is_file():
+            shutil.copy2(run_dir / name, dest / name)
+    chosen = [snaps[i][0] for i in pick_evenly(len(snaps), keep)]
+    for p in chosen:
+        shutil.copy2(p, dest / runs.SNAPSHOTS / p.name)
+    return chosen
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="ganscope-ship", description=__doc__.splitlines()[0])
+    p.add_argument("run_dir", type=Path)
+    p.add_argument("dest", type=Path, help="e.g. checkpoints/mnist-dcgan")
+    p.add_argument("--keep", type=int, default=6, help="snapshots to keep (default 6)")
+    args = p.parse_args(argv)
+    try:
+        chosen = ship(args.run_dir, args.dest, args.keep)
+    except runs.RunError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    size = sum(f.stat().st_size for f in args.dest.rglob("*") if f.is_file())
+    print(f"shipped {len(chosen)} snapshots to {args.dest} ({size / 1e6:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

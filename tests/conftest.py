@@ -1,0 +1,45 @@
+"""Shared fixtures: the real data in ../shared/data and tiny real training sets."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("GANSCOPE_SHARED_DATA", ROOT.parent / "shared" / "data"))
+CHECKPOINTS = ROOT / "checkpoints"
+
+torch.set_num_threads(min(2, torch.get_num_threads()))
+
+
+def _need(path: Path) -> Path:
+    if not path.exists():
+        pytest.fail(f"real test data missing: {path} (the tests expect ../shared/data beside the checkout, "
+                    "or GANSCOPE_SHARED_DATA pointing at it)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    return _need(SHARED / "mnist")
+
+
+@pytest.fixture(scope="session")
+def fashion_dir() -> Path:
+    return _need(SHARED / "fashion-mnist")
+
+
+@pytest.fixture(scope="session")
+def faces_dir() -> Path:
+    return _need(SHARED / "faces")
+
+
+@pytest.fixture(scope="session")
+def mnist_small(mnist_dir):
+    """The first 512 real MNIST training digits, as the trainer sees them."""
+    from pipelines.data import load_dataset
+
+    return load_dataset("mnist", mnist_dir, image_size=28, channels=1, limit=512)
