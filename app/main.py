@@ -22,6 +22,10 @@ st.set_page_config(page_title="ganscope", page_icon="🔭", layout="wide")
 pages = [
     st.Page(str(ROOT / "app" / "views" / "samples.py"), title="Samples", icon="🖼️", default=True),
     st.Page(str(ROOT / "app" / "views" / "interpolate.py"), title="Interpolate", icon="〰️"),
+    st.Page(str(ROOT / "app" / "views" / "arithmetic.py"), title="Arithmetic", icon="➕"),
+    st.Page(str(ROOT / "app" / "views" / "directions.py"), title="Directions", icon="🧭"),
+    st.Page(str(ROOT / "app" / "views" / "compare.py"), title="Compare", icon="🎞️"),
+    st.Page(str(ROOT / "app" / "views" / "training.py"), title="Training", icon="📈"),
 ]
 nav = st.navigation(pages)
 run_picker()

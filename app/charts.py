@@ -1,0 +1,47 @@
+"""Training-curve figures: pure functions from log records to plotly figures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+GROUPS = {
+    "Losses": ("d_loss_real", "d_loss_fake", "g_loss"),
+    "Discriminator accuracy": ("d_acc_real", "d_acc_fake"),
+    "Gradient norms": ("d_grad_norm", "g_grad_norm"),
+}
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash")
+
+
+def ema(values: Sequence[float | None], alpha: float) -> np.ndarray:
+    """Exponential moving average (alpha = weight of the past; 0 = raw). Missing values stay NaN."""
+    v = np.array([np.nan if x is None else x for x in values], dtype=float)
+    if alpha <= 0 or v.size == 0:
+        return v
+    out = np.empty_like(v)
+    acc = np.nan
+    for i, x in enumerate(v):
+        if np.isnan(x):
+            out[i] = np.nan
+            continue
+        acc = x if np.isnan(acc) else alpha * acc + (1 - alpha) * x
+        out[i] = acc
+    return out
+
+
+def curves(logs: dict[str, list[dict]], fields: Sequence[str], smoothing: float,
+           step_range: tuple[int, int] | None = None, title: str = "") -> go.Figure:
+    """One line per (run, field); runs told apart by dash, fields by colour."""
+    fig = go.Figure()
+    for r, (run, records) in enumerate(logs.items()):
+        recs = [x for x in records if step_range is None or step_range[0] <= x["step"] <= step_range[1]]
+        steps = [x["step"] for x in recs]
+        for field in fields:
+            ys = ema([x.get(field) for x in recs], smoothing)
+            fig.add_trace(go.Scatter(x=steps, y=ys, mode="lines", name=f"{run}: {field}" if len(logs) > 1 else field,
+                                     line={"dash": DASHES[r % len(DASHES)]}))
+    fig.update_layout(title=title, xaxis_title="step", height=320, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                      legend={"orientation": "h"})
+    return fig

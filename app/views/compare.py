@@ -1,0 +1,72 @@
+"""Compare page: the same seeds through every snapshot of a run, and two runs side by side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from app import state
+from app.components.export_buttons import export_row, provenance
+from app.components.samples_view import grid_image, show
+from app.render import seed_latents
+from models import CheckpointError
+from pipelines import runs
+
+st.title("Compare")
+G, cfg = state.current_generator()
+run_dir = Path(st.session_state["run_dir"])
+c1, c2 = st.columns(2)
+start = int(c1.number_input("First seed", 0, 2**31 - 1 - 16, 0, key="cmp_seed"))
+count = int(c2.slider("Seeds", 1, 12, 8, key="cmp_count"))
+seeds = list(range(start, start + count))
+z = seed_latents(G, seeds).numpy()
+labels = [i % G.num_classes for i in range(count)] if G.num_classes else None
+
+st.subheader("Evolution over training")
+snaps = runs.list_snapshots(run_dir)
+metrics = {m.get("snapshot"): m for m in runs.read_metrics(run_dir)}
+numeric = sorted({k for m in metrics.values() for k, v in m.items() if isinstance(v, float) and k != "epoch"})
+order = st.selectbox("Order snapshots by", ["training step"] + numeric, key="cmp_order")
+if order != "training step":
+    from pipelines.metrics import METRICS
+
+    best_high = METRICS[order].higher_is_better if order in METRICS else True
+    snaps = sorted(snaps, key=lambda pm: metrics.get(pm[0].name, {}).get(order, float("nan")), reverse=best_high)
+rows, provs, zs = [], [], []
+for path, meta in snaps:
+    samples = state.render_latents(path, z, labels)
+    rows.append(samples)
+    extra = metrics.get(path.name, {}).get(order) if order != "training step" else None
+    cap = f"step {meta.get('step')} · epoch {meta.get('epoch')}" + (f" · {order} {extra:.4f}" if extra is not None else "")
+    show(samples, G.output, count, cap, key=f"evo_{path.name}")
+    provs += [{**provenance(s, zi), "snapshot": str(path)} for s, zi in zip(seeds, z, strict=True)]
+    zs.append(z)
+allsamples = np.concatenate(rows)
+export_row(allsamples, G.output, np.concatenate(zs), provs, key="cmp_export", stem="evolution",
+           grid=grid_image(allsamples, G.output, count) if G.output.kind == "image" else None)
+
+st.subheader("Two runs side by side")
+others = [p for p in state.discover_runs() if p != run_dir]
+if not others:
+    st.caption("Only one run is available.")
+    st.stop()
+other = Path(st.selectbox("Other run", [str(p) for p in others], key="cmp_other", format_func=lambda s: Path(s).name))
+try:
+    G2, cfg2 = state.get_generator(runs.list_snapshots(other)[-1][0])
+except (CheckpointError, IndexError, runs.RunError) as e:
+    st.error(f"Cannot load {other.name}: {e}. Pick another run.")
+    st.stop()
+if G2.z_dim != G.z_dim or G2.latent_dist != G.latent_dist:
+    st.warning(f"{other.name} has a different latent space (z {G2.z_dim}, {G2.latent_dist}) from this run "
+               f"(z {G.z_dim}, {G.latent_dist}): the same seeds mean different latents, shown anyway.")
+left, right = st.columns(2)
+with left:
+    show(rows[-1] if order == "training step" else state.render_latents(snaps[-1][0], z, labels), G.output,
+         min(count, 4), f"{run_dir.name} (latest shown above)", key="cmp_left")
+with right:
+    z2 = seed_latents(G2, seeds).numpy()
+    labels2 = [i % G2.num_classes for i in range(count)] if G2.num_classes else None
+    show(state.render_latents(runs.list_snapshots(other)[-1][0], z2, labels2), G2.output, min(count, 4),
+         f"{other.name} (latest snapshot)", key="cmp_right")

@@ -1,0 +1,52 @@
+"""Training page: the run's training curves (and other runs' overlaid), smoothed, over a step range."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from app import state
+from app.charts import GROUPS, curves
+from pipelines import runs
+
+st.title("Training")
+current = st.session_state.get("run_dir")
+available = [str(p) for p in state.discover_runs()]
+if current and current not in available:
+    available.insert(0, current)
+if not available:
+    st.info("No runs yet: train one with ganscope-train.")
+    st.stop()
+chosen = st.multiselect("Runs", available, default=[current] if current else available[:1], key="train_runs",
+                        format_func=lambda s: Path(s).name)
+if not chosen:
+    st.info("Pick at least one run.")
+    st.stop()
+logs = {Path(r).name: runs.read_log(r) for r in chosen}
+empty = [name for name, recs in logs.items() if not recs]
+if empty:
+    st.warning(f"No training log yet in: {', '.join(empty)}")
+logs = {k: v for k, v in logs.items() if v}
+if not logs:
+    st.stop()
+last = max(recs[-1]["step"] for recs in logs.values())
+c1, c2 = st.columns(2)
+smoothing = c1.slider("Smoothing (EMA weight of the past)", 0.0, 0.99, 0.6, 0.01, key="train_smooth")
+lo, hi = c2.slider("Steps", 0, int(last), (0, int(last)), key="train_range") if last > 0 else (0, 0)
+for title, fields in GROUPS.items():
+    st.plotly_chart(curves(logs, fields, smoothing, (lo, hi), title), key=f"curve_{title}")
+
+st.subheader("Metrics per snapshot")
+fig = go.Figure()
+for r in chosen:
+    recs = runs.read_metrics(r)
+    for key in sorted({k for m in recs for k, v in m.items() if isinstance(v, float) and k != "epoch"}):
+        fig.add_trace(go.Scatter(x=[m["step"] for m in recs], y=[m.get(key) for m in recs], mode="lines+markers",
+                                 name=f"{Path(r).name}: {key}"))
+fig.update_layout(xaxis_title="step", height=300, margin={"l": 10, "r": 10, "t": 20, "b": 10})
+if fig.data:
+    st.plotly_chart(fig, key="metrics_plot")
+else:
+    st.caption("These runs have no metrics yet.")

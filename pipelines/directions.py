@@ -1,0 +1,89 @@
+"""Interpretable latent directions: GANSpace-style PCA of a generator layer, PCA of latents,
+and user-labelled directions (mean of a "with" set minus mean of a "without" set).
+
+GANSpace (Härkönen et al. 2020): sample many z, record an intermediate layer's activations,
+take their principal components, then map each component back to z by least squares, so
+moving z along the mapped direction moves the layer along that component.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from models.latent import sample_latents
+
+
+@dataclass
+class Directions:
+    """Unit directions in z (k, z_dim), the share of variance each explains, and the spread (std)
+    of the sampled latents along each, so sliders can move in units of that spread."""
+
+    vectors: torch.Tensor
+    explained: torch.Tensor
+    sigma: torch.Tensor
+
+
+def probe_layers(G: nn.Module) -> list[str]:
+    """Names of the generator's hidden activation layers (where GANSpace looks)."""
+    acts = (nn.ReLU, nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.LayerNorm, nn.BatchNorm2d)
+    named = [(n, m) for n, m in G.named_modules() if isinstance(m, acts)]
+    return [n for n, _ in named[:-1]] if len(named) > 1 else [n for n, _ in named]
+
+
+@torch.inference_mode()
+def layer_activations(G: nn.Module, z: torch.Tensor, layer: str, labels: torch.Tensor | None = None) -> torch.Tensor:
+    """Flattened activations (N, D) of ``layer`` for latents ``z``."""
+    module = dict(G.named_modules())[layer]
+    out: list[torch.Tensor] = []
+    handle = module.register_forward_hook(lambda _m, _i, o: out.append(o.reshape(o.shape[0], -1).float()))
+    try:
+        G(z, labels)
+    finally:
+        handle.remove()
+    return out[0]
+
+
+def _pca(x: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(components (k, D), explained variance ratio (k,), centred data)."""
+    xc = x - x.mean(0)
+    _, s, v = torch.linalg.svd(xc, full_matrices=False)
+    var = s**2
+    return v[:k], (var / var.sum())[:k], xc
+
+
+def ganspace(G: nn.Module, layer: str, n: int = 2000, k: int = 8, seed: int = 0) -> Directions:
+    """Principal directions of ``layer``'s activations, mapped back to z."""
+    z = sample_latents(range(seed, seed + n), G.z_dim, getattr(G, "latent_dist", "normal"))
+    labels = torch.arange(n) % G.num_classes if G.num_classes else None
+    acts = layer_activations(G, z, layer, labels)
+    k = min(k, acts.shape[1], n - 1)
+    comps, explained, centred = _pca(acts, k)
+    coords = centred @ comps.T  # (n, k)
+    zc = z - z.mean(0)
+    u = torch.linalg.lstsq(coords, zc).solution  # (k, z_dim): z offset per unit of each coordinate
+    vectors = u / u.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    sigma = (zc @ vectors.T).std(0)
+    return Directions(vectors, explained, sigma)
+
+
+def latent_pca(G: nn.Module, n: int = 2000, k: int = 8, seed: int = 0) -> Directions:
+    """PCA of sampled latents themselves: for an isotropic N(0, I) prior every direction explains
+    about the same share, which is exactly why GANSpace looks inside the generator instead."""
+    z = sample_latents(range(seed, seed + n), G.z_dim, getattr(G, "latent_dist", "normal"))
+    comps, explained, zc = _pca(z, min(k, G.z_dim))
+    return Directions(comps, explained, (zc @ comps.T).std(0))
+
+
+def labelled_direction(with_set: torch.Tensor, without_set: torch.Tensor) -> torch.Tensor:
+    """mean(with) − mean(without): the direction that adds the labelled attribute."""
+    if with_set.ndim != 2 or without_set.ndim != 2 or not len(with_set) or not len(without_set):
+        raise ValueError("both sets need at least one latent")
+    return with_set.mean(0) - without_set.mean(0)
+
+
+def move(z: torch.Tensor, vectors: torch.Tensor, amounts: torch.Tensor) -> torch.Tensor:
+    """z + Σ amounts[i] · vectors[i]."""
+    return z + (amounts[:, None] * vectors).sum(0)
