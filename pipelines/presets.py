@@ -152,8 +152,8 @@ PRESETS: dict[str, Preset] = {
     p.name: p
     for p in [
         Preset("mnist-mlp", _mnist_mlp),
-        Preset("mnist-dcgan", lambda: _dcgan("mnist-dcgan", "mnist", 28, 1, 5, "MNIST digits")),
-        Preset("fashion-dcgan", lambda: _dcgan("fashion-dcgan", "fashion-mnist", 28, 1, 5, "Fashion-MNIST")),
+        Preset("mnist-dcgan", lambda: _dcgan("mnist-dcgan", "mnist", 28, 1, 10, "MNIST digits")),
+        Preset("fashion-dcgan", lambda: _dcgan("fashion-dcgan", "fashion-mnist", 28, 1, 8, "Fashion-MNIST")),
         Preset("cifar10-dcgan", lambda: _dcgan("cifar10-dcgan", "cifar10", 32, 3, 25, "CIFAR-10")),
     ]
 }

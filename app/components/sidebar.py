@@ -9,7 +9,8 @@ import streamlit as st
 from models import CheckpointError
 from pipelines import runs
 
-from .. import state
+from .. import export, state
+from . import latents as lat
 
 
 def _label(path: Path) -> str:
@@ -68,7 +69,7 @@ def _card(run_dir: Path, cfg, snaps) -> None:
     shape = "×".join(str(s) for s in spec.shape)
     last = snaps[-1][1]
     lines = [
-        f"**{cfg.preset}** · {type(m).__name__.removesuffix('Config')}",
+        f"**{run_dir.name}** · preset {cfg.preset} · {type(m).__name__.removesuffix('Config')}",
         f"data: {cfg.dataset} · output: {spec.kind} {shape}",
         f"z: {m.z_dim} ({m.latent_dist}) · classes: {m.num_classes or 'none'}",
         f"trained: {last.get('epoch', '?')} epochs, {last.get('step', '?')} steps · {len(snaps)} snapshots",
@@ -78,3 +79,34 @@ def _card(run_dir: Path, cfg, snaps) -> None:
         latest = {k: v for k, v in metrics[-1].items() if k not in ("step", "epoch", "snapshot")}
         lines.append("latest: " + ", ".join(f"{k} {v:.3g}" for k, v in latest.items() if isinstance(v, float)))
     st.sidebar.caption("  \n".join(lines))
+
+
+def restore_from_png() -> None:
+    """Sidebar uploader: a PNG exported by ganscope brings its latent back into the picked latents."""
+    up = st.sidebar.file_uploader("Restore a latent from a ganscope PNG", type=["png"], key="restore_png")
+    if up is None:
+        return
+    try:
+        prov = export.read_png_provenance(up.getvalue())
+    except ValueError as e:
+        st.sidebar.error(f"{up.name}: {e}. Drop a PNG exported by ganscope.")
+        return
+    if not prov or ("z" not in prov and "latents" not in prov):
+        st.sidebar.error(f"{up.name} carries no ganscope latent: only PNGs exported by ganscope can be restored.")
+        return
+    vectors = [prov["z"]] if "z" in prov else prov["latents"]
+    base = prov.get("name") or (f"seed {prov['seed']}" if "seed" in prov else Path(up.name).stem)
+    names = []
+    for i, z in enumerate(vectors):
+        name = f"png: {base}" + (f" #{i}" if len(vectors) > 1 else "")
+        entry = {"name": name, "z": [float(v) for v in z], "label": prov.get("label"),
+                 "run": prov.get("run"), "snapshot": prov.get("snapshot")}
+        if "seed" in prov and len(vectors) == 1:
+            entry["seed"] = prov["seed"]
+        lat.add(entry)
+        names.append(name)
+    if len(vectors) == 1:
+        st.session_state["interp_a_sent"] = lat.store()[-1]
+    where = Path(prov["run"]).name if prov.get("run") else "an unknown run"
+    st.sidebar.success(f"Restored {len(names)} latent(s) from {where} "
+                       f"({Path(prov.get('snapshot') or '?').name}); pick them as “picked latent” on any page.")

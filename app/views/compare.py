@@ -48,7 +48,7 @@ export_row(allsamples, G.output, np.concatenate(zs), provs, key="cmp_export", st
            grid=grid_image(allsamples, G.output, count) if G.output.kind == "image" else None)
 
 st.subheader("Two runs side by side")
-others = [p for p in state.discover_runs() if p != run_dir]
+others = [p for p in state.discover_runs() if p != run_dir and any((p / runs.SNAPSHOTS).glob("*.safetensors"))]
 if not others:
     st.caption("Only one run is available.")
     st.stop()
