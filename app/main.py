@@ -17,15 +17,15 @@ import streamlit as st  # noqa: E402
 
 from app.components.sidebar import restore_from_png, run_picker  # noqa: E402
 
-st.set_page_config(page_title="ganscope", page_icon="🔭", layout="wide")
+st.set_page_config(page_title="ganscope", page_icon=":material/blur_on:", layout="wide")
 
 pages = [
-    st.Page(str(ROOT / "app" / "views" / "samples.py"), title="Samples", icon="🖼️", default=True),
-    st.Page(str(ROOT / "app" / "views" / "interpolate.py"), title="Interpolate", icon="〰️"),
-    st.Page(str(ROOT / "app" / "views" / "arithmetic.py"), title="Arithmetic", icon="➕"),
-    st.Page(str(ROOT / "app" / "views" / "directions.py"), title="Directions", icon="🧭"),
-    st.Page(str(ROOT / "app" / "views" / "compare.py"), title="Compare", icon="🎞️"),
-    st.Page(str(ROOT / "app" / "views" / "training.py"), title="Training", icon="📈"),
+    st.Page(str(ROOT / "app" / "views" / "samples.py"), title="Samples", icon=":material/grid_view:", default=True),
+    st.Page(str(ROOT / "app" / "views" / "interpolate.py"), title="Interpolate", icon=":material/timeline:"),
+    st.Page(str(ROOT / "app" / "views" / "arithmetic.py"), title="Arithmetic", icon=":material/calculate:"),
+    st.Page(str(ROOT / "app" / "views" / "directions.py"), title="Directions", icon=":material/explore:"),
+    st.Page(str(ROOT / "app" / "views" / "compare.py"), title="Compare", icon=":material/compare:"),
+    st.Page(str(ROOT / "app" / "views" / "training.py"), title="Training", icon=":material/monitoring:"),
 ]
 nav = st.navigation(pages)
 run_picker()

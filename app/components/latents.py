@@ -52,42 +52,48 @@ def tensor(entry: dict) -> torch.Tensor:
     return torch.tensor(entry["z"], dtype=torch.float32)
 
 
+def send_to(key: str, entry: dict) -> None:
+    """Make ``entry`` the current choice of the latent picker ``key`` (on whatever page it lives)."""
+    add(entry)
+    st.session_state[f"{key}_mode"] = "picked"
+    st.session_state[f"{key}_pick"] = entry["name"]
+
+
 def latent_input(G, label: str, key: str, default_seed: int = 0) -> dict:
     """Pick one latent: by seed, or from the picked latents (including those sent from other pages)."""
-    sent = st.session_state.get(f"{key}_sent")
     picked = usable(G)
-    options = ["seed"] + (["picked"] if picked or sent else [])
-    default = 1 if sent is not None and len(sent["z"]) == G.z_dim else 0
-    mode = st.radio(label, options, index=min(default, len(options) - 1), horizontal=True, key=f"{key}_mode",
+    options = ["seed", "picked"] if picked else ["seed"]
+    if st.session_state.get(f"{key}_mode") not in options:
+        st.session_state[f"{key}_mode"] = "seed"
+    mode = st.radio(label, options, horizontal=True, key=f"{key}_mode",
                     format_func={"seed": "by seed", "picked": "picked latent"}.get)
     if mode == "picked":
-        choices = picked + ([sent] if sent is not None and sent not in picked and len(sent["z"]) == G.z_dim else [])
-        names = [e["name"] for e in choices]
-        idx = names.index(sent["name"]) if sent is not None and sent["name"] in names else 0
-        name = st.selectbox("latent", names, index=idx, key=f"{key}_pick", label_visibility="collapsed")
-        return choices[names.index(name)]
-    seed = st.number_input("seed", 0, 2**31 - 1, default_seed, key=f"{key}_seed", label_visibility="collapsed")
+        names = [e["name"] for e in picked]
+        if st.session_state.get(f"{key}_pick") not in names:
+            st.session_state[f"{key}_pick"] = names[-1]
+        name = st.selectbox("latent", names, key=f"{key}_pick", label_visibility="collapsed")
+        return picked[names.index(name)]
+    st.session_state.setdefault(f"{key}_seed", default_seed)
+    seed = st.number_input("seed", 0, 2**31 - 1, key=f"{key}_seed", label_visibility="collapsed")
     lab = None
     if G.num_classes:
         lab = int(st.number_input("class", 0, G.num_classes - 1, 0, key=f"{key}_class"))
     return entry_from_seed(G, int(seed), label=lab)
 
 
+def _to_set(entry: dict, key: str) -> None:
+    target = st.session_state[f"{key}_set"]
+    members = concept_sets()[target]
+    if all(m["name"] != entry["name"] for m in members):
+        members.append(entry)
+    add(entry)
+    st.toast(f"{entry['name']} added to set {target}")
+
+
 def send_buttons(entry: dict, key: str) -> None:
     """Buttons that send a latent to the other pages."""
     c1, c2, c3, c4 = st.columns([1, 1, 1, 1.3])
-    if c1.button("Use as interpolation start", key=f"{key}_a"):
-        st.session_state["interp_a_sent"] = entry
-        add(entry)
-        st.toast(f"{entry['name']} is the interpolation start")
-    if c2.button("Use as interpolation end", key=f"{key}_b"):
-        st.session_state["interp_b_sent"] = entry
-        add(entry)
-        st.toast(f"{entry['name']} is the interpolation end")
-    target = c4.selectbox("concept set", SET_NAMES, key=f"{key}_set", label_visibility="collapsed")
-    if c3.button("Add to concept set", key=f"{key}_add"):
-        members = concept_sets()[target]
-        if all(m["name"] != entry["name"] for m in members):
-            members.append(entry)
-        add(entry)
-        st.toast(f"{entry['name']} added to set {target}")
+    c1.button("Use as interpolation start", key=f"{key}_a", on_click=send_to, args=("interp_a", entry))
+    c2.button("Use as interpolation end", key=f"{key}_b", on_click=send_to, args=("interp_b", entry))
+    c4.selectbox("concept set", SET_NAMES, key=f"{key}_set", label_visibility="collapsed")
+    c3.button("Add to concept set", key=f"{key}_add", on_click=_to_set, args=(entry, key))

@@ -41,9 +41,9 @@ def run_picker() -> tuple[Path, Path, dict] | None:
         return None
     else:
         names = [str(p) for p in found]
-        default = st.session_state.get("run_dir")
-        run_dir = Path(st.sidebar.selectbox("Run", names, index=names.index(default) if default in names else 0,
-                                            format_func=lambda s: _label(Path(s)), key="run_select"))
+        if st.session_state.get("run_select") not in names:  # first visit: the shipped MNIST DCGAN if present
+            st.session_state["run_select"] = next((n for n in names if Path(n).name == "mnist-dcgan"), names[0])
+        run_dir = Path(st.sidebar.selectbox("Run", names, format_func=lambda s: _label(Path(s)), key="run_select"))
     try:
         cfg = runs.read_config(run_dir)
         snaps = runs.list_snapshots(run_dir)
@@ -106,7 +106,7 @@ def restore_from_png() -> None:
         lat.add(entry)
         names.append(name)
     if len(vectors) == 1:
-        st.session_state["interp_a_sent"] = lat.store()[-1]
+        lat.send_to("interp_a", lat.store()[-1])
     where = Path(prov["run"]).name if prov.get("run") else "an unknown run"
     st.sidebar.success(f"Restored {len(names)} latent(s) from {where} "
                        f"({Path(prov.get('snapshot') or '?').name}); pick them as “picked latent” on any page.")

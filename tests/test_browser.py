@@ -1,0 +1,124 @@
+"""The real app in a real browser: `streamlit run app/main.py` on a free localhost port, every page
+opened in headless Chromium (Debian's chromium, driven by playwright; no browser is downloaded).
+
+Screenshots go to the test's temporary folder, or to GANSCOPE_SCREENSHOTS when set (the README's
+come from `GANSCOPE_SCREENSHOTS=docs python -m pytest tests/test_browser.py`).
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PAGES = [("", "Samples"), ("interpolate", "Interpolate"), ("arithmetic", "Latent arithmetic"),
+         ("directions", "Directions"), ("compare", "Compare"), ("training", "Training")]
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError("CI needs Debian's chromium for the browser test (.ci/run installs it)")
+    pytest.skip("no chromium here: apt-get install chromium to run the browser test", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "main.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + (proc.stdout.read() if proc.stdout else ""))
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                    "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+def _shots() -> Path | None:
+    d = os.environ.get("GANSCOPE_SCREENSHOTS")
+    return (ROOT / d) if d else None
+
+
+def _wait_ready(page, title: str) -> None:
+    page.get_by_role("heading", name=title).first.wait_for(timeout=120_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    page.wait_for_timeout(1500)
+
+
+@pytest.mark.parametrize("path,title", PAGES)
+def test_every_page_in_chromium(server, browser, path, title, tmp_path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    try:
+        page.goto(f"{server}/{path}", timeout=120_000)
+        _wait_ready(page, title)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        errors = page.locator('[data-testid="stAlertContentError"]')
+        assert errors.count() == 0, errors.all_inner_texts()
+        main = page.locator('[data-testid="stMain"]')
+        if title == "Training":
+            main.locator(".js-plotly-plot").nth(2).wait_for(timeout=120_000)
+            assert main.locator(".js-plotly-plot").count() >= 3
+        else:
+            imgs = main.locator("img")
+            imgs.first.wait_for(timeout=120_000)
+            assert imgs.count() >= 1
+            assert imgs.first.evaluate("i => i.complete && i.naturalWidth > 0")
+        out = _shots() or tmp_path
+        out.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(out / f"page-{path or 'samples'}.png"), full_page=False)
+    finally:
+        page.close()
+
+
+def test_dropping_an_exported_png_restores_its_latent(server, browser, tmp_path):
+    from app.export import png_bytes
+
+    png = tmp_path / "seed-42.png"
+    z = np.random.default_rng(0).standard_normal(100).round(4).tolist()
+    png.write_bytes(png_bytes(np.zeros((28, 28), np.uint8),
+                              {"run": str(ROOT / "checkpoints" / "mnist-dcgan"), "snapshot": "x", "seed": 42, "z": z}))
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{server}/interpolate", timeout=120_000)
+        _wait_ready(page, "Interpolate")
+        page.locator('[data-testid="stSidebar"] input[type="file"]').set_input_files(str(png))
+        page.get_by_text("Restored 1 latent(s) from mnist-dcgan").wait_for(timeout=60_000)
+        page.get_by_text("png: seed 42").first.wait_for(timeout=60_000)  # it became the interpolation start
+    finally:
+        page.close()
