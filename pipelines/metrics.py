@@ -19,16 +19,19 @@ class Metric:
     fn: Callable[[torch.Tensor], float]
     description: str
     higher_is_better: bool
+    datasets: tuple[str, ...] = ()  # only for these datasets (empty: all)
+    raw: bool = False  # gets samples in the generator's own value range instead of [0, 1]
 
 
 METRICS: dict[str, Metric] = {}
 
 
-def register_metric(name: str, description: str, higher_is_better: bool):
+def register_metric(name: str, description: str, higher_is_better: bool, datasets: tuple[str, ...] = (),
+                    raw: bool = False):
     """Decorator adding a metric to ``METRICS`` under ``name``."""
 
     def wrap(fn: Callable[[torch.Tensor], float]) -> Callable[[torch.Tensor], float]:
-        METRICS[name] = Metric(name, fn, description, higher_is_better)
+        METRICS[name] = Metric(name, fn, description, higher_is_better, datasets, raw)
         return fn
 
     return wrap
@@ -62,6 +65,26 @@ def near_duplicates(samples: torch.Tensor) -> float:
     return float((d.min(dim=1).values < NEAR_DUPLICATE_RMS).double().mean())
 
 
-def compute_all(samples: torch.Tensor) -> dict[str, float]:
-    """Every registered metric on one batch of samples in [0, 1]."""
-    return {name: m.fn(samples) for name, m in METRICS.items()}
+@register_metric("ring_modes", "modes of the 8-Gaussian ring with a high-quality sample", True, ("ring-8",), raw=True)
+def ring_modes(points: torch.Tensor) -> float:
+    from .toydata import ring_coverage
+
+    return float(ring_coverage(points)[0])
+
+
+@register_metric("ring_quality", "share of samples within 3 std of a ring mode", True, ("ring-8",), raw=True)
+def ring_quality(points: torch.Tensor) -> float:
+    from .toydata import ring_coverage
+
+    return ring_coverage(points)[1]
+
+
+def compute_all(samples: torch.Tensor, raw: torch.Tensor | None = None, dataset: str = "") -> dict[str, float]:
+    """Every registered metric that applies to ``dataset``: on ``samples`` in [0, 1], or on ``raw``
+    (the generator's own values) for metrics that ask for them."""
+    out = {}
+    for name, m in METRICS.items():
+        if m.datasets and dataset not in m.datasets:
+            continue
+        out[name] = m.fn(raw if m.raw and raw is not None else samples)
+    return out

@@ -37,7 +37,16 @@ class TrainConfig:
         optimizer: "adam" or "sgd", for both networks.
         lr_g, lr_d: learning rates.
         betas: Adam betas; (0.5, 0.999) is the DCGAN setting.
-        real_label: target for real images (below 1.0 is one-sided label smoothing).
+        real_label: target for real images. Below 1.0 is one-sided label smoothing (0.9 is usual): the
+            discriminator is never rewarded for being overconfident on real data, so its gradients
+            to the generator stay informative.
+        label_flip: share of discriminator targets swapped (noisy labels, e.g. 0.05): occasional
+            wrong labels keep the discriminator from becoming certain too fast.
+        combined_batch: the discriminator sees real and fake in one batch (the usual advice is
+            separate batches, so BatchNorm statistics are never a mix of the two and cannot be
+            used to tell them apart).
+        d_steps, g_steps: updates of the discriminator and of the generator per training step
+            (the update ratio); extra updates draw fresh noise and reuse the step's real batch.
         seed: seeds weights, noise and data order; the same seed on the same machine repeats the run.
         log_every: one log record per this many steps (the mean over them).
         snapshot_every: extra generator snapshots every this many steps (0: per epoch only).
@@ -61,6 +70,10 @@ class TrainConfig:
     lr_d: float = 2e-4
     betas: tuple[float, float] = (0.5, 0.999)
     real_label: float = 1.0
+    label_flip: float = 0.0
+    combined_batch: bool = False
+    d_steps: int = 1
+    g_steps: int = 1
     seed: int = 0
     log_every: int = 1
     snapshot_every: int = 0
@@ -76,6 +89,10 @@ class TrainConfig:
             raise ValueError("batch_size, epochs, log_every and state_every must be >= 1")
         if self.max_steps < 0 or self.snapshot_every < 0 or self.limit < 0:
             raise ValueError("max_steps, snapshot_every and limit must be >= 0")
+        if self.d_steps < 1 or self.g_steps < 1:
+            raise ValueError("d_steps and g_steps must be >= 1")
+        if not 0.0 <= self.label_flip < 0.5:
+            raise ValueError(f"label_flip must be in [0, 0.5), got {self.label_flip}")
         if not 0.0 < self.real_label <= 1.0:
             raise ValueError(f"real_label must be in (0, 1], got {self.real_label}")
         arch_name(self.model)  # must be a registered architecture config
@@ -148,6 +165,70 @@ def _dcgan(name: str, dataset: str, size: int, channels: int, epochs: int, what:
     )
 
 
+def _mnist_mlp_naive() -> TrainConfig:
+    return _mnist_mlp().replace(
+        preset="mnist-mlp-naive",
+        description="the first MNIST GAN of 'Make Your Own GAN': sigmoid activations, no LayerNorm, SGD 0.01, BCE; "
+                    "its samples all look alike (mode collapse)",
+        model=MLPConfig(output=MNIST_IMAGE, z_dim=100, g_hidden=(200,), d_hidden=(200,), activation="sigmoid",
+                        layernorm=False, out_activation="sigmoid"),
+        optimizer="sgd", lr_g=0.01, lr_d=0.01, epochs=4)
+
+
+def _mnist_cgan() -> TrainConfig:
+    return _mnist_mlp().replace(
+        preset="mnist-cgan",
+        description="the label-conditioned MNIST GAN of 'Make Your Own GAN': one-hot label joined to z and to the "
+                    "image, LeakyReLU + LayerNorm + Adam; the Samples page shows one row per digit",
+        model=MLPConfig(output=MNIST_IMAGE, z_dim=100, g_hidden=(200,), d_hidden=(200,), activation="leaky_relu",
+                        leaky_slope=0.02, layernorm=True, out_activation="sigmoid", num_classes=10),
+        epochs=12)
+
+
+def _toy(name: str, dataset: str, description: str, model: MLPConfig, steps: int, batch: int, **kw) -> TrainConfig:
+    base = dict(preset=name, description=description, model=model, dataset=dataset, data_dir="", epochs=10**6,
+                max_steps=steps, batch_size=batch, log_every=max(1, steps // 1000), snapshot_every=steps // 10,
+                state_every=steps // 10, eval_samples=512, limit=max(10_000, batch))
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def _pattern_1010() -> TrainConfig:
+    return _toy("pattern-1010", "pattern-1010",
+                "the 1010-pattern GAN of 'Make Your Own GAN': 4-4-4 sigmoid generator on uniform noise, 4-3-1 sigmoid "
+                "discriminator, MSE, SGD 0.01, 10,000 steps of one sample",
+                MLPConfig(output=OutputSpec("vector", (4,), (0.0, 1.0)), z_dim=4, g_hidden=(4,), d_hidden=(3,),
+                          activation="sigmoid", layernorm=False, out_activation="sigmoid", latent_dist="uniform"),
+                10_000, 1, loss="mse", optimizer="sgd", lr_g=0.01, lr_d=0.01, snapshot_every=1000)
+
+
+def _sine() -> TrainConfig:
+    return _toy("sine", "sine",
+                "sine-curve GAN: sin(b·x + c) at 64 points, b in [0.5, 2], c in [0, π]; LeakyReLU(0.2)/tanh generator, "
+                "LeakyReLU discriminator with dropout 0.4",
+                MLPConfig(output=OutputSpec("curve", (64,), (-1.0, 1.0)), z_dim=16, g_hidden=(128, 128),
+                          d_hidden=(128, 128), activation="leaky_relu", leaky_slope=0.2, layernorm=False,
+                          d_dropout=0.4, out_activation="tanh"),
+                3000, 64, lr_g=2e-4, lr_d=2e-4)
+
+
+def _quadratic() -> TrainConfig:
+    return _toy("quadratic-1d", "quadratic",
+                "the 1-D function GAN: points (x, x²) for x in [-0.5, 0.5]; generator 5 → 15 ReLU → 2, discriminator "
+                "2 → 25 ReLU → 1, Adam",
+                MLPConfig(output=OutputSpec("points", (2,), (-0.5, 0.5)), z_dim=5, g_hidden=(15,), d_hidden=(25,),
+                          activation="relu", layernorm=False, out_activation="none"),
+                4000, 128, lr_g=1e-3, lr_d=1e-3, betas=(0.9, 0.999))
+
+
+def _ring() -> TrainConfig:
+    return _toy("ring-8", "ring-8",
+                "8 Gaussians on a ring (radius 2, std 0.02), the standard mode-collapse test: ReLU MLPs 128-128, Adam",
+                MLPConfig(output=OutputSpec("points", (2,), (-2.5, 2.5)), z_dim=16, g_hidden=(128, 128),
+                          d_hidden=(128, 128), activation="relu", layernorm=False, out_activation="none"),
+                4000, 256, lr_g=1e-3, lr_d=1e-3)
+
+
 PRESETS: dict[str, Preset] = {
     p.name: p
     for p in [
@@ -155,6 +236,12 @@ PRESETS: dict[str, Preset] = {
         Preset("mnist-dcgan", lambda: _dcgan("mnist-dcgan", "mnist", 28, 1, 10, "MNIST digits")),
         Preset("fashion-dcgan", lambda: _dcgan("fashion-dcgan", "fashion-mnist", 28, 1, 8, "Fashion-MNIST")),
         Preset("cifar10-dcgan", lambda: _dcgan("cifar10-dcgan", "cifar10", 32, 3, 25, "CIFAR-10")),
+        Preset("mnist-mlp-naive", _mnist_mlp_naive),
+        Preset("mnist-cgan", _mnist_cgan),
+        Preset("pattern-1010", _pattern_1010),
+        Preset("sine", _sine),
+        Preset("quadratic-1d", _quadratic),
+        Preset("ring-8", _ring),
     ]
 }
 

@@ -34,6 +34,7 @@ from . import runs
 from .data import DataError, ImageData, load_dataset, to_range
 from .metrics import compute_all
 from .presets import PRESETS, TrainConfig, get_preset
+from .toydata import TOY_DATASETS, make_toy
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +71,26 @@ def _optimizer(cfg: TrainConfig, params, lr: float, device: torch.device) -> tor
     return torch.optim.Adam(params, lr=lr, betas=cfg.betas, fused=device.type == "cuda")
 
 
-def _criterion(cfg: TrainConfig) -> Callable[[torch.Tensor, float], torch.Tensor]:
-    if cfg.loss == "mse":
-        return lambda logits, target: F.mse_loss(torch.sigmoid(logits.float()), torch.full_like(logits.float(), target))
-    return lambda logits, target: F.binary_cross_entropy_with_logits(logits.float(), torch.full_like(logits.float(), target))
+def _criterion(cfg: TrainConfig) -> Callable[[torch.Tensor, torch.Tensor | float], torch.Tensor]:
+    """loss(logits, targets): BCE on logits, or MSE between sigmoid(logits) and the targets."""
+
+    def loss(logits: torch.Tensor, target: torch.Tensor | float) -> torch.Tensor:
+        logits = logits.float()
+        t = target if isinstance(target, torch.Tensor) else torch.full_like(logits, target)
+        if cfg.loss == "mse":
+            return F.mse_loss(torch.sigmoid(logits), t)
+        return F.binary_cross_entropy_with_logits(logits, t)
+
+    return loss
+
+
+def _d_targets(cfg: TrainConfig, n: int, real: bool, gen: torch.Generator, device: torch.device) -> torch.Tensor:
+    """Discriminator targets: real_label (smoothed) for real, 0 for fake; label_flip of them swapped."""
+    t = torch.full((n,), cfg.real_label if real else 0.0, device=device)
+    if cfg.label_flip > 0:
+        flip = torch.rand(n, generator=gen, device=device) < cfg.label_flip
+        t = torch.where(flip, (0.0 if real else cfg.real_label) * torch.ones_like(t), t)
+    return t
 
 
 def _grad_norm(module: torch.nn.Module) -> torch.Tensor:
@@ -95,8 +112,13 @@ def _epoch_order(cfg: TrainConfig, epoch: int, n: int) -> torch.Tensor:
 def load_training_data(cfg: TrainConfig) -> ImageData:
     """The dataset a config trains on, sized for its model."""
     spec = cfg.model.output
+    if cfg.dataset in TOY_DATASETS:
+        x, labels = make_toy(cfg.dataset, cfg.limit or 10_000, seed=cfg.seed)
+        if tuple(x.shape[1:]) != spec.shape:
+            raise DataError(f"{cfg.dataset} samples have shape {tuple(x.shape[1:])}, the model makes {spec.shape}")
+        return ImageData(x, labels, ())
     if spec.kind != "image":
-        raise DataError(f"preset {cfg.preset}: output kind {spec.kind!r} has no image dataset")
+        raise DataError(f"preset {cfg.preset}: output kind {spec.kind!r} needs a toy dataset {TOY_DATASETS}")
     return load_dataset(cfg.dataset, cfg.data_dir, image_size=spec.shape[1], channels=spec.shape[0],
                         download=cfg.download, limit=cfg.limit)
 
@@ -111,10 +133,10 @@ def _evaluate(G: torch.nn.Module, cfg: TrainConfig, device: torch.device) -> dic
         labels = torch.arange(cfg.eval_samples, device=device) % cfg.model.num_classes
     G.eval()
     with torch.no_grad():
-        x = G(z, labels).float()
+        x = G(z, labels).float().cpu()
     G.train()
     lo, hi = cfg.model.output.value_range
-    return compute_all(((x - lo) / (hi - lo)).clamp(0, 1).cpu())
+    return compute_all(((x - lo) / (hi - lo)).clamp(0, 1), raw=x, dataset=cfg.dataset)
 
 
 def train(
@@ -195,30 +217,42 @@ def train(
             if epoch != order_epoch:
                 order, order_epoch = _epoch_order(cfg, epoch, n).to(dev), epoch
             idx = order[(step - epoch * spe) * B: (step - epoch * spe + 1) * B]
-            real = to_range(images[idx], vr)
+            real = to_range(images[idx], vr) if images.dtype == torch.uint8 else images[idx]
             real_labels = labels_all[idx] if cond else None
-            fake_labels = torch.randint(cfg.model.num_classes, (B,), generator=noise_gen, device=dev) if cond else None
-            z = _noise(cfg, B, noise_gen, dev)
 
-            # discriminator: a real batch and a separate fake batch
-            with amp:
-                fake = G(z, fake_labels)
-                out_real = D(real, real_labels)
-                out_fake = D(fake.detach(), fake_labels)
-                loss_real = crit(out_real, cfg.real_label)
-                loss_fake = crit(out_fake, 0.0)
-            opt_d.zero_grad(set_to_none=True)
-            (loss_real + loss_fake).backward()
-            d_norm = _grad_norm(D)
-            opt_d.step()
+            def fakes():
+                lab = torch.randint(cfg.model.num_classes, (B,), generator=noise_gen, device=dev) if cond else None
+                return G(_noise(cfg, B, noise_gen, dev), lab), lab
 
-            # generator: make the updated discriminator call the same fakes real
-            with amp:
-                g_loss = crit(D(fake, fake_labels), 1.0)
-            opt_g.zero_grad(set_to_none=True)
-            g_loss.backward()
-            g_norm = _grad_norm(G)
-            opt_g.step()
+            for d_step in range(cfg.d_steps):
+                # discriminator: a real batch and a separate fake batch (or one mixed batch if combined_batch)
+                with amp:
+                    fake, fake_labels = fakes()
+                    if cfg.combined_batch:
+                        both = D(torch.cat([real, fake.detach()]),
+                                 None if not cond else torch.cat([real_labels, fake_labels]))
+                        out_real, out_fake = both[:B], both[B:]
+                    else:
+                        out_real = D(real, real_labels)
+                        out_fake = D(fake.detach(), fake_labels)
+                    loss_real = crit(out_real, _d_targets(cfg, B, True, noise_gen, dev))
+                    loss_fake = crit(out_fake, _d_targets(cfg, B, False, noise_gen, dev))
+                opt_d.zero_grad(set_to_none=True)
+                (loss_real + loss_fake).backward()
+                d_norm = _grad_norm(D)
+                opt_d.step()
+
+            for g_step in range(cfg.g_steps):
+                # generator: make the updated discriminator call the fakes real
+                if g_step:
+                    with amp:
+                        fake, fake_labels = fakes()
+                with amp:
+                    g_loss = crit(D(fake, fake_labels), 1.0)
+                opt_g.zero_grad(set_to_none=True)
+                g_loss.backward()
+                g_norm = _grad_norm(G)
+                opt_g.step()
 
             step += 1
             with torch.no_grad():
@@ -287,7 +321,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-steps", type=int, help="stop after this many steps in total")
     p.add_argument("--seed", type=int, help="random seed (weights, noise, data order)")
     p.add_argument("--data-dir", help="dataset folder (IDX files, torchvision root or image folder)")
-    p.add_argument("--dataset", choices=("mnist", "fashion-mnist", "cifar10", "folder"), help="override the dataset")
+    p.add_argument("--dataset", choices=("mnist", "fashion-mnist", "cifar10", "folder", *TOY_DATASETS),
+                   help="override the dataset")
     p.add_argument("--download", action="store_true", help="let torchvision download missing data")
     p.add_argument("--limit", type=int, help="train on the first N images only")
     p.add_argument("--batch-size", type=int)

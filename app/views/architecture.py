@@ -1,0 +1,41 @@
+"""Architecture page: every layer of the run's networks with its output shape and parameter count."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+import torch
+
+from app import state
+from models import DCGANConfig, build_discriminator
+from pipelines.architecture import layer_table, plan_rows
+
+st.title("Architecture")
+G, cfg = state.current_generator()
+z = torch.zeros(2, G.z_dim)
+labels = torch.zeros(2, dtype=torch.int64) if G.num_classes else None
+st.markdown(f"**{type(cfg).__name__.removesuffix('Config')}** · z {G.z_dim} ({G.latent_dist}) · "
+            f"classes {G.num_classes or 'none'} · output {G.output.kind} "
+            f"{'×'.join(map(str, G.output.shape))} in [{G.output.value_range[0]:g}, {G.output.value_range[1]:g}]")
+
+if isinstance(cfg, DCGANConfig):
+    st.subheader("Sizes, layer by layer")
+    st.caption("Transposed conv: out = (in − 1)·s − 2p + k. Conv: out = ⌊(in + 2p − k)/s⌋ + 1. "
+               "With k=4, s=2, p=1 a transposed conv doubles the size and a conv halves it, so a 28×28 "
+               "generator starts from 7×7 and a 64×64 one from 4×4.")
+    g_rows, d_rows = plan_rows(cfg)
+    c1, c2 = st.columns(2)
+    c1.markdown("**Generator**")
+    c1.dataframe(pd.DataFrame(g_rows), hide_index=True, key="arch_gplan")
+    c2.markdown("**Discriminator**")
+    c2.dataframe(pd.DataFrame(d_rows), hide_index=True, key="arch_dplan")
+
+g_table = layer_table(G, z, labels)
+st.subheader(f"Generator: {sum(r['params'] for r in g_table):,} parameters")
+st.dataframe(pd.DataFrame(g_table), hide_index=True, key="arch_g")
+D = build_discriminator(cfg)
+x = G(z, labels)
+d_table = layer_table(D, x, labels)
+st.subheader(f"Discriminator: {sum(r['params'] for r in d_table):,} parameters")
+st.caption("Built fresh from the run's config: shipped runs keep generator weights only.")
+st.dataframe(pd.DataFrame(d_table), hide_index=True, key="arch_d")
