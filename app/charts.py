@@ -31,8 +31,13 @@ def ema(values: Sequence[float | None], alpha: float) -> np.ndarray:
     return out
 
 
-def curves(logs: dict[str, list[dict]], fields: Sequence[str], smoothing: float,
-           step_range: tuple[int, int] | None = None, title: str = "") -> go.Figure:
+def curves(
+    logs: dict[str, list[dict]],
+    fields: Sequence[str],
+    smoothing: float,
+    step_range: tuple[int, int] | None = None,
+    title: str = "",
+) -> go.Figure:
     """One line per (run, field); runs told apart by dash, fields by colour."""
     fig = go.Figure()
     for r, (run, records) in enumerate(logs.items()):
@@ -40,8 +45,16 @@ def curves(logs: dict[str, list[dict]], fields: Sequence[str], smoothing: float,
         steps = [x["step"] for x in recs]
         for field in fields:
             ys = ema([x.get(field) for x in recs], smoothing)
-            fig.add_trace(go.Scatter(x=steps, y=ys, mode="lines", name=f"{run}: {field}" if len(logs) > 1 else field,
-                                     line={"dash": DASHES[r % len(DASHES)]}))
-    fig.update_layout(title=title, xaxis_title="step", height=320, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                      legend={"orientation": "h"})
+            fig.add_trace(
+                go.Scatter(
+                    x=steps,
+                    y=ys,
+                    mode="lines",
+                    name=f"{run}: {field}" if len(logs) > 1 else field,
+                    line={"dash": DASHES[r % len(DASHES)]},
+                )
+            )
+    fig.update_layout(
+        title=title, xaxis_title="step", height=320, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h"}
+    )
     return fig

@@ -65,8 +65,9 @@ def gif_bytes(frames: Sequence[np.ndarray], fps: float = 12.0, loop: bool = True
     """An animated GIF of uint8 frames."""
     ims = [Image.fromarray(f[:, :, 0] if f.ndim == 3 and f.shape[2] == 1 else f) for f in frames]
     buf = io.BytesIO()
-    ims[0].save(buf, format="GIF", save_all=True, append_images=ims[1:], duration=int(1000 / fps),
-                loop=0 if loop else 1, optimize=False)
+    ims[0].save(
+        buf, format="GIF", save_all=True, append_images=ims[1:], duration=int(1000 / fps), loop=0 if loop else 1, optimize=False
+    )
     return buf.getvalue()
 
 

@@ -26,8 +26,8 @@ def generate(G: torch.nn.Module, z: torch.Tensor, labels: torch.Tensor | None = 
     out = []
     with torch.inference_mode():
         for i in range(0, z.shape[0], batch):
-            lab = None if labels is None else labels[i: i + batch]
-            out.append(to_unit(G(z[i: i + batch].to(torch.float32), lab), G.output.value_range))
+            lab = None if labels is None else labels[i : i + batch]
+            out.append(to_unit(G(z[i : i + batch].to(torch.float32), lab), G.output.value_range))
     return torch.cat(out) if out else torch.empty(0, *G.output.shape)
 
 
@@ -42,7 +42,7 @@ def seed_latents(G: torch.nn.Module, seeds: Sequence[int], psi: float = 1.0) -> 
 
 def images_u8(samples: torch.Tensor) -> np.ndarray:
     """(N, C, H, W) in [0, 1] -> (N, H, W, C) uint8 (C is 1 or 3)."""
-    return (samples.mul(255).round_().to(torch.uint8).permute(0, 2, 3, 1).numpy())
+    return samples.mul(255).round_().to(torch.uint8).permute(0, 2, 3, 1).numpy()
 
 
 def grid_u8(samples: torch.Tensor, nrow: int, padding: int = 2, scale: int = 1) -> np.ndarray:
@@ -56,8 +56,9 @@ def grid_u8(samples: torch.Tensor, nrow: int, padding: int = 2, scale: int = 1) 
     return grid.mul(255).round_().to(torch.uint8).permute(1, 2, 0).numpy()
 
 
-def sample_grid(G: torch.nn.Module, seeds: Sequence[int], nrow: int, psi: float = 1.0,
-                labels: Sequence[int] | None = None, scale: int = 1) -> np.ndarray:
+def sample_grid(
+    G: torch.nn.Module, seeds: Sequence[int], nrow: int, psi: float = 1.0, labels: Sequence[int] | None = None, scale: int = 1
+) -> np.ndarray:
     """The grid a user sees: one cell per seed, optional class labels, as uint8 RGB."""
     z = seed_latents(G, seeds, psi)
     lab = None if labels is None else torch.as_tensor(list(labels), dtype=torch.int64)

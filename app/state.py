@@ -20,9 +20,7 @@ from . import render
 
 ROOT = Path(__file__).resolve().parents[1]
 # where runs are looked for: the shipped ones, locally trained ones, and GANSCOPE_RUNS (os.pathsep-separated)
-RUN_ROOTS = [ROOT / "checkpoints", ROOT / "runs"] + [
-    Path(p) for p in os.environ.get("GANSCOPE_RUNS", "").split(os.pathsep) if p
-]
+RUN_ROOTS = [ROOT / "checkpoints", ROOT / "runs"] + [Path(p) for p in os.environ.get("GANSCOPE_RUNS", "").split(os.pathsep) if p]
 
 
 def discover_runs() -> list[Path]:
@@ -45,16 +43,24 @@ def get_generator(path: str | Path):
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def sample_grid(path: str, mtime: float, seeds: tuple[int, ...], nrow: int, psi: float,
-                labels: tuple[int, ...] | None, scale: int) -> np.ndarray:
+def sample_grid(
+    path: str, mtime: float, seeds: tuple[int, ...], nrow: int, psi: float, labels: tuple[int, ...] | None, scale: int
+) -> np.ndarray:
     G, _ = generator(path, mtime)
     return render.sample_grid(G, seeds, nrow=nrow, psi=psi, labels=labels, scale=scale)
 
 
 def cached_grid(path: str | Path, seeds, nrow: int, psi: float = 1.0, labels=None, scale: int = 1) -> np.ndarray:
     p = Path(path)
-    return sample_grid(str(p), p.stat().st_mtime, tuple(int(s) for s in seeds), int(nrow), float(psi),
-                       None if labels is None else tuple(int(x) for x in labels), int(scale))
+    return sample_grid(
+        str(p),
+        p.stat().st_mtime,
+        tuple(int(s) for s in seeds),
+        int(nrow),
+        float(psi),
+        None if labels is None else tuple(int(x) for x in labels),
+        int(scale),
+    )
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

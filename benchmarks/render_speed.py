@@ -83,8 +83,14 @@ def main() -> None:
         "assert len(at.get('image'))>0 and not at.exception;"
         "print(time.perf_counter()-t)"
     )
-    colds = [float(subprocess.run([sys.executable, "-c", cold], capture_output=True, text=True, check=True,
-                                  cwd=ROOT).stdout.strip().splitlines()[-1]) for _ in range(max(1, args.repeats // 2))]
+    colds = [
+        float(
+            subprocess.run([sys.executable, "-c", cold], capture_output=True, text=True, check=True, cwd=ROOT)
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        for _ in range(max(1, args.repeats // 2))
+    ]
     rows.append(("app cold start to first grid", statistics.median(colds), float("nan"), 5.0))
 
     print(f"{'what':32} {'ganscope':>10} {'naive':>10} {'speed-up':>9} {'target':>8}")

@@ -22,9 +22,9 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from .classifier import Classifier, ClassifierConfig
 from .config import ConfigError, config_from_dict, config_to_dict
 from .dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
-from .classifier import Classifier, ClassifierConfig
 from .mlp import MLPConfig, MLPDiscriminator, MLPGenerator
 
 FORMAT = "ganscope-generator"
@@ -151,8 +151,9 @@ def read_header(path: str | os.PathLike, _format: str = FORMAT) -> dict:
         (n,) = struct.unpack("<Q", f.read(8))
         if n > size - 8 or n > 100_000_000:
             if path.suffix in (".pt", ".pth", ".pkl", ".ckpt") or _looks_like_pickle(path):
-                raise CheckpointError(path, "is a pickle/torch.save file, not a safetensors snapshot; "
-                                            "ganscope never unpickles generator weights")
+                raise CheckpointError(
+                    path, "is a pickle/torch.save file, not a safetensors snapshot; ganscope never unpickles generator weights"
+                )
             raise CheckpointError(path, f"truncated or not a safetensors file (header says {n} bytes, file has {size})")
         try:
             raw = json.loads(f.read(n))
@@ -201,8 +202,9 @@ def _load_checked(path: Path, header: dict, module: nn.Module) -> nn.Module:
     got = {k: shape for k, (_, shape) in header["tensors"].items()}
     missing, unexpected = sorted(set(expected) - set(got)), sorted(set(got) - set(expected))
     if missing or unexpected:
-        raise CheckpointError(path, f"weights do not match its {header['arch']} config: "
-                                    f"missing {missing[:5]}, unexpected {unexpected[:5]}")
+        raise CheckpointError(
+            path, f"weights do not match its {header['arch']} config: missing {missing[:5]}, unexpected {unexpected[:5]}"
+        )
     for k, shape in expected.items():
         if got[k] != shape:
             raise CheckpointError(path, f"tensor {k!r} has shape {list(got[k])}, its config needs {list(shape)}")

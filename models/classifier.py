@@ -45,11 +45,16 @@ class Classifier(nn.Module):
         self.cfg = cfg
         w, s = cfg.width, cfg.image_size // 4
         self.body = nn.Sequential(
-            nn.Conv2d(cfg.channels, w, 3, padding=1), nn.ReLU(inplace=True), nn.MaxPool2d(2),  # w x H/2
-            nn.Conv2d(w, 2 * w, 3, padding=1), nn.ReLU(inplace=True), nn.MaxPool2d(2),  # 2w x H/4
+            nn.Conv2d(cfg.channels, w, 3, padding=1),
+            nn.ReLU(inplace=True),
+            nn.MaxPool2d(2),  # w x H/2
+            nn.Conv2d(w, 2 * w, 3, padding=1),
+            nn.ReLU(inplace=True),
+            nn.MaxPool2d(2),  # 2w x H/4
             nn.Flatten(),
             nn.Dropout(0.25),
-            nn.Linear(2 * w * s * s, cfg.feature_dim), nn.ReLU(inplace=True),
+            nn.Linear(2 * w * s * s, cfg.feature_dim),
+            nn.ReLU(inplace=True),
         )
         self.head = nn.Sequential(nn.Dropout(0.25), nn.Linear(cfg.feature_dim, cfg.num_classes))
 

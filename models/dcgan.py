@@ -143,8 +143,11 @@ class DCGANConfig:
         k, s, p = self.kernel_size, self.stride, self.padding
         start = sizes[0]
         ch = self.ngf * 2 ** (n - 1)
-        layers = [Layer("project", "conv_transpose", self.z_dim + self.num_classes, ch, start, 1, 0, 1,
-                        conv_transpose_out(1, start, 1, 0))]
+        layers = [
+            Layer(
+                "project", "conv_transpose", self.z_dim + self.num_classes, ch, start, 1, 0, 1, conv_transpose_out(1, start, 1, 0)
+            )
+        ]
         for i in range(n):
             out_ch = self.channels if i == n - 1 else ch // 2
             got = conv_transpose_out(sizes[i], k, s, p)

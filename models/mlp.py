@@ -62,8 +62,7 @@ class MLPConfig:
         rng = OUT_ACTIVATIONS[self.out_activation]
         if rng is not None and tuple(self.output.value_range) != rng:
             raise ValueError(
-                f"out_activation {self.out_activation} produces {rng}, "
-                f"but output.value_range is {self.output.value_range}"
+                f"out_activation {self.out_activation} produces {rng}, but output.value_range is {self.output.value_range}"
             )
         if self.latent_dist not in LATENT_DISTS:
             raise ValueError(f"latent_dist {self.latent_dist!r} is not one of {LATENT_DISTS}")

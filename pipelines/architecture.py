@@ -16,11 +16,18 @@ def layer_table(net: nn.Module, *inputs: torch.Tensor | None) -> list[dict]:
     hooks = []
     for name, m in net.named_modules():
         if len(list(m.children())) == 0:
-            hooks.append(m.register_forward_hook(
-                lambda mod, _i, out, name=name: rows.append({
-                    "layer": name, "type": type(mod).__name__,
-                    "output": "×".join(str(s) for s in out.shape[1:]),
-                    "params": sum(p.numel() for p in mod.parameters(recurse=False))})))
+            hooks.append(
+                m.register_forward_hook(
+                    lambda mod, _i, out, name=name: rows.append(
+                        {
+                            "layer": name,
+                            "type": type(mod).__name__,
+                            "output": "×".join(str(s) for s in out.shape[1:]),
+                            "params": sum(p.numel() for p in mod.parameters(recurse=False)),
+                        }
+                    )
+                )
+            )
     try:
         with torch.no_grad():
             net.eval()(*inputs)
@@ -45,10 +52,17 @@ def plan_rows(cfg: DCGANConfig) -> tuple[list[dict], list[dict]]:
         out = []
         for j, L in enumerate(plan):
             bias = L.out_channels if (j == len(plan) - 1) else 0
-            out.append({"layer": L.name, "op": "ConvTranspose2d" if L.kind == "conv_transpose" else "Conv2d",
-                        "channels": f"{L.in_channels} → {L.out_channels}", "k/s/p": f"{L.kernel}/{L.stride}/{L.padding}",
-                        "size": f"{L.in_size} → {L.out_size}", "formula": formula(L),
-                        "params": L.in_channels * L.out_channels * L.kernel**2 + bias})
+            out.append(
+                {
+                    "layer": L.name,
+                    "op": "ConvTranspose2d" if L.kind == "conv_transpose" else "Conv2d",
+                    "channels": f"{L.in_channels} → {L.out_channels}",
+                    "k/s/p": f"{L.kernel}/{L.stride}/{L.padding}",
+                    "size": f"{L.in_size} → {L.out_size}",
+                    "formula": formula(L),
+                    "params": L.in_channels * L.out_channels * L.kernel**2 + bias,
+                }
+            )
         return out
 
     return rows(cfg.generator_plan(), True), rows(cfg.discriminator_plan(), False)

@@ -27,8 +27,7 @@ log = logging.getLogger(__name__)
 def predict(model: Classifier, images_m11: torch.Tensor, batch: int = 1000) -> torch.Tensor:
     """Class probabilities (N, num_classes) for images in [-1, 1]."""
     model.eval()
-    return torch.cat([F.softmax(model(images_m11[i: i + batch].float()), dim=1)
-                      for i in range(0, images_m11.shape[0], batch)])
+    return torch.cat([F.softmax(model(images_m11[i : i + batch].float()), dim=1) for i in range(0, images_m11.shape[0], batch)])
 
 
 def accuracy(model: Classifier, images_u8: torch.Tensor, labels: torch.Tensor) -> float:
@@ -37,8 +36,15 @@ def accuracy(model: Classifier, images_u8: torch.Tensor, labels: torch.Tensor) -
     return float((probs.argmax(1) == labels).float().mean())
 
 
-def train_classifier(dataset: str, data_dir: str | Path, epochs: int = 2, batch_size: int = 128,
-                     lr: float = 1e-3, seed: int = 0, progress: bool = True) -> tuple[Classifier, float]:
+def train_classifier(
+    dataset: str,
+    data_dir: str | Path,
+    epochs: int = 2,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    seed: int = 0,
+    progress: bool = True,
+) -> tuple[Classifier, float]:
     """Train on the real training split; returns (model, test accuracy)."""
     train = load_dataset(dataset, data_dir, 28, 1)
     test = load_dataset(dataset, data_dir, 28, 1, train=False)
@@ -52,7 +58,7 @@ def train_classifier(dataset: str, data_dir: str | Path, epochs: int = 2, batch_
         order = torch.randperm(n, generator=g)
         bar = tqdm(range(0, n, batch_size), disable=not progress, desc=f"epoch {epoch + 1}/{epochs}")
         for i in bar:
-            idx = order[i: i + batch_size]
+            idx = order[i : i + batch_size]
             x = to_range(train.images[idx], (-1.0, 1.0))
             # small random shifts make the classifier judge shapes, not exact pixel positions
             dx, dy = torch.randint(-2, 3, (2,), generator=g).tolist()
@@ -81,11 +87,39 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 1
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    save_classifier(args.out, model, {"dataset": args.dataset, "test_accuracy": round(acc, 4),
-                                      "epochs": args.epochs, "seed": args.seed})
+    save_classifier(
+        args.out, model, {"dataset": args.dataset, "test_accuracy": round(acc, 4), "epochs": args.epochs, "seed": args.seed}
+    )
     print(f"{args.dataset} classifier: test accuracy {acc:.4f}, written to {args.out}")
     return 0
 
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def default_classifier_path(dataset: str) -> Path:
+    """Where the shipped classifier for ``dataset`` lives (checkpoints/classifiers/DATASET.safetensors)."""
+    return Path(__file__).resolve().parents[1] / "checkpoints" / "classifiers" / f"{dataset}.safetensors"
+
+
+@torch.inference_mode()
+def class_coverage(G: torch.nn.Module, model: Classifier, n: int = 100) -> dict:
+    """How a classifier reads ``n`` samples (seeds 0..n-1) of an image generator in [-1, 1] or [0, 1].
+
+    Returns classes present, the histogram, and mean confidence (mean max class probability).
+    """
+    from models.latent import sample_latents
+
+    z = sample_latents(range(n), G.z_dim, getattr(G, "latent_dist", "normal"))
+    labels = torch.arange(n) % G.num_classes if G.num_classes else None
+    x = G(z, labels).float()
+    lo, hi = G.output.value_range
+    probs = predict(model, (x - lo) / (hi - lo) * 2 - 1)
+    pred = probs.argmax(1)
+    return {
+        "classes": int(torch.unique(pred).numel()),
+        "confidence": float(probs.max(1).values.mean()),
+        "histogram": torch.bincount(pred, minlength=probs.shape[1]).tolist(),
+        "label_accuracy": float((pred == labels).float().mean()) if labels is not None else None,
+    }

@@ -26,8 +26,7 @@ class Metric:
 METRICS: dict[str, Metric] = {}
 
 
-def register_metric(name: str, description: str, higher_is_better: bool, datasets: tuple[str, ...] = (),
-                    raw: bool = False):
+def register_metric(name: str, description: str, higher_is_better: bool, datasets: tuple[str, ...] = (), raw: bool = False):
     """Decorator adding a metric to ``METRICS`` under ``name``."""
 
     def wrap(fn: Callable[[torch.Tensor], float]) -> Callable[[torch.Tensor], float]:

@@ -112,8 +112,10 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, data: dict) -> TrainConfig:
         if data.get("format") != RUN_FORMAT or data.get("format_version") != RUN_FORMAT_VERSION:
-            raise ValueError(f"not a ganscope run config v{RUN_FORMAT_VERSION} "
-                             f"(format={data.get('format')!r}, version={data.get('format_version')!r})")
+            raise ValueError(
+                f"not a ganscope run config v{RUN_FORMAT_VERSION} "
+                f"(format={data.get('format')!r}, version={data.get('format_version')!r})"
+            )
         if data.get("arch") not in ARCHITECTURES:
             raise ValueError(f"unknown architecture {data.get('arch')!r}")
         model = config_from_dict(ARCHITECTURES[data["arch"]][0], data["model"])
@@ -146,11 +148,27 @@ def _mnist_mlp() -> TrainConfig:
     return TrainConfig(
         preset="mnist-mlp",
         description="MNIST MLP GAN of 'Make Your Own GAN' after its fixes: LeakyReLU(0.02) + LayerNorm + Adam, "
-                    "100-200-784 sigmoid generator, 784-200-1 discriminator, BCE",
-        model=MLPConfig(output=MNIST_IMAGE, z_dim=100, g_hidden=(200,), d_hidden=(200,), activation="leaky_relu",
-                        leaky_slope=0.02, layernorm=True, out_activation="sigmoid"),
-        dataset="mnist", data_dir="data/mnist", epochs=30, batch_size=32,
-        optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999), log_every=20, state_every=2000,
+        "100-200-784 sigmoid generator, 784-200-1 discriminator, BCE",
+        model=MLPConfig(
+            output=MNIST_IMAGE,
+            z_dim=100,
+            g_hidden=(200,),
+            d_hidden=(200,),
+            activation="leaky_relu",
+            leaky_slope=0.02,
+            layernorm=True,
+            out_activation="sigmoid",
+        ),
+        dataset="mnist",
+        data_dir="data/mnist",
+        epochs=30,
+        batch_size=32,
+        optimizer="adam",
+        lr_g=2e-4,
+        lr_d=2e-4,
+        betas=(0.5, 0.999),
+        log_every=20,
+        state_every=2000,
     )
 
 
@@ -158,10 +176,18 @@ def _dcgan(name: str, dataset: str, size: int, channels: int, epochs: int, what:
     return TrainConfig(
         preset=name,
         description=f"DCGAN (Radford et al. 2015) on {what}: {channels}x{size}x{size}, z=100, Adam 2e-4 beta1=0.5, "
-                    "batch 128, BatchNorm, LeakyReLU 0.2, tanh",
+        "batch 128, BatchNorm, LeakyReLU 0.2, tanh",
         model=DCGANConfig(image_size=size, channels=channels, z_dim=100, ngf=64, ndf=64),
-        dataset=dataset, data_dir=f"data/{dataset}", epochs=epochs, batch_size=128,
-        optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999), log_every=5, state_every=200,
+        dataset=dataset,
+        data_dir=f"data/{dataset}",
+        epochs=epochs,
+        batch_size=128,
+        optimizer="adam",
+        lr_g=2e-4,
+        lr_d=2e-4,
+        betas=(0.5, 0.999),
+        log_every=5,
+        state_every=200,
     )
 
 
@@ -169,64 +195,155 @@ def _mnist_mlp_naive() -> TrainConfig:
     return _mnist_mlp().replace(
         preset="mnist-mlp-naive",
         description="the first MNIST GAN of 'Make Your Own GAN': sigmoid activations, no LayerNorm, SGD 0.01, BCE; "
-                    "its samples all look alike (mode collapse)",
-        model=MLPConfig(output=MNIST_IMAGE, z_dim=100, g_hidden=(200,), d_hidden=(200,), activation="sigmoid",
-                        layernorm=False, out_activation="sigmoid"),
-        optimizer="sgd", lr_g=0.01, lr_d=0.01, epochs=4)
+        "its samples all look alike (mode collapse)",
+        model=MLPConfig(
+            output=MNIST_IMAGE,
+            z_dim=100,
+            g_hidden=(200,),
+            d_hidden=(200,),
+            activation="sigmoid",
+            layernorm=False,
+            out_activation="sigmoid",
+        ),
+        optimizer="sgd",
+        lr_g=0.01,
+        lr_d=0.01,
+        epochs=4,
+    )
 
 
 def _mnist_cgan() -> TrainConfig:
     return _mnist_mlp().replace(
         preset="mnist-cgan",
         description="the label-conditioned MNIST GAN of 'Make Your Own GAN': one-hot label joined to z and to the "
-                    "image, LeakyReLU + LayerNorm + Adam; the Samples page shows one row per digit",
-        model=MLPConfig(output=MNIST_IMAGE, z_dim=100, g_hidden=(200,), d_hidden=(200,), activation="leaky_relu",
-                        leaky_slope=0.02, layernorm=True, out_activation="sigmoid", num_classes=10),
-        epochs=12)
+        "image, LeakyReLU + LayerNorm + Adam; the Samples page shows one row per digit",
+        model=MLPConfig(
+            output=MNIST_IMAGE,
+            z_dim=100,
+            g_hidden=(200,),
+            d_hidden=(200,),
+            activation="leaky_relu",
+            leaky_slope=0.02,
+            layernorm=True,
+            out_activation="sigmoid",
+            num_classes=10,
+        ),
+        epochs=12,
+    )
 
 
 def _toy(name: str, dataset: str, description: str, model: MLPConfig, steps: int, batch: int, **kw) -> TrainConfig:
-    base = dict(preset=name, description=description, model=model, dataset=dataset, data_dir="", epochs=10**6,
-                max_steps=steps, batch_size=batch, log_every=max(1, steps // 1000), snapshot_every=steps // 10,
-                state_every=steps // 10, eval_samples=512, limit=max(10_000, batch))
+    base = dict(
+        preset=name,
+        description=description,
+        model=model,
+        dataset=dataset,
+        data_dir="",
+        epochs=10**6,
+        max_steps=steps,
+        batch_size=batch,
+        log_every=max(1, steps // 1000),
+        snapshot_every=steps // 10,
+        state_every=steps // 10,
+        eval_samples=512,
+        limit=max(10_000, batch),
+    )
     base.update(kw)
     return TrainConfig(**base)
 
 
 def _pattern_1010() -> TrainConfig:
-    return _toy("pattern-1010", "pattern-1010",
-                "the 1010-pattern GAN of 'Make Your Own GAN': 4-4-4 sigmoid generator on uniform noise, 4-3-1 sigmoid "
-                "discriminator, MSE, SGD 0.01, 10,000 steps of one sample",
-                MLPConfig(output=OutputSpec("vector", (4,), (0.0, 1.0)), z_dim=4, g_hidden=(4,), d_hidden=(3,),
-                          activation="sigmoid", layernorm=False, out_activation="sigmoid", latent_dist="uniform"),
-                10_000, 1, loss="mse", optimizer="sgd", lr_g=0.01, lr_d=0.01, snapshot_every=1000)
+    return _toy(
+        "pattern-1010",
+        "pattern-1010",
+        "the 1010-pattern GAN of 'Make Your Own GAN': 4-4-4 sigmoid generator on uniform noise, 4-3-1 sigmoid "
+        "discriminator, MSE, SGD 0.01, 10,000 steps of one sample",
+        MLPConfig(
+            output=OutputSpec("vector", (4,), (0.0, 1.0)),
+            z_dim=4,
+            g_hidden=(4,),
+            d_hidden=(3,),
+            activation="sigmoid",
+            layernorm=False,
+            out_activation="sigmoid",
+            latent_dist="uniform",
+        ),
+        10_000,
+        1,
+        loss="mse",
+        optimizer="sgd",
+        lr_g=0.01,
+        lr_d=0.01,
+        snapshot_every=1000,
+    )
 
 
 def _sine() -> TrainConfig:
-    return _toy("sine", "sine",
-                "sine-curve GAN: sin(b·x + c) at 64 points, b in [0.5, 2], c in [0, π]; LeakyReLU(0.2)/tanh generator, "
-                "LeakyReLU discriminator with dropout 0.4",
-                MLPConfig(output=OutputSpec("curve", (64,), (-1.0, 1.0)), z_dim=16, g_hidden=(128, 128),
-                          d_hidden=(128, 128), activation="leaky_relu", leaky_slope=0.2, layernorm=False,
-                          d_dropout=0.4, out_activation="tanh"),
-                3000, 64, lr_g=2e-4, lr_d=2e-4)
+    return _toy(
+        "sine",
+        "sine",
+        "sine-curve GAN: sin(b·x + c) at 64 points, b in [0.5, 2], c in [0, π]; LeakyReLU(0.2)/tanh generator, "
+        "LeakyReLU discriminator with dropout 0.4",
+        MLPConfig(
+            output=OutputSpec("curve", (64,), (-1.0, 1.0)),
+            z_dim=16,
+            g_hidden=(128, 128),
+            d_hidden=(128, 128),
+            activation="leaky_relu",
+            leaky_slope=0.2,
+            layernorm=False,
+            d_dropout=0.4,
+            out_activation="tanh",
+        ),
+        3000,
+        64,
+        lr_g=2e-4,
+        lr_d=2e-4,
+    )
 
 
 def _quadratic() -> TrainConfig:
-    return _toy("quadratic-1d", "quadratic",
-                "the 1-D function GAN: points (x, x²) for x in [-0.5, 0.5]; generator 5 → 15 ReLU → 2, discriminator "
-                "2 → 25 ReLU → 1, Adam",
-                MLPConfig(output=OutputSpec("points", (2,), (-0.5, 0.5)), z_dim=5, g_hidden=(15,), d_hidden=(25,),
-                          activation="relu", layernorm=False, out_activation="none"),
-                4000, 128, lr_g=1e-3, lr_d=1e-3, betas=(0.9, 0.999))
+    return _toy(
+        "quadratic-1d",
+        "quadratic",
+        "the 1-D function GAN: points (x, x²) for x in [-0.5, 0.5]; generator 5 → 15 ReLU → 2, discriminator "
+        "2 → 25 ReLU → 1, Adam",
+        MLPConfig(
+            output=OutputSpec("points", (2,), (-0.5, 0.5)),
+            z_dim=5,
+            g_hidden=(15,),
+            d_hidden=(25,),
+            activation="relu",
+            layernorm=False,
+            out_activation="none",
+        ),
+        10_000,
+        128,
+        lr_g=1e-3,
+        lr_d=1e-3,
+        betas=(0.9, 0.999),
+    )
 
 
 def _ring() -> TrainConfig:
-    return _toy("ring-8", "ring-8",
-                "8 Gaussians on a ring (radius 2, std 0.02), the standard mode-collapse test: ReLU MLPs 128-128, Adam",
-                MLPConfig(output=OutputSpec("points", (2,), (-2.5, 2.5)), z_dim=16, g_hidden=(128, 128),
-                          d_hidden=(128, 128), activation="relu", layernorm=False, out_activation="none"),
-                4000, 256, lr_g=1e-3, lr_d=1e-3)
+    return _toy(
+        "ring-8",
+        "ring-8",
+        "8 Gaussians on a ring (radius 2, std 0.02), the standard mode-collapse test: ReLU MLPs 128-128, Adam",
+        MLPConfig(
+            output=OutputSpec("points", (2,), (-2.5, 2.5)),
+            z_dim=16,
+            g_hidden=(128, 128),
+            d_hidden=(128, 128),
+            activation="relu",
+            layernorm=False,
+            out_activation="none",
+        ),
+        4000,
+        256,
+        lr_g=1e-3,
+        lr_d=1e-3,
+    )
 
 
 PRESETS: dict[str, Preset] = {

@@ -119,8 +119,9 @@ def load_training_data(cfg: TrainConfig) -> ImageData:
         return ImageData(x, labels, ())
     if spec.kind != "image":
         raise DataError(f"preset {cfg.preset}: output kind {spec.kind!r} needs a toy dataset {TOY_DATASETS}")
-    return load_dataset(cfg.dataset, cfg.data_dir, image_size=spec.shape[1], channels=spec.shape[0],
-                        download=cfg.download, limit=cfg.limit)
+    return load_dataset(
+        cfg.dataset, cfg.data_dir, image_size=spec.shape[1], channels=spec.shape[0], download=cfg.download, limit=cfg.limit
+    )
 
 
 def _evaluate(G: torch.nn.Module, cfg: TrainConfig, device: torch.device) -> dict[str, float]:
@@ -216,7 +217,7 @@ def train(
             epoch = step // spe
             if epoch != order_epoch:
                 order, order_epoch = _epoch_order(cfg, epoch, n).to(dev), epoch
-            idx = order[(step - epoch * spe) * B: (step - epoch * spe + 1) * B]
+            idx = order[(step - epoch * spe) * B : (step - epoch * spe + 1) * B]
             real = to_range(images[idx], vr) if images.dtype == torch.uint8 else images[idx]
             real_labels = labels_all[idx] if cond else None
 
@@ -224,13 +225,12 @@ def train(
                 lab = torch.randint(cfg.model.num_classes, (B,), generator=noise_gen, device=dev) if cond else None
                 return G(_noise(cfg, B, noise_gen, dev), lab), lab
 
-            for d_step in range(cfg.d_steps):
+            for _ in range(cfg.d_steps):
                 # discriminator: a real batch and a separate fake batch (or one mixed batch if combined_batch)
                 with amp:
                     fake, fake_labels = fakes()
                     if cfg.combined_batch:
-                        both = D(torch.cat([real, fake.detach()]),
-                                 None if not cond else torch.cat([real_labels, fake_labels]))
+                        both = D(torch.cat([real, fake.detach()]), None if not cond else torch.cat([real_labels, fake_labels]))
                         out_real, out_fake = both[:B], both[B:]
                     else:
                         out_real = D(real, real_labels)
@@ -256,11 +256,17 @@ def train(
 
             step += 1
             with torch.no_grad():
-                window += torch.stack([
-                    loss_real.detach(), loss_fake.detach(), g_loss.detach(),
-                    (out_real.detach() > 0).float().mean(), (out_fake.detach() < 0).float().mean(),
-                    d_norm.float(), g_norm.float(),
-                ])
+                window += torch.stack(
+                    [
+                        loss_real.detach(),
+                        loss_fake.detach(),
+                        g_loss.detach(),
+                        (out_real.detach() > 0).float().mean(),
+                        (out_fake.detach() < 0).float().mean(),
+                        d_norm.float(),
+                        g_norm.float(),
+                    ]
+                )
             window_n += 1
             bar.update(1)
 
@@ -271,37 +277,62 @@ def train(
                 values = (window / window_n).tolist()
                 window.zero_()
                 window_n = 0
-                record = {"step": step, "epoch": epoch + 1, **dict(zip(FIELDS, values)),
-                          "lr_d": opt_d.param_groups[0]["lr"], "lr_g": opt_g.param_groups[0]["lr"],
-                          "time": round(time.perf_counter() - t0, 3)}
+                record = {
+                    "step": step,
+                    "epoch": epoch + 1,
+                    **dict(zip(FIELDS, values, strict=True)),
+                    "lr_d": opt_d.param_groups[0]["lr"],
+                    "lr_g": opt_g.param_groups[0]["lr"],
+                    "time": round(time.perf_counter() - t0, 3),
+                }
                 bad = [k for k in FIELDS if not math.isfinite(record[k])]
                 if bad:
                     record["nonfinite"] = bad
                     runs.append_jsonl(run_dir / runs.LOG, record)
                     raise TrainingDiverged(
                         f"{', '.join(bad)} became NaN/Inf by step {step} (epoch {epoch + 1}); training stopped. "
-                        f"Last good snapshot: {last_snapshot or 'none yet'}. Try a lower learning rate.")
+                        f"Last good snapshot: {last_snapshot or 'none yet'}. Try a lower learning rate."
+                    )
                 runs.append_jsonl(run_dir / runs.LOG, record)
                 bar.set_description(f"epoch {epoch + 1}/{cfg.epochs}")
-                bar.set_postfix(d_real=f"{record['d_loss_real']:.3f}", d_fake=f"{record['d_loss_fake']:.3f}",
-                                g=f"{record['g_loss']:.3f}", refresh=False)
+                bar.set_postfix(
+                    d_real=f"{record['d_loss_real']:.3f}",
+                    d_fake=f"{record['d_loss_fake']:.3f}",
+                    g=f"{record['g_loss']:.3f}",
+                    refresh=False,
+                )
             if snap:
                 meta = {"step": step, "epoch": round(step / spe, 4), "run": run_dir.name, "preset": cfg.preset}
                 last_snapshot = save_generator(runs.snapshot_path(run_dir, step), G, cfg.model, meta)
                 metrics = _evaluate(G, cfg, dev)
-                runs.append_jsonl(run_dir / runs.METRICS, {"step": step, "epoch": meta["epoch"],
-                                                           "snapshot": last_snapshot.name, **metrics})
-                log.info("step %d epoch %.2f d_real %.3f d_fake %.3f g %.3f acc_real %.2f acc_fake %.2f %s",
-                         step, meta["epoch"], record["d_loss_real"], record["d_loss_fake"], record["g_loss"],
-                         record["d_acc_real"], record["d_acc_fake"],
-                         " ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
+                runs.append_jsonl(
+                    run_dir / runs.METRICS, {"step": step, "epoch": meta["epoch"], "snapshot": last_snapshot.name, **metrics}
+                )
+                log.info(
+                    "step %d epoch %.2f d_real %.3f d_fake %.3f g %.3f acc_real %.2f acc_fake %.2f %s",
+                    step,
+                    meta["epoch"],
+                    record["d_loss_real"],
+                    record["d_loss_fake"],
+                    record["g_loss"],
+                    record["d_acc_real"],
+                    record["d_acc_fake"],
+                    " ".join(f"{k} {v:.4f}" for k, v in metrics.items()),
+                )
             if save:
-                runs.save_state(run_dir, {
-                    "step": step, "elapsed": time.perf_counter() - t0,
-                    "G": G.state_dict(), "D": D.state_dict(),
-                    "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
-                    "noise_rng": noise_gen.get_state(), "torch_rng": torch.get_rng_state(),
-                })
+                runs.save_state(
+                    run_dir,
+                    {
+                        "step": step,
+                        "elapsed": time.perf_counter() - t0,
+                        "G": G.state_dict(),
+                        "D": D.state_dict(),
+                        "opt_g": opt_g.state_dict(),
+                        "opt_d": opt_d.state_dict(),
+                        "noise_rng": noise_gen.get_state(),
+                        "torch_rng": torch.get_rng_state(),
+                    },
+                )
             if callbacks:
                 info = StepInfo(step, record, G, D, opt_g, opt_d)
                 for cb in callbacks:
@@ -321,8 +352,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-steps", type=int, help="stop after this many steps in total")
     p.add_argument("--seed", type=int, help="random seed (weights, noise, data order)")
     p.add_argument("--data-dir", help="dataset folder (IDX files, torchvision root or image folder)")
-    p.add_argument("--dataset", choices=("mnist", "fashion-mnist", "cifar10", "folder", *TOY_DATASETS),
-                   help="override the dataset")
+    p.add_argument(
+        "--dataset", choices=("mnist", "fashion-mnist", "cifar10", "folder", *TOY_DATASETS), help="override the dataset"
+    )
     p.add_argument("--download", action="store_true", help="let torchvision download missing data")
     p.add_argument("--limit", type=int, help="train on the first N images only")
     p.add_argument("--batch-size", type=int)
@@ -353,11 +385,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 2
             cfg = get_preset(args.preset)
             out = Path(args.out or f"runs/{args.preset}")
-        changes = {k: v for k, v in {
-            "epochs": args.epochs, "max_steps": args.max_steps, "seed": None if args.resume else args.seed,
-            "data_dir": args.data_dir, "dataset": args.dataset, "limit": args.limit,
-            "batch_size": None if args.resume else args.batch_size, "snapshot_every": args.snapshot_every,
-        }.items() if v is not None}
+        changes = {
+            k: v
+            for k, v in {
+                "epochs": args.epochs,
+                "max_steps": args.max_steps,
+                "seed": None if args.resume else args.seed,
+                "data_dir": args.data_dir,
+                "dataset": args.dataset,
+                "limit": args.limit,
+                "batch_size": None if args.resume else args.batch_size,
+                "snapshot_every": args.snapshot_every,
+            }.items()
+            if v is not None
+        }
         if args.download:
             changes["download"] = True
         cfg = cfg.replace(**changes)

@@ -17,8 +17,10 @@ torch.set_num_threads(min(2, torch.get_num_threads()))
 
 def _need(path: Path) -> Path:
     if not path.exists():
-        pytest.fail(f"real test data missing: {path} (the tests expect ../shared/data beside the checkout, "
-                    "or GANSCOPE_SHARED_DATA pointing at it)")
+        pytest.fail(
+            f"real test data missing: {path} (the tests expect ../shared/data beside the checkout, "
+            "or GANSCOPE_SHARED_DATA pointing at it)"
+        )
     return path
 
 

@@ -20,8 +20,14 @@ import pytest
 from tests.conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-PAGES = [("", "Samples"), ("interpolate", "Interpolate"), ("arithmetic", "Latent arithmetic"),
-         ("directions", "Directions"), ("compare", "Compare"), ("training", "Training")]
+PAGES = [
+    ("", "Samples"),
+    ("interpolate", "Interpolate"),
+    ("arithmetic", "Latent arithmetic"),
+    ("directions", "Directions"),
+    ("compare", "Compare"),
+    ("training", "Training"),
+]
 
 if not Path(CHROMIUM).exists():
     if os.environ.get("CI"):
@@ -39,9 +45,26 @@ def _free_port() -> int:
 def server():
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "main.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app" / "main.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
     while time.time() < deadline:
@@ -63,9 +86,18 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                    "--disable-component-update", "--disable-sync", "--no-first-run"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         yield b
         b.close()
 
@@ -111,8 +143,11 @@ def test_dropping_an_exported_png_restores_its_latent(server, browser, tmp_path)
 
     png = tmp_path / "seed-42.png"
     z = np.random.default_rng(0).standard_normal(100).round(4).tolist()
-    png.write_bytes(png_bytes(np.zeros((28, 28), np.uint8),
-                              {"run": str(ROOT / "checkpoints" / "mnist-dcgan"), "snapshot": "x", "seed": 42, "z": z}))
+    png.write_bytes(
+        png_bytes(
+            np.zeros((28, 28), np.uint8), {"run": str(ROOT / "checkpoints" / "mnist-dcgan"), "snapshot": "x", "seed": 42, "z": z}
+        )
+    )
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
         page.goto(f"{server}/interpolate", timeout=120_000)

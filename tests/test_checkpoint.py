@@ -104,8 +104,13 @@ def test_foreign_and_mismatched_files(tmp_path):
     from safetensors.torch import load_file
 
     state = load_file(str(path))
-    meta = {"format": "ganscope-generator", "format_version": "1", "arch": "dcgan",
-            "config": json.dumps({**json.loads(json.dumps(header["config"].__dict__)), "ngf": 32}), "meta": "{}"}
+    meta = {
+        "format": "ganscope-generator",
+        "format_version": "1",
+        "arch": "dcgan",
+        "config": json.dumps({**json.loads(json.dumps(header["config"].__dict__)), "ngf": 32}),
+        "meta": "{}",
+    }
     mismatched = tmp_path / "mismatched.safetensors"
     save_file(state, str(mismatched), metadata=meta)
     with pytest.raises(CheckpointError, match="has shape .* its config needs") as e:

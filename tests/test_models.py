@@ -89,8 +89,15 @@ def test_mlp_family(act):
 
 
 def test_mlp_non_image_and_tanh():
-    cfg = MLPConfig(output=OutputSpec("vector", (4,), (0.0, 1.0)), z_dim=1, g_hidden=(4,), d_hidden=(3,),
-                    activation="sigmoid", layernorm=False, latent_dist="uniform")
+    cfg = MLPConfig(
+        output=OutputSpec("vector", (4,), (0.0, 1.0)),
+        z_dim=1,
+        g_hidden=(4,),
+        d_hidden=(3,),
+        activation="sigmoid",
+        layernorm=False,
+        latent_dist="uniform",
+    )
     assert MLPGenerator(cfg)(torch.rand(3, 1)).shape == (3, 4)
     with pytest.raises(ValueError, match="value_range"):
         MLPConfig(output=OutputSpec("curve", (64,), (0.0, 1.0)), out_activation="tanh")

@@ -34,21 +34,42 @@ def _check_run(out, steps):
 def test_one_step_of_each_preset_on_real_data(preset, tmp_path, mnist_dir, fashion_dir):
     out = tmp_path / preset
     data_dir = fashion_dir if preset.startswith("fashion") else mnist_dir
-    args = ["--preset", preset, "--data-dir", str(data_dir), "--max-steps", "2", "--limit", "256",
-            "--batch-size", "32", "--out", str(out), "--no-progress"]
+    args = [
+        "--preset",
+        preset,
+        "--data-dir",
+        str(data_dir),
+        "--max-steps",
+        "2",
+        "--limit",
+        "256",
+        "--batch-size",
+        "32",
+        "--out",
+        str(out),
+        "--no-progress",
+    ]
     if preset == "cifar10-dcgan":  # CIFAR-10 is not available offline: its architecture on real MNIST as 3x32x32
         args += ["--dataset", "mnist"]
     assert main(args) == 0
     G, cfg = _check_run(out, 2)
-    x = G(torch.randn(3, G.z_dim))
+    labels = torch.arange(3) if G.num_classes else None
+    x = G(torch.randn(3, G.z_dim), labels)
     assert x.shape == (3, *cfg.model.output.shape)
     assert cfg.preset == preset
     assert (out / runs.STATE).is_file()
 
 
 def _tiny_cfg(**kw) -> TrainConfig:
-    base = dict(preset="tiny", model=DCGANConfig(image_size=28, channels=1, ngf=8, ndf=8), epochs=2,
-                batch_size=32, log_every=1, state_every=3, eval_samples=16)
+    base = dict(
+        preset="tiny",
+        model=DCGANConfig(image_size=28, channels=1, ngf=8, ndf=8),
+        epochs=2,
+        batch_size=32,
+        log_every=1,
+        state_every=3,
+        eval_samples=16,
+    )
     base.update(kw)
     return TrainConfig(**base)
 

@@ -21,21 +21,40 @@ def provenance(entry_or_seed, z: np.ndarray, extra: dict | None = None) -> dict:
     return {**base, **(extra or {})}
 
 
-def export_row(samples: np.ndarray, spec: OutputSpec, latents: np.ndarray, provs: list[dict], key: str,
-               grid: np.ndarray | None = None, stem: str = "ganscope") -> None:
+def export_row(
+    samples: np.ndarray,
+    spec: OutputSpec,
+    latents: np.ndarray,
+    provs: list[dict],
+    key: str,
+    grid: np.ndarray | None = None,
+    stem: str = "ganscope",
+) -> None:
     """Buttons: grid PNG, ZIP of every sample, latents as .npy and .json."""
     cols = st.columns(4)
     run_prov = {k: provs[0].get(k) for k in ("run", "snapshot")} if provs else {}
     if grid is not None:
-        cols[0].download_button("Grid PNG", export.png_bytes(grid, {**run_prov, "latents": [p["z"] for p in provs]}),
-                                f"{stem}-grid.png", "image/png", key=f"{key}_grid")
+        cols[0].download_button(
+            "Grid PNG",
+            export.png_bytes(grid, {**run_prov, "latents": [p["z"] for p in provs]}),
+            f"{stem}-grid.png",
+            "image/png",
+            key=f"{key}_grid",
+        )
     if spec.kind == "image":
-        cols[1].download_button("ZIP of PNGs", export.zip_bytes(list(images_u8(_t(samples))), provs, stem),
-                                f"{stem}.zip", "application/zip", key=f"{key}_zip")
-    cols[2].download_button("Latents .npy", export.npy_bytes(latents), f"{stem}-latents.npy",
-                            "application/octet-stream", key=f"{key}_npy")
-    cols[3].download_button("Latents .json", export.latents_json(latents, run_prov), f"{stem}-latents.json",
-                            "application/json", key=f"{key}_json")
+        cols[1].download_button(
+            "ZIP of PNGs",
+            export.zip_bytes(list(images_u8(_t(samples))), provs, stem),
+            f"{stem}.zip",
+            "application/zip",
+            key=f"{key}_zip",
+        )
+    cols[2].download_button(
+        "Latents .npy", export.npy_bytes(latents), f"{stem}-latents.npy", "application/octet-stream", key=f"{key}_npy"
+    )
+    cols[3].download_button(
+        "Latents .json", export.latents_json(latents, run_prov), f"{stem}-latents.json", "application/json", key=f"{key}_json"
+    )
 
 
 def single_png(sample: np.ndarray, spec: OutputSpec, prov: dict, key: str, scale: int = 1) -> None:
@@ -44,8 +63,13 @@ def single_png(sample: np.ndarray, spec: OutputSpec, prov: dict, key: str, scale
     img = images_u8(_t(sample[None]))[0]
     if scale > 1:
         img = img.repeat(scale, 0).repeat(scale, 1)
-    st.download_button("PNG", export.png_bytes(img, prov), f"ganscope-{prov.get('name', 'sample')}.png".replace(" ", "_"),
-                       "image/png", key=f"{key}_png")
+    st.download_button(
+        "PNG",
+        export.png_bytes(img, prov),
+        f"ganscope-{prov.get('name', 'sample')}.png".replace(" ", "_"),
+        "image/png",
+        key=f"{key}_png",
+    )
 
 
 def _t(a: np.ndarray):

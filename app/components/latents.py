@@ -27,13 +27,25 @@ def concept_sets() -> dict[str, list[dict]]:
 def entry_from_seed(G, seed: int, psi: float = 1.0, label: int | None = None) -> dict:
     z = seed_latents(G, [int(seed)], psi)[0]
     name = f"seed {seed}" + (f" ψ={psi:g}" if psi != 1.0 else "") + (f" class {label}" if label is not None else "")
-    return {"name": name, "z": z.tolist(), "label": label, "seed": int(seed), "psi": psi,
-            "run": st.session_state.get("run_dir"), "snapshot": st.session_state.get("snapshot")}
+    return {
+        "name": name,
+        "z": z.tolist(),
+        "label": label,
+        "seed": int(seed),
+        "psi": psi,
+        "run": st.session_state.get("run_dir"),
+        "snapshot": st.session_state.get("snapshot"),
+    }
 
 
 def entry_from_vector(name: str, z, label: int | None = None) -> dict:
-    return {"name": name, "z": [float(v) for v in np.asarray(z).ravel()], "label": label,
-            "run": st.session_state.get("run_dir"), "snapshot": st.session_state.get("snapshot")}
+    return {
+        "name": name,
+        "z": [float(v) for v in np.asarray(z).ravel()],
+        "label": label,
+        "run": st.session_state.get("run_dir"),
+        "snapshot": st.session_state.get("snapshot"),
+    }
 
 
 def add(entry: dict) -> None:
@@ -65,8 +77,9 @@ def latent_input(G, label: str, key: str, default_seed: int = 0) -> dict:
     options = ["seed", "picked"] if picked else ["seed"]
     if st.session_state.get(f"{key}_mode") not in options:
         st.session_state[f"{key}_mode"] = "seed"
-    mode = st.radio(label, options, horizontal=True, key=f"{key}_mode",
-                    format_func={"seed": "by seed", "picked": "picked latent"}.get)
+    mode = st.radio(
+        label, options, horizontal=True, key=f"{key}_mode", format_func={"seed": "by seed", "picked": "picked latent"}.get
+    )
     if mode == "picked":
         names = [e["name"] for e in picked]
         if st.session_state.get(f"{key}_pick") not in names:

@@ -27,17 +27,22 @@ def run_picker() -> tuple[Path, Path, dict] | None:
     """
     st.sidebar.header("Run")
     found = state.discover_runs()
-    typed = st.sidebar.text_input("…or a run folder path", key="typed_run",
-                                  help="Any folder written by ganscope-train (it holds config.json and snapshots/).")
+    typed = st.sidebar.text_input(
+        "…or a run folder path",
+        key="typed_run",
+        help="Any folder written by ganscope-train (it holds config.json and snapshots/).",
+    )
     if typed.strip():
         run_dir = Path(typed.strip()).expanduser()
         if not runs.is_run(run_dir):
-            st.sidebar.error(f"{run_dir} is not a run folder: it needs config.json and snapshots/. "
-                             "Clear the box to pick a shipped run.")
+            st.sidebar.error(
+                f"{run_dir} is not a run folder: it needs config.json and snapshots/. Clear the box to pick a shipped run."
+            )
             return None
     elif not found:
-        st.sidebar.error("No runs found under checkpoints/ or runs/. Train one with "
-                         "`ganscope-train --preset mnist-dcgan --data-dir PATH`.")
+        st.sidebar.error(
+            "No runs found under checkpoints/ or runs/. Train one with `ganscope-train --preset mnist-dcgan --data-dir PATH`."
+        )
         return None
     else:
         names = [str(p) for p in found]
@@ -54,8 +59,9 @@ def run_picker() -> tuple[Path, Path, dict] | None:
         st.sidebar.error(f"{run_dir} has no snapshots yet: wait for its first epoch or pick another run.")
         return None
     labels = [f"step {m.get('step', '?')} · epoch {m.get('epoch', '?')}" for _, m in snaps]
-    choice = st.sidebar.select_slider("Snapshot", options=list(range(len(snaps))), value=len(snaps) - 1,
-                                      format_func=lambda i: labels[i], key=f"snap_{run_dir}")
+    choice = st.sidebar.select_slider(
+        "Snapshot", options=list(range(len(snaps))), value=len(snaps) - 1, format_func=lambda i: labels[i], key=f"snap_{run_dir}"
+    )
     snap_path, meta = snaps[choice]
     st.session_state["run_dir"] = str(run_dir)
     st.session_state["snapshot"] = str(snap_path)
@@ -99,8 +105,13 @@ def restore_from_png() -> None:
     names = []
     for i, z in enumerate(vectors):
         name = f"png: {base}" + (f" #{i}" if len(vectors) > 1 else "")
-        entry = {"name": name, "z": [float(v) for v in z], "label": prov.get("label"),
-                 "run": prov.get("run"), "snapshot": prov.get("snapshot")}
+        entry = {
+            "name": name,
+            "z": [float(v) for v in z],
+            "label": prov.get("label"),
+            "run": prov.get("run"),
+            "snapshot": prov.get("snapshot"),
+        }
         if "seed" in prov and len(vectors) == 1:
             entry["seed"] = prov["seed"]
         lat.add(entry)
@@ -108,5 +119,7 @@ def restore_from_png() -> None:
     if len(vectors) == 1:
         lat.send_to("interp_a", lat.store()[-1])
     where = Path(prov["run"]).name if prov.get("run") else "an unknown run"
-    st.sidebar.success(f"Restored {len(names)} latent(s) from {where} "
-                       f"({Path(prov.get('snapshot') or '?').name}); pick them as “picked latent” on any page.")
+    st.sidebar.success(
+        f"Restored {len(names)} latent(s) from {where} "
+        f"({Path(prov.get('snapshot') or '?').name}); pick them as “picked latent” on any page."
+    )

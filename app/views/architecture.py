@@ -14,15 +14,19 @@ st.title("Architecture")
 G, cfg = state.current_generator()
 z = torch.zeros(2, G.z_dim)
 labels = torch.zeros(2, dtype=torch.int64) if G.num_classes else None
-st.markdown(f"**{type(cfg).__name__.removesuffix('Config')}** · z {G.z_dim} ({G.latent_dist}) · "
-            f"classes {G.num_classes or 'none'} · output {G.output.kind} "
-            f"{'×'.join(map(str, G.output.shape))} in [{G.output.value_range[0]:g}, {G.output.value_range[1]:g}]")
+st.markdown(
+    f"**{type(cfg).__name__.removesuffix('Config')}** · z {G.z_dim} ({G.latent_dist}) · "
+    f"classes {G.num_classes or 'none'} · output {G.output.kind} "
+    f"{'×'.join(map(str, G.output.shape))} in [{G.output.value_range[0]:g}, {G.output.value_range[1]:g}]"
+)
 
 if isinstance(cfg, DCGANConfig):
     st.subheader("Sizes, layer by layer")
-    st.caption("Transposed conv: out = (in − 1)·s − 2p + k. Conv: out = ⌊(in + 2p − k)/s⌋ + 1. "
-               "With k=4, s=2, p=1 a transposed conv doubles the size and a conv halves it, so a 28×28 "
-               "generator starts from 7×7 and a 64×64 one from 4×4.")
+    st.caption(
+        "Transposed conv: out = (in − 1)·s − 2p + k. Conv: out = ⌊(in + 2p − k)/s⌋ + 1. "
+        "With k=4, s=2, p=1 a transposed conv doubles the size and a conv halves it, so a 28×28 "
+        "generator starts from 7×7 and a 64×64 one from 4×4."
+    )
     g_rows, d_rows = plan_rows(cfg)
     c1, c2 = st.columns(2)
     c1.markdown("**Generator**")

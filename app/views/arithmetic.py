@@ -26,8 +26,13 @@ count = int(c2.select_slider("How many", [8, 16, 24, 32], 16, key="arith_count")
 cand_seeds = list(range(start, start + count))
 cand_z = seed_latents(G, cand_seeds).numpy()
 cand_labels = [0] * count if G.num_classes else None
-show(state.render_latents(snap, cand_z, cand_labels), spec, 8,
-     f"candidates: seeds {cand_seeds[0]}–{cand_seeds[-1]}, row by row", key="arith_cands")
+show(
+    state.render_latents(snap, cand_z, cand_labels),
+    spec,
+    8,
+    f"candidates: seeds {cand_seeds[0]}–{cand_seeds[-1]}, row by row",
+    key="arith_cands",
+)
 p1, p2, p3 = st.columns([3, 1, 1])
 chosen = p1.multiselect("Seeds to add", cand_seeds, key="arith_pick")
 target = p2.selectbox("to set", lat.SET_NAMES, key="arith_target")
@@ -60,24 +65,34 @@ for name in lat.SET_NAMES:
         means[name] = average(zs)
         shown = torch.cat([zs, means[name][None]]).numpy()
         labels = [0] * len(shown) if G.num_classes else None
-        show(state.render_latents(snap, shown, labels), spec, len(shown),
-             f"members of {name}, then their average (last)", key=f"set_{name}")
+        show(
+            state.render_latents(snap, shown, labels),
+            spec,
+            len(shown),
+            f"members of {name}, then their average (last)",
+            key=f"set_{name}",
+        )
 
 st.subheader("Expression")
 defaults = {"A": 1.0, "B": -1.0, "C": 1.0, "D": 0.0}
 wcols = st.columns(len(lat.SET_NAMES))
-weights = {n: wc.number_input(f"weight of {n}", -3.0, 3.0, defaults[n], 0.25, key=f"w_{n}")
-           for n, wc in zip(lat.SET_NAMES, wcols, strict=True)}
+weights = {
+    n: wc.number_input(f"weight of {n}", -3.0, 3.0, defaults[n], 0.25, key=f"w_{n}")
+    for n, wc in zip(lat.SET_NAMES, wcols, strict=True)
+}
 terms = [(w, means[n]) for n, w in weights.items() if w != 0 and n in means]
 if not terms:
-    st.info("Fill at least one set with a non-zero weight to compute a result (the book's example: "
-            "A = three smiling women, B = three neutral women, C = three neutral men, A − B + C).")
+    st.info(
+        "Fill at least one set with a non-zero weight to compute a result (the book's example: "
+        "A = three smiling women, B = three neutral women, C = three neutral men, A − B + C)."
+    )
     st.stop()
 expr = " ".join(f"{'+' if w > 0 else '−'} {abs(w):g}·mean({n})" for n, w in weights.items() if w and n in means)
 result = combine(terms)
 r1, r2 = st.columns([1, 2])
-noise = r2.slider("Variation noise", 0.0, 1.0, 0.25, 0.05, key="arith_noise",
-                  help="Variations are the result plus this much N(0, 1) noise.")
+noise = r2.slider(
+    "Variation noise", 0.0, 1.0, 0.25, 0.05, key="arith_noise", help="Variations are the result plus this much N(0, 1) noise."
+)
 n_var = int(r2.slider("Variations", 0, 15, 7, key="arith_nvar"))
 zs = torch.cat([result[None], variations(result, n_var, noise, seed=1)]) if n_var else result[None]
 labels = [0] * zs.shape[0] if G.num_classes else None
@@ -89,7 +104,13 @@ with r2:
         show(samples[1:], spec, min(8, n_var), f"{n_var} variations around the result", key="arith_vars")
 entry = lat.entry_from_vector(f"result {expr.lstrip('+ ')}", result.numpy(), 0 if G.num_classes else None)
 lat.send_buttons(entry, key="arith_send")
-provs = [provenance(entry if i == 0 else None, z, {"expression": expr, "variation": i})
-         for i, z in enumerate(zs.numpy())]
-export_row(samples, spec, zs.numpy(), provs, key="arith_export", stem="arithmetic",
-           grid=grid_image(samples, spec, 8) if spec.kind == "image" else None)
+provs = [provenance(entry if i == 0 else None, z, {"expression": expr, "variation": i}) for i, z in enumerate(zs.numpy())]
+export_row(
+    samples,
+    spec,
+    zs.numpy(),
+    provs,
+    key="arith_export",
+    stem="arithmetic",
+    grid=grid_image(samples, spec, 8) if spec.kind == "image" else None,
+)

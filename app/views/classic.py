@@ -26,8 +26,10 @@ run_dir = Path(st.session_state.get("run_dir", ""))
 cfg = runs.read_config(run_dir) if run_dir.name else None
 if cfg is None or cfg.dataset not in TOY_DATASETS:
     toy_runs = [p for p in state.discover_runs() if runs.read_config(p).dataset in TOY_DATASETS]
-    st.info("This page draws the small classic GANs (the 1010 pattern, sine curves, the y = x² GAN, the ring of "
-            "Gaussians). The run picked in the sidebar is an image GAN; pick one of these:")
+    st.info(
+        "This page draws the small classic GANs (the 1010 pattern, sine curves, the y = x² GAN, the ring of "
+        "Gaussians). The run picked in the sidebar is an image GAN; pick one of these:"
+    )
     for p in toy_runs:
         st.button(p.name, key=f"goto_{p.name}", on_click=lambda p=p: st.session_state.update(run_select=str(p)))
     st.stop()
@@ -45,31 +47,61 @@ layout = {"height": 420, "margin": {"l": 10, "r": 10, "t": 40, "b": 10}}
 if cfg.dataset == "pattern-1010":
     snaps = runs.list_snapshots(run_dir)
     means = [to_values(state.render_latents(p, z[:64]), spec).mean(0) for p, _ in snaps]
-    fig = go.Figure(go.Heatmap(z=np.stack(means), x=["x1", "x2", "x3", "x4"], zmin=0, zmax=1, colorscale="Viridis",
-                               y=[f"step {m['step']}" for _, m in snaps]))
+    fig = go.Figure(
+        go.Heatmap(
+            z=np.stack(means),
+            x=["x1", "x2", "x3", "x4"],
+            zmin=0,
+            zmax=1,
+            colorscale="Viridis",
+            y=[f"step {m['step']}" for _, m in snaps],
+        )
+    )
     fig.update_layout(title="Mean generated pattern at each snapshot (the target is 1 0 1 0)", **layout)
     st.plotly_chart(fig, key="pattern_heat")
-    st.plotly_chart(curves({run_dir.name: log}, ("d_loss_real", "d_loss_fake", "g_loss"), 0.9, title="Losses (MSE)"),
-                    key="pattern_loss")
+    st.plotly_chart(
+        curves({run_dir.name: log}, ("d_loss_real", "d_loss_fake", "g_loss"), 0.9, title="Losses (MSE)"), key="pattern_loss"
+    )
 elif cfg.dataset == "sine":
     fig = go.Figure()
     for i in range(min(12, n)):
-        fig.add_trace(go.Scatter(x=SINE_X.numpy(), y=real[i], mode="lines", line={"color": "royalblue", "width": 1},
-                                 name="real", showlegend=i == 0, legendgroup="real"))
-        fig.add_trace(go.Scatter(x=SINE_X.numpy(), y=fake[i], mode="lines", line={"color": "crimson", "width": 1},
-                                 name="generated", showlegend=i == 0, legendgroup="fake"))
+        fig.add_trace(
+            go.Scatter(
+                x=SINE_X.numpy(),
+                y=real[i],
+                mode="lines",
+                line={"color": "royalblue", "width": 1},
+                name="real",
+                showlegend=i == 0,
+                legendgroup="real",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=SINE_X.numpy(),
+                y=fake[i],
+                mode="lines",
+                line={"color": "crimson", "width": 1},
+                name="generated",
+                showlegend=i == 0,
+                legendgroup="fake",
+            )
+        )
     fig.update_layout(title="Generated curves (red) over real ones (blue)", xaxis_title="x", **layout)
     st.plotly_chart(fig, key="sine_plot")
 else:
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", name="real",
-                             marker={"color": "royalblue", "size": 4}))
-    fig.add_trace(go.Scatter(x=fake[:, 0], y=fake[:, 1], mode="markers", name="generated",
-                             marker={"color": "crimson", "size": 4}))
+    fig.add_trace(go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", name="real", marker={"color": "royalblue", "size": 4}))
+    fig.add_trace(
+        go.Scatter(x=fake[:, 0], y=fake[:, 1], mode="markers", name="generated", marker={"color": "crimson", "size": 4})
+    )
     if cfg.dataset == "ring-8":
         c = ring_centres().numpy()
-        fig.add_trace(go.Scatter(x=c[:, 0], y=c[:, 1], mode="markers", name="true modes",
-                                 marker={"symbol": "x", "size": 12, "color": "black"}))
+        fig.add_trace(
+            go.Scatter(
+                x=c[:, 0], y=c[:, 1], mode="markers", name="true modes", marker={"symbol": "x", "size": 12, "color": "black"}
+            )
+        )
         modes, quality = ring_coverage(torch.from_numpy(fake).float())
         m1, m2 = st.columns(2)
         m1.metric("Modes covered", f"{modes} / 8")
@@ -77,5 +109,7 @@ else:
     fig.update_layout(title="Real (blue) and generated (red)", yaxis={"scaleanchor": "x"}, **layout)
     st.plotly_chart(fig, key="points_plot")
     if cfg.dataset == "quadratic":
-        st.plotly_chart(curves({run_dir.name: log}, ("d_acc_real", "d_acc_fake"), 0.9,
-                               title="Discriminator accuracy on real and fake"), key="quad_acc")
+        st.plotly_chart(
+            curves({run_dir.name: log}, ("d_acc_real", "d_acc_fake"), 0.9, title="Discriminator accuracy on real and fake"),
+            key="quad_acc",
+        )

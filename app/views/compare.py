@@ -44,8 +44,15 @@ for path, meta in snaps:
     provs += [{**provenance(s, zi), "snapshot": str(path)} for s, zi in zip(seeds, z, strict=True)]
     zs.append(z)
 allsamples = np.concatenate(rows)
-export_row(allsamples, G.output, np.concatenate(zs), provs, key="cmp_export", stem="evolution",
-           grid=grid_image(allsamples, G.output, count) if G.output.kind == "image" else None)
+export_row(
+    allsamples,
+    G.output,
+    np.concatenate(zs),
+    provs,
+    key="cmp_export",
+    stem="evolution",
+    grid=grid_image(allsamples, G.output, count) if G.output.kind == "image" else None,
+)
 
 st.subheader("Two runs side by side")
 others = [p for p in state.discover_runs() if p != run_dir and any((p / runs.SNAPSHOTS).glob("*.safetensors"))]
@@ -59,14 +66,26 @@ except (CheckpointError, IndexError, runs.RunError) as e:
     st.error(f"Cannot load {other.name}: {e}. Pick another run.")
     st.stop()
 if G2.z_dim != G.z_dim or G2.latent_dist != G.latent_dist:
-    st.warning(f"{other.name} has a different latent space (z {G2.z_dim}, {G2.latent_dist}) from this run "
-               f"(z {G.z_dim}, {G.latent_dist}): the same seeds mean different latents, shown anyway.")
+    st.warning(
+        f"{other.name} has a different latent space (z {G2.z_dim}, {G2.latent_dist}) from this run "
+        f"(z {G.z_dim}, {G.latent_dist}): the same seeds mean different latents, shown anyway."
+    )
 left, right = st.columns(2)
 with left:
-    show(rows[-1] if order == "training step" else state.render_latents(snaps[-1][0], z, labels), G.output,
-         min(count, 4), f"{run_dir.name} (latest shown above)", key="cmp_left")
+    show(
+        rows[-1] if order == "training step" else state.render_latents(snaps[-1][0], z, labels),
+        G.output,
+        min(count, 4),
+        f"{run_dir.name} (latest shown above)",
+        key="cmp_left",
+    )
 with right:
     z2 = seed_latents(G2, seeds).numpy()
     labels2 = [i % G2.num_classes for i in range(count)] if G2.num_classes else None
-    show(state.render_latents(runs.list_snapshots(other)[-1][0], z2, labels2), G2.output, min(count, 4),
-         f"{other.name} (latest snapshot)", key="cmp_right")
+    show(
+        state.render_latents(runs.list_snapshots(other)[-1][0], z2, labels2),
+        G2.output,
+        min(count, 4),
+        f"{other.name} (latest snapshot)",
+        key="cmp_right",
+    )

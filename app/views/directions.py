@@ -27,9 +27,17 @@ def _directions(path: str, mtime: float, source: str, layer: str, k: int) -> tup
     return d.vectors.numpy(), d.explained.numpy(), d.sigma.numpy()
 
 
-source = st.radio("Directions from", ["layer", "latents", "labelled"], horizontal=True, key="dir_source",
-                  format_func={"layer": "a generator layer (GANSpace PCA)", "latents": "sampled latents (PCA)",
-                               "labelled": "labelled sets (with − without)"}.get)
+source = st.radio(
+    "Directions from",
+    ["layer", "latents", "labelled"],
+    horizontal=True,
+    key="dir_source",
+    format_func={
+        "layer": "a generator layer (GANSpace PCA)",
+        "latents": "sampled latents (PCA)",
+        "labelled": "labelled sets (with − without)",
+    }.get,
+)
 base = lat.latent_input(G, "Latent to move", key="dir_base", default_seed=0)
 z0 = lat.tensor(base)
 label = base.get("label")
@@ -42,8 +50,10 @@ if source == "labelled":
     with_z = [lat.tensor(m) for m in sets[w] if len(m["z"]) == G.z_dim]
     without_z = [lat.tensor(m) for m in sets[wo] if len(m["z"]) == G.z_dim]
     if not with_z or not without_z or w == wo:
-        st.info("Fill two different concept sets (on the Arithmetic page, or with “Add to concept set” anywhere): "
-                "one whose samples have the attribute, one whose samples lack it.")
+        st.info(
+            "Fill two different concept sets (on the Arithmetic page, or with “Add to concept set” anywhere): "
+            "one whose samples have the attribute, one whose samples lack it."
+        )
         st.stop()
     vec = labelled_direction(torch.stack(with_z), torch.stack(without_z))
     dirs = Directions(vec[None] / vec.norm(), torch.ones(1), vec.norm()[None])
@@ -72,15 +82,28 @@ moved = move(z0, dirs.vectors, amt)
 lab = None if label is None else [label]
 left, right = st.columns([1, 2])
 with left:
-    show(state.render_latents(snap, torch.stack([z0, moved]).numpy(), None if lab is None else lab * 2), spec, 2,
-         "original → moved", key="dir_moved")
+    show(
+        state.render_latents(snap, torch.stack([z0, moved]).numpy(), None if lab is None else lab * 2),
+        spec,
+        2,
+        "original → moved",
+        key="dir_moved",
+    )
     lat.send_buttons(lat.entry_from_vector(f"{base['name']} moved", moved.numpy(), label), key="dir_send")
 with right:
     steps = torch.linspace(-3, 3, 7)
     rows = torch.cat([torch.stack([z0 + t * dirs.sigma[i] * dirs.vectors[i] for t in steps]) for i in range(len(names))])
     samples = state.render_latents(snap, rows.numpy(), None if lab is None else lab * len(rows))
     show(samples, spec, 7, "each row: one direction from −3σ to +3σ", key="dir_rows")
-provs = [provenance(None, z, {"direction": names[i // 7], "amount_sigma": float(steps[i % 7])})
-         for i, z in enumerate(rows.numpy())]
-export_row(samples, spec, rows.numpy(), provs, key="dir_export", stem="directions",
-           grid=grid_image(samples, spec, 7) if spec.kind == "image" else None)
+provs = [
+    provenance(None, z, {"direction": names[i // 7], "amount_sigma": float(steps[i % 7])}) for i, z in enumerate(rows.numpy())
+]
+export_row(
+    samples,
+    spec,
+    rows.numpy(),
+    provs,
+    key="dir_export",
+    stem="directions",
+    grid=grid_image(samples, spec, 7) if spec.kind == "image" else None,
+)

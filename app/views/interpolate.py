@@ -28,9 +28,14 @@ za, zb = lat.tensor(a), lat.tensor(b)
 label = a.get("label")
 
 c1, c2 = st.columns([2, 1])
-mode = c1.radio("Mode", ["slerp", "lerp", "both"], horizontal=True, key="interp_mode",
-                help="slerp follows the sphere and keeps the latent norm; lerp cuts through the middle, "
-                     "where latents are shorter than any the generator saw in training.")
+mode = c1.radio(
+    "Mode",
+    ["slerp", "lerp", "both"],
+    horizontal=True,
+    key="interp_mode",
+    help="slerp follows the sphere and keeps the latent norm; lerp cuts through the middle, "
+    "where latents are shorter than any the generator saw in training.",
+)
 frames_n = int(c2.slider("Frames in the strip", 2, 32, 8, key="interp_frames"))
 modes = ["lerp", "slerp"] if mode == "both" else [mode]
 fn = {"lerp": lerp, "slerp": slerp}
@@ -49,8 +54,11 @@ for col, m in zip(cols, modes, strict=True):
         zt = fn[m](za, zb, t)[None]
         sample = _render(zt)
         if spec.kind == "image":
-            st.image(grid_image(sample, spec, 1).repeat(2, 0).repeat(2, 1), caption=f"{m}, t = {t:.2f}, |z| = "
-                     f"{float(zt.norm()):.2f}", output_format="PNG")
+            st.image(
+                grid_image(sample, spec, 1).repeat(2, 0).repeat(2, 1),
+                caption=f"{m}, t = {t:.2f}, |z| = {float(zt.norm()):.2f}",
+                output_format="PNG",
+            )
         else:
             show(sample, spec, 1, f"{m}, t = {t:.2f}", key=f"scrub_{m}")
 
@@ -67,8 +75,13 @@ fig = go.Figure()
 tt = torch.linspace(0, 1, 101)
 for m in ("lerp", "slerp"):
     fig.add_trace(go.Scatter(x=tt.numpy(), y=fn[m](za, zb, tt).norm(dim=1).numpy(), name=m, mode="lines"))
-fig.update_layout(title="Latent norm along the path", xaxis_title="t", yaxis_title="|z|", height=300,
-                  margin={"l": 10, "r": 10, "t": 40, "b": 10})
+fig.update_layout(
+    title="Latent norm along the path",
+    xaxis_title="t",
+    yaxis_title="|z|",
+    height=300,
+    margin={"l": 10, "r": 10, "t": 40, "b": 10},
+)
 st.plotly_chart(fig, key="norm_plot")
 
 st.subheader("Path through keyframes")
@@ -86,21 +99,34 @@ steps = int(k2.slider("Frames per segment", 2, 24, 8, key="interp_seg"))
 path_mode = k3.radio("Path mode", ["slerp", "lerp"], horizontal=True, key="interp_path_mode")
 zpath = path(torch.stack([lat.tensor(e) for e in keys]), steps, path_mode, loop=loop)
 path_samples = _render(zpath)
-show(path_samples, spec, min(16, zpath.shape[0]),
-     " → ".join(e["name"] for e in keys) + (" → back" if loop else "") + f" ({zpath.shape[0]} frames)", key="path")
+show(
+    path_samples,
+    spec,
+    min(16, zpath.shape[0]),
+    " → ".join(e["name"] for e in keys) + (" → back" if loop else "") + f" ({zpath.shape[0]} frames)",
+    key="path",
+)
 
 st.subheader("Export")
 export_m = modes[-1]
 zs, samples = strips[export_m]
-provs = [provenance(None, z, {"t": float(ti), "mode": export_m, "from": a["name"], "to": b["name"]})
-         for z, ti in zip(zs.numpy(), ts.numpy(), strict=True)]
-export_row(samples, spec, zs.numpy(), provs, key="interp_export",
-           grid=grid_image(samples, spec, frames_n) if spec.kind == "image" else None, stem=f"interp-{export_m}")
+provs = [
+    provenance(None, z, {"t": float(ti), "mode": export_m, "from": a["name"], "to": b["name"]})
+    for z, ti in zip(zs.numpy(), ts.numpy(), strict=True)
+]
+export_row(
+    samples,
+    spec,
+    zs.numpy(),
+    provs,
+    key="interp_export",
+    grid=grid_image(samples, spec, frames_n) if spec.kind == "image" else None,
+    stem=f"interp-{export_m}",
+)
 if spec.kind == "image":
     frames = [f.repeat(4, 0).repeat(4, 1) for f in images_u8(torch.from_numpy(path_samples))]
     g1, g2 = st.columns(2)
-    g1.download_button("Path GIF", export.gif_bytes(frames, fps=12, loop=True), "ganscope-path.gif", "image/gif",
-                       key="gif")
+    g1.download_button("Path GIF", export.gif_bytes(frames, fps=12, loop=True), "ganscope-path.gif", "image/gif", key="gif")
     mp4 = export.mp4_bytes(frames, fps=12)
     if mp4 is not None:
         g2.download_button("Path MP4", mp4, "ganscope-path.mp4", "video/mp4", key="mp4")

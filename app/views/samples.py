@@ -21,10 +21,24 @@ cols = int(c2.number_input("Columns", 1, 16, 8, key="grid_cols"))
 st.session_state.setdefault("grid_seed", 0)
 if c5.button("Resample", help="Next seeds, same grid size", key="resample"):
     st.session_state["grid_seed"] = int(st.session_state["grid_seed"]) + rows * cols
-seed = int(c3.number_input("Seed", 0, 2**31 - 1 - 256, key="grid_seed",
-                           help="Cell i shows the latent of seed + i, so every sample can be found again by its seed."))
-psi = c4.slider("Truncation ψ", 0.0, 1.0, 1.0, 0.05, key="grid_psi",
-                help="Pulls every latent toward the mean: lower ψ gives more typical, less varied samples.")
+seed = int(
+    c3.number_input(
+        "Seed",
+        0,
+        2**31 - 1 - 256,
+        key="grid_seed",
+        help="Cell i shows the latent of seed + i, so every sample can be found again by its seed.",
+    )
+)
+psi = c4.slider(
+    "Truncation ψ",
+    0.0,
+    1.0,
+    1.0,
+    0.05,
+    key="grid_psi",
+    help="Pulls every latent toward the mean: lower ψ gives more typical, less varied samples.",
+)
 
 n = rows * cols
 seeds = list(range(seed, seed + n))
@@ -36,13 +50,19 @@ samples = state.render_latents(st.session_state["snapshot"], z, labels)
 caption = f"{n} samples, seeds {seeds[0]}–{seeds[-1]}" + (", one class per row" if labels else "")
 grid = show(samples, spec, cols, caption, key="samples_plot")
 
-provs = [provenance(s, zi, {"label": lb} if lb is not None else None)
-         for s, zi, lb in zip(seeds, z, labels or [None] * n, strict=True)]
+provs = [
+    provenance(s, zi, {"label": lb} if lb is not None else None) for s, zi, lb in zip(seeds, z, labels or [None] * n, strict=True)
+]
 export_row(samples, spec, z, provs, key="samples_export", grid=grid, stem=f"seeds-{seeds[0]}-{seeds[-1]}")
 
 st.subheader("Inspect a sample")
-cell = st.select_slider("Cell (row, column)", options=list(range(n)), value=0, key="inspect_cell",
-                        format_func=lambda i: f"({i // cols + 1}, {i % cols + 1}) · seed {seeds[i]}")
+cell = st.select_slider(
+    "Cell (row, column)",
+    options=list(range(n)),
+    value=0,
+    key="inspect_cell",
+    format_func=lambda i: f"({i // cols + 1}, {i % cols + 1}) · seed {seeds[i]}",
+)
 left, right = st.columns([1, 2])
 entry = lat.entry_from_seed(G, seeds[cell], psi, labels[cell] if labels else None)
 with left:
@@ -50,11 +70,16 @@ with left:
         big = max(4, 224 // spec.shape[-1])
         from app.components.samples_view import grid_image
 
-        st.image(grid_image(samples[cell: cell + 1], spec, 1).repeat(max(1, big // display_scale(spec)), 0)
-                 .repeat(max(1, big // display_scale(spec)), 1), caption=entry["name"], output_format="PNG")
+        st.image(
+            grid_image(samples[cell : cell + 1], spec, 1)
+            .repeat(max(1, big // display_scale(spec)), 0)
+            .repeat(max(1, big // display_scale(spec)), 1),
+            caption=entry["name"],
+            output_format="PNG",
+        )
         single_png(samples[cell], spec, provenance(entry, z[cell]), key="inspect", scale=big)
     else:
-        show(samples[cell: cell + 1], spec, 1, entry["name"], key="inspect_plot")
+        show(samples[cell : cell + 1], spec, 1, entry["name"], key="inspect_plot")
 with right:
     zc = np.asarray(z[cell])
     st.markdown(f"**{entry['name']}** · |z| = {np.linalg.norm(zc):.3f} · mean {zc.mean():+.3f} · std {zc.std():.3f}")

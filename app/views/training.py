@@ -19,8 +19,9 @@ if current and current not in available:
 if not available:
     st.info("No runs yet: train one with ganscope-train.")
     st.stop()
-chosen = st.multiselect("Runs", available, default=[current] if current else available[:1], key="train_runs",
-                        format_func=lambda s: Path(s).name)
+chosen = st.multiselect(
+    "Runs", available, default=[current] if current else available[:1], key="train_runs", format_func=lambda s: Path(s).name
+)
 if not chosen:
     st.info("Pick at least one run.")
     st.stop()
@@ -43,8 +44,11 @@ fig = go.Figure()
 for r in chosen:
     recs = runs.read_metrics(r)
     for key in sorted({k for m in recs for k, v in m.items() if isinstance(v, float) and k != "epoch"}):
-        fig.add_trace(go.Scatter(x=[m["step"] for m in recs], y=[m.get(key) for m in recs], mode="lines+markers",
-                                 name=f"{Path(r).name}: {key}"))
+        fig.add_trace(
+            go.Scatter(
+                x=[m["step"] for m in recs], y=[m.get(key) for m in recs], mode="lines+markers", name=f"{Path(r).name}: {key}"
+            )
+        )
 fig.update_layout(xaxis_title="step", height=300, margin={"l": 10, "r": 10, "t": 20, "b": 10})
 if fig.data:
     st.plotly_chart(fig, key="metrics_plot")
