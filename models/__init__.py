@@ -22,6 +22,7 @@ from .classifier import Classifier, ClassifierConfig
 from .config import ConfigError, config_from_dict, config_to_dict
 from .dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator, LayerSizeError
 from .mlp import MLPConfig, MLPDiscriminator, MLPGenerator
+from .scalar import ScalarConfig, ScalarDiscriminator, ScalarGenerator
 from .spec import OutputSpec
 
 __all__ = [
@@ -38,6 +39,9 @@ __all__ = [
     "MLPDiscriminator",
     "MLPGenerator",
     "OutputSpec",
+    "ScalarConfig",
+    "ScalarDiscriminator",
+    "ScalarGenerator",
     "arch_name",
     "atomic_write_bytes",
     "build_discriminator",

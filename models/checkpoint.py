@@ -26,6 +26,7 @@ from .classifier import Classifier, ClassifierConfig
 from .config import ConfigError, config_from_dict, config_to_dict
 from .dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
 from .mlp import MLPConfig, MLPDiscriminator, MLPGenerator
+from .scalar import ScalarConfig, ScalarDiscriminator, ScalarGenerator
 
 FORMAT = "ganscope-generator"
 CLASSIFIER_FORMAT = "ganscope-classifier"
@@ -36,6 +37,7 @@ SNAPSHOT_SUFFIX = ".safetensors"
 ARCHITECTURES: dict[str, tuple[type, type[nn.Module], type[nn.Module]]] = {
     "mlp": (MLPConfig, MLPGenerator, MLPDiscriminator),
     "dcgan": (DCGANConfig, DCGANGenerator, DCGANDiscriminator),
+    "scalar": (ScalarConfig, ScalarGenerator, ScalarDiscriminator),
 }
 
 

@@ -10,11 +10,11 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from models import ARCHITECTURES, DCGANConfig, MLPConfig, OutputSpec, arch_name, config_from_dict, config_to_dict
+from models import ARCHITECTURES, DCGANConfig, MLPConfig, OutputSpec, ScalarConfig, arch_name, config_from_dict, config_to_dict
 
 RUN_FORMAT = "ganscope-run"
 RUN_FORMAT_VERSION = 1
-LOSSES = ("bce", "mse")
+LOSSES = ("bce", "mse", "mse_linear")
 OPTIMIZERS = ("adam", "sgd")
 
 
@@ -33,7 +33,8 @@ class TrainConfig:
         epochs: passes over the data.
         max_steps: stop after this many steps in total (0: no limit).
         batch_size: images per discriminator batch (real and fake batches are separate).
-        loss: "bce" (BCE on logits) or "mse" (MSE on sigmoid outputs, as the early tutorials).
+        loss: "bce" (BCE on logits), "mse" (MSE on sigmoid outputs, as the early tutorials) or
+            "mse_linear" (MSE on the raw discriminator output, for the one-parameter GAN).
         optimizer: "adam" or "sgd", for both networks.
         lr_g, lr_d: learning rates.
         betas: Adam betas; (0.5, 0.999) is the DCGAN setting.
@@ -232,7 +233,7 @@ def _mnist_cgan() -> TrainConfig:
     )
 
 
-def _toy(name: str, dataset: str, description: str, model: MLPConfig, steps: int, batch: int, **kw) -> TrainConfig:
+def _toy(name: str, dataset: str, description: str, model: MLPConfig | ScalarConfig, steps: int, batch: int, **kw) -> TrainConfig:
     base = dict(
         preset=name,
         description=description,
@@ -346,6 +347,14 @@ def _ring() -> TrainConfig:
     )
 
 
+def _toy_scalar() -> TrainConfig:
+    return _toy("toy-scalar", "scalar",
+                "the one-parameter GAN: generator node q·noise against discriminator node p·x, real data U(0.9, 1.1), "
+                "MSE, SGD 0.05, 300 steps of one sample",
+                ScalarConfig(), 300, 1, loss="mse_linear", optimizer="sgd", lr_g=0.05, lr_d=0.05, log_every=1,
+                snapshot_every=30, state_every=30, eval_samples=64)
+
+
 PRESETS: dict[str, Preset] = {
     p.name: p
     for p in [
@@ -355,6 +364,7 @@ PRESETS: dict[str, Preset] = {
         Preset("cifar10-dcgan", lambda: _dcgan("cifar10-dcgan", "cifar10", 32, 3, 25, "CIFAR-10")),
         Preset("mnist-mlp-naive", _mnist_mlp_naive),
         Preset("mnist-cgan", _mnist_cgan),
+        Preset("toy-scalar", _toy_scalar),
         Preset("pattern-1010", _pattern_1010),
         Preset("sine", _sine),
         Preset("quadratic-1d", _quadratic),

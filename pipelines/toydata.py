@@ -1,5 +1,6 @@
 """The small classic GAN datasets, sampled fresh from their definitions (no files).
 
+* ``scalar``       -- single numbers U(0.9, 1.1) (the one-parameter GAN).
 * ``pattern-1010`` -- 4-vectors [U(0.8,1), U(0,0.2), U(0.8,1), U(0,0.2)] ("Make Your Own GAN").
 * ``sine``         -- curves sin(b·x + c) at 64 points on [-5, 5], b ~ U(0.5, 2), c ~ U(0, π).
 * ``quadratic``    -- points (x, x²), x ~ U(-0.5, 0.5) (the 1-D function GAN).
@@ -12,7 +13,7 @@ import math
 
 import torch
 
-TOY_DATASETS = ("pattern-1010", "sine", "quadratic", "ring-8")
+TOY_DATASETS = ("scalar", "pattern-1010", "sine", "quadratic", "ring-8")
 RING_MODES, RING_RADIUS, RING_STD = 8, 2.0, 0.02
 SINE_X = torch.linspace(-5, 5, 64)
 
@@ -28,7 +29,9 @@ def make_toy(name: str, n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tens
     g = torch.Generator().manual_seed(seed)
     u = lambda *shape: torch.rand(*shape, generator=g)  # noqa: E731
     labels = torch.zeros(n, dtype=torch.int64)
-    if name == "pattern-1010":
+    if name == "scalar":
+        x = (0.9 + 0.2 * u(n))[:, None]
+    elif name == "pattern-1010":
         x = torch.stack([0.8 + 0.2 * u(n), 0.2 * u(n), 0.8 + 0.2 * u(n), 0.2 * u(n)], dim=1)
     elif name == "sine":
         b, c = 0.5 + 1.5 * u(n, 1), math.pi * u(n, 1)

@@ -79,6 +79,8 @@ def _criterion(cfg: TrainConfig) -> Callable[[torch.Tensor, torch.Tensor | float
         t = target if isinstance(target, torch.Tensor) else torch.full_like(logits, target)
         if cfg.loss == "mse":
             return F.mse_loss(torch.sigmoid(logits), t)
+        if cfg.loss == "mse_linear":  # the discriminator's raw output is its score
+            return F.mse_loss(logits, t)
         return F.binary_cross_entropy_with_logits(logits, t)
 
     return loss
@@ -204,6 +206,7 @@ def train(
     crit = _criterion(cfg)
     amp = torch.autocast("cuda", dtype=torch.bfloat16) if dev.type == "cuda" else torch.autocast("cpu", enabled=False)
     cond = cfg.model.num_classes > 0
+    threshold = 0.5 if cfg.loss == "mse_linear" else 0.0  # D says "real" above this (logit 0 = probability 0.5)
     vr = cfg.model.output.value_range
     window = torch.zeros(len(FIELDS), device=dev)
     window_n = 0
@@ -285,6 +288,9 @@ def train(
                     "lr_g": opt_g.param_groups[0]["lr"],
                     "time": round(time.perf_counter() - t0, 3),
                 }
+                for net in (G, D):  # tiny networks report their parameters (the scalar GAN's p and q)
+                    if hasattr(net, "log_values"):
+                        record.update(net.log_values())
                 bad = [k for k in FIELDS if not math.isfinite(record[k])]
                 if bad:
                     record["nonfinite"] = bad
