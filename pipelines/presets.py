@@ -30,6 +30,7 @@ class TrainConfig:
         data_dir: where the data is (see pipelines.data).
         download: let torchvision download missing data (needs internet).
         limit: train on the first ``limit`` images only (0: all).
+        classes: train only on images of these labels (empty: all), e.g. (8,) for the eights.
         epochs: passes over the data.
         max_steps: stop after this many steps in total (0: no limit).
         batch_size: images per discriminator batch (real and fake batches are separate).
@@ -62,6 +63,7 @@ class TrainConfig:
     data_dir: str = "data/mnist"
     download: bool = False
     limit: int = 0
+    classes: tuple[int, ...] = ()
     epochs: int = 5
     max_steps: int = 0
     batch_size: int = 128
@@ -102,6 +104,7 @@ class TrainConfig:
         """The JSON written to ``config.json`` (with format and version)."""
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "model"}
         d["betas"] = list(self.betas)
+        d["classes"] = list(self.classes)
         return {
             "format": RUN_FORMAT,
             "format_version": RUN_FORMAT_VERSION,
@@ -122,6 +125,7 @@ class TrainConfig:
         model = config_from_dict(ARCHITECTURES[data["arch"]][0], data["model"])
         train = dict(data["train"])
         train["betas"] = tuple(train.get("betas", (0.5, 0.999)))
+        train["classes"] = tuple(train.get("classes", ()))
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = set(train) - names
         if unknown:
@@ -355,6 +359,31 @@ def _toy_scalar() -> TrainConfig:
                 snapshot_every=30, state_every=30, eval_samples=64)
 
 
+def _eights(name: str, description: str, z_dim: int, epochs: int, **kw) -> TrainConfig:
+    """Brownlee's failure-mode chapter: a small DCGAN on the MNIST eights only."""
+    base = _dcgan(name, "mnist", 28, 1, epochs, "MNIST eights").replace(
+        description=description, classes=(8,), model=DCGANConfig(image_size=28, channels=1, z_dim=z_dim, ngf=32, ndf=32),
+        snapshot_every=0, log_every=1, state_every=200)
+    return base.replace(**kw)
+
+
+def _stable_eights() -> TrainConfig:
+    return _eights("eights-stable", "failure-mode baseline: DCGAN on the MNIST eights, z=100, Adam 2e-4 beta1=0.5, "
+                   "separate real and fake batches (healthy training)", 100, 10)
+
+
+def _collapse_eights() -> TrainConfig:
+    return _eights("eights-mode-collapse", "failure mode: the same DCGAN on the eights with a 1-D latent space; the "
+                   "generator covers fewer and fewer forms (mode collapse)", 1, 10)
+
+
+def _convergence_eights() -> TrainConfig:
+    return _eights("eights-convergence-failure", "failure mode: the same DCGAN, but the discriminator takes real and "
+                   "fake in one combined batch and Adam keeps its defaults (lr 1e-3, beta1 0.9): the discriminator "
+                   "wins and the generator never recovers", 100, 10, combined_batch=True, lr_d=1e-3, lr_g=1e-3,
+                   betas=(0.9, 0.999))
+
+
 PRESETS: dict[str, Preset] = {
     p.name: p
     for p in [
@@ -364,6 +393,9 @@ PRESETS: dict[str, Preset] = {
         Preset("cifar10-dcgan", lambda: _dcgan("cifar10-dcgan", "cifar10", 32, 3, 25, "CIFAR-10")),
         Preset("mnist-mlp-naive", _mnist_mlp_naive),
         Preset("mnist-cgan", _mnist_cgan),
+        Preset("eights-stable", _stable_eights),
+        Preset("eights-mode-collapse", _collapse_eights),
+        Preset("eights-convergence-failure", _convergence_eights),
         Preset("toy-scalar", _toy_scalar),
         Preset("pattern-1010", _pattern_1010),
         Preset("sine", _sine),

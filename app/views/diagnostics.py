@@ -1,0 +1,116 @@
+"""Diagnostics page: the run's verdict with its evidence, verdict windows on the training curves,
+metrics per snapshot, the best snapshot by a metric, and nearest training images (memorisation)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+import torch
+
+from app import state
+from app.charts import curves
+from app.components.samples_view import grid_image
+from app.render import seed_latents
+from models import load_classifier
+from pipelines import runs
+from pipelines.classifier import default_classifier_path
+from pipelines.data import DataError, load_dataset, to_range
+from pipelines.diagnose import RULES, diagnose_run
+from pipelines.evaluate import FEATURE_METRICS, inception_status, nearest_training
+from pipelines.metrics import METRICS
+
+COLOURS = {"stable": "rgba(46,160,67,0.12)", "mode_collapse": "rgba(214,39,40,0.18)",
+           "convergence_failure": "rgba(148,103,189,0.2)", "oscillation": "rgba(255,127,14,0.18)",
+           "diverged": "rgba(0,0,0,0.25)"}
+
+st.title("Diagnostics")
+G, _ = state.current_generator()
+run_dir = Path(st.session_state["run_dir"])
+cfg = runs.read_config(run_dir)
+try:
+    dx = diagnose_run(run_dir)
+except ValueError as e:
+    st.error(f"Cannot diagnose {run_dir.name}: {e}. Pick a run that has a training log.")
+    st.stop()
+
+st.subheader(f"Verdict: {dx.verdict.replace('_', ' ')}")
+st.dataframe(pd.DataFrame([{"rule": e.rule, "value": round(e.value, 4), "threshold": str(e.threshold),
+                            "steps": f"{e.steps[0]}–{e.steps[1]}", "meaning": e.note} for e in dx.evidence]),
+             hide_index=True, key="dx_evidence")
+with st.expander("Rules and thresholds"):
+    st.json(RULES)
+
+log = runs.read_log(run_dir)
+for title, fields in {"Losses": ("d_loss_real", "d_loss_fake", "g_loss"),
+                      "Discriminator accuracy": ("d_acc_real", "d_acc_fake")}.items():
+    fig = curves({run_dir.name: log}, fields, 0.6, title=f"{title}, with the verdict of each window")
+    for w in dx.windows:
+        fig.add_vrect(x0=w.start, x1=w.end, fillcolor=COLOURS[w.verdict], line_width=0,
+                      annotation_text=w.verdict.replace("_", " ") if title == "Losses" else None,
+                      annotation_position="top left", annotation_font_size=9)
+    st.plotly_chart(fig, key=f"dx_{title}")
+
+st.subheader("Metrics per snapshot")
+metrics = runs.read_metrics(run_dir)
+by_step: dict[int, dict] = {}
+for m in metrics:
+    by_step.setdefault(m["step"], {}).update(m)
+keys = sorted({k for m in by_step.values() for k, v in m.items() if isinstance(v, (int, float)) and k not in
+               ("step", "epoch", "samples")})
+if not keys:
+    st.caption("No metrics recorded for this run.")
+else:
+    fig = go.Figure()
+    steps = sorted(by_step)
+    for k in keys:
+        fig.add_trace(go.Scatter(x=steps, y=[by_step[s].get(k) for s in steps], mode="lines+markers", name=k))
+    fig.update_layout(xaxis_title="step", height=320, margin={"l": 10, "r": 10, "t": 20, "b": 10})
+    st.plotly_chart(fig, key="dx_metrics")
+    chosen = st.selectbox("Best snapshot by", keys, key="dx_best_metric")
+    info = FEATURE_METRICS.get(chosen) or METRICS.get(chosen)
+    higher = info.higher_is_better if info else True
+    scored = [(s, by_step[s][chosen]) for s in steps if by_step[s].get(chosen) is not None]
+    best = max(scored, key=lambda x: x[1]) if higher else min(scored, key=lambda x: x[1])
+    st.markdown(f"Best by **{chosen}** ({'higher' if higher else 'lower'} is better): step **{best[0]}** "
+                f"with {best[1]:.4f}. " + (info.description if info else ""))
+if cfg.dataset not in ("mnist", "fashion-mnist"):
+    st.caption(f"Feature metrics (ganscope-evaluate) need a domain classifier: MNIST and Fashion-MNIST only. "
+               f"Inception features: {inception_status()}.")
+
+st.subheader("Nearest training images")
+if G.output.kind != "image" or cfg.dataset not in ("mnist", "fashion-mnist", "folder"):
+    st.caption("The memorisation check compares generated images with the training images; this run has none.")
+    st.stop()
+default_dir = cfg.data_dir if Path(cfg.data_dir).exists() else str(state.ROOT.parent / "shared" / "data" / cfg.dataset)
+data_dir = st.text_input("Training data folder", default_dir, key="dx_data_dir")
+
+
+@st.cache_data(show_spinner="Loading training images…", max_entries=4)
+def _train_images(dataset: str, data_dir: str, size: int, channels: int) -> np.ndarray:
+    return load_dataset(dataset, data_dir, size, channels, limit=10_000).images.numpy()
+
+
+try:
+    train_u8 = torch.from_numpy(_train_images(cfg.dataset, data_dir, G.output.shape[1], G.output.shape[0]))
+except DataError as e:
+    st.error(f"{e}. Point the box above at the run's training data.")
+    st.stop()
+c1, c2 = st.columns(2)
+first = int(c1.number_input("First seed", 0, 2**31 - 10, 0, key="dx_seed"))
+space = c2.radio("Distance in", ["pixels", "features"] if cfg.dataset != "folder" else ["pixels"],
+                 horizontal=True, key="dx_space")
+seeds = list(range(first, first + 6))
+samples = torch.from_numpy(state.render_latents(st.session_state["snapshot"], seed_latents(G, seeds).numpy(),
+                                                 list(range(6)) if G.num_classes else None))
+classifier = load_classifier(default_classifier_path(cfg.dataset))[0] if space == "features" else None
+near = nearest_training(samples * 2 - 1, to_range(train_u8, (-1.0, 1.0)), k=4, classifier=classifier)[space]
+for i, s in enumerate(seeds):
+    idx, dist = near[0][i], near[1][i]
+    row = torch.cat([samples[i: i + 1], train_u8[idx].float() / 255])
+    st.image(grid_image(row.numpy(), G.output, 5), output_format="PNG",
+             caption=f"seed {s}, then its 4 nearest of the first {len(train_u8)} training images "
+                     f"({space} distance " + ", ".join(f"{v:.3f}" for v in dist.tolist()) + ")")
