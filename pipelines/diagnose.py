@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -117,7 +118,7 @@ def diagnose_window(records: list[dict]) -> Window:
     return Window(*span, "stable", ev, stats)
 
 
-def _sample_evidence(metrics: list[dict], images: bool = True) -> list[Evidence]:
+def _sample_evidence(metrics: list[dict], images: bool = True, n_classes: int = 10) -> list[Evidence]:
     """Mode-collapse evidence from the last snapshot's sample metrics (pixel near-duplicates and
     diversity only mean something for images: 2-D points are near each other by nature)."""
     if not metrics:
@@ -136,8 +137,8 @@ def _sample_evidence(metrics: list[dict], images: bool = True) -> list[Evidence]
     if last.get("duplicates") is not None and last["duplicates"] >= R["mc_duplicates_min"]:
         ev.append(Evidence("duplicates", last["duplicates"], f">= {R['mc_duplicates_min']}", span,
                            "feature-space duplicates (birthday check)"))
-    if last.get("modes") is not None and last["modes"] <= R["mc_modes_max_share"] * 10:
-        ev.append(Evidence("modes", last["modes"], f"<= {R['mc_modes_max_share'] * 10:g} of 10", span,
+    if last.get("modes") is not None and last["modes"] <= R["mc_modes_max_share"] * n_classes:
+        ev.append(Evidence("modes", last["modes"], f"<= {R['mc_modes_max_share'] * n_classes:g} of {n_classes}", span,
                            "the classifier finds few classes among the samples"))
     if last.get("ring_modes") is not None and last["ring_modes"] <= R["mc_ring_modes_max"]:
         ev.append(Evidence("ring_modes", last["ring_modes"], f"<= {R['mc_ring_modes_max']} of 8", span,
@@ -149,7 +150,8 @@ def _sample_evidence(metrics: list[dict], images: bool = True) -> list[Evidence]
     return ev
 
 
-def diagnose(log: list[dict], metrics: list[dict] | None = None, windows: int = 10, images: bool = True) -> Diagnosis:
+def diagnose(log: list[dict], metrics: list[dict] | None = None, windows: int = 10, images: bool = True,
+             n_classes: int = 10) -> Diagnosis:
     """Verdict for a run from its log records and per-snapshot metrics."""
     if not log:
         raise ValueError("the run has no training log to diagnose")
@@ -158,7 +160,7 @@ def diagnose(log: list[dict], metrics: list[dict] | None = None, windows: int = 
     ws = [diagnose_window([log[i] for i in c]) for c in chunks]
     counts = {v: sum(w.verdict == v for w in ws) for v in VERDICTS}
     late = ws[len(ws) // 2:]
-    sample_ev = _sample_evidence(metrics or [], images)
+    sample_ev = _sample_evidence(metrics or [], images, n_classes)
     if counts["diverged"]:
         w = next(w for w in ws if w.verdict == "diverged")
         return Diagnosis("diverged", w.evidence, ws)
@@ -173,8 +175,10 @@ def diagnose(log: list[dict], metrics: list[dict] | None = None, windows: int = 
 
 
 def diagnose_run(run_dir: str | Path, windows: int = 10) -> Diagnosis:
-    images = runs.read_config(run_dir).model.output.kind == "image"
-    return diagnose(runs.read_log(run_dir), runs.read_metrics(run_dir), windows, images)
+    cfg = runs.read_config(run_dir)
+    images = cfg.model.output.kind == "image"
+    n_classes = len(cfg.classes) or 10  # the classes the data has (mnist and fashion-mnist: 10)
+    return diagnose(runs.read_log(run_dir), runs.read_metrics(run_dir), windows, images, n_classes)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -191,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(dx.to_dict(), indent=1))
         return 0
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `ganscope-diagnose RUN | head` ends quietly
     print(f"{args.run_dir.name}: {dx.verdict}")
     for e in dx.evidence:
         print(f"  {e.rule} = {e.value:.4g} ({e.threshold}) at steps {e.steps[0]}-{e.steps[1]}: {e.note}")

@@ -193,7 +193,11 @@ def evaluate_run(run_dir: Path, data_dir: str | None = None, samples: int = 1000
         raise DataError(f"{run_dir.name}: feature metrics need a domain classifier; there is one for mnist and "
                         f"fashion-mnist, not {cfg.dataset}. Inception features: {inception_status()}")
     model, _ = load_classifier(classifier or default_classifier_path(cfg.dataset))
-    test = load_dataset(cfg.dataset, data_dir or cfg.data_dir, 28, 1, train=False, limit=samples)
+    test = load_dataset(cfg.dataset, data_dir or cfg.data_dir, 28, 1, train=False)
+    if cfg.classes:  # compare with the real images of the classes the run trained on
+        keep = torch.isin(test.labels, torch.tensor(cfg.classes))
+        test.images, test.labels = test.images[keep], test.labels[keep]
+    test.images, test.labels = test.images[:samples], test.labels[:samples]
     real_f, real_p = embed(model, to_range(test.images, (-1.0, 1.0)))
     out = []
     for path, meta in runs.list_snapshots(run_dir):

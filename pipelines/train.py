@@ -269,8 +269,8 @@ def train(
                         loss_real.detach(),
                         loss_fake.detach(),
                         g_loss.detach(),
-                        (out_real.detach() > 0).float().mean(),
-                        (out_fake.detach() < 0).float().mean(),
+                        (out_real.detach() > threshold).float().mean(),
+                        (out_fake.detach() < threshold).float().mean(),
                         d_norm.float(),
                         g_norm.float(),
                     ]

@@ -198,3 +198,22 @@ def test_ablation_page_lays_out_eight_runs():
     df = at.dataframe[0].value
     assert len(df) == 8 and set(df["optimiser"]) == {"adam", "sgd"}
     assert df["digits covered"].between(1, 10).all()
+
+
+@pytest.mark.parametrize("run,verdict", [("mnist-dcgan", "stable"), ("eights-mode-collapse", "mode collapse"),
+                                         ("eights-convergence-failure", "convergence failure")])
+def test_diagnostics_page(run, verdict):
+    import json
+
+    at = _app("diagnostics", run=run)
+    assert at.subheader[0].value == f"Verdict: {verdict}"
+    assert len(at.dataframe[0].value) >= 1  # the evidence
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert len(fig["layout"]["shapes"]) == 10  # the verdict windows drawn on the curves
+    assert at.selectbox(key="dx_best_metric").value
+    assert "Best by" in " ".join(m.value for m in at.markdown)
+    caps = _captions(at)
+    assert len(caps) == 6 and "4 nearest" in caps[0]  # the memorisation view
+    at.radio(key="dx_space").set_value("features").run()
+    _ok(at)
+    assert "features distance" in _captions(at)[0]

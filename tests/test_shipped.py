@@ -58,7 +58,7 @@ def _read_samples(run, snapshot_index=-1, n=100):
 
 
 @pytest.mark.parametrize(
-    "run,classes,confidence", [("mnist-dcgan", 10, 0.85), ("mnist-mlp", 10, 0.8), ("fashion-dcgan", 9, 0.75)]
+    "run,classes,confidence", [("mnist-dcgan", 10, 0.8), ("mnist-mlp", 10, 0.8), ("fashion-dcgan", 9, 0.75)]
 )
 def test_final_snapshot_draws_every_class_clearly(run, classes, confidence):
     probs = _read_samples(run)
