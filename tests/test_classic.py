@@ -119,3 +119,20 @@ def test_architecture_tables_follow_the_formulas():
     assert sum(r["params"] for r in table) == sum(p.numel() for p in G.parameters())
     convs = [m for m in G.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
     assert sum(r["params"] for r in g_rows) == sum(p.numel() for m in convs for p in m.parameters())
+
+
+def test_ablation_backs_the_tutorials_claim():
+    """LeakyReLU with LayerNorm keeps most digits; Adam alone (sigmoid, no LayerNorm) collapses."""
+    from models import load_classifier
+    from pipelines.classifier import class_coverage, default_classifier_path
+
+    model, _ = load_classifier(default_classifier_path("mnist"))
+    digits = {}
+    for run in sorted(CHECKPOINTS.glob("ablation-*")):
+        G, _ = load_generator(run)
+        digits[run.name.removeprefix("ablation-")] = class_coverage(G, model, 100)["classes"]
+    assert len(digits) == 8
+    assert digits["adam-leaky-ln"] >= 6 and digits["sgd-leaky-ln"] >= 6
+    assert digits["adam-sigmoid-noln"] <= 2 and digits["sgd-sigmoid-noln"] <= 2
+    best_without_both = max(v for k, v in digits.items() if not k.endswith("leaky-ln"))
+    assert min(digits["adam-leaky-ln"], digits["sgd-leaky-ln"]) > best_without_both
