@@ -166,13 +166,14 @@ def _mnist_mlp() -> TrainConfig:
         ),
         dataset="mnist",
         data_dir="data/mnist",
-        epochs=30,
-        batch_size=32,
+        epochs=8,
+        batch_size=64,
         optimizer="adam",
         lr_g=2e-4,
         lr_d=2e-4,
         betas=(0.5, 0.999),
-        log_every=20,
+        label_flip=0.05,
+        log_every=50,
         state_every=2000,
     )
 
@@ -214,6 +215,9 @@ def _mnist_mlp_naive() -> TrainConfig:
         lr_g=0.01,
         lr_d=0.01,
         epochs=4,
+        batch_size=32,  # as shipped: mini-batches of 32, no label noise
+        label_flip=0.0,
+        log_every=20,
     )
 
 
@@ -234,6 +238,9 @@ def _mnist_cgan() -> TrainConfig:
             num_classes=10,
         ),
         epochs=12,
+        batch_size=32,
+        label_flip=0.0,
+        log_every=20,
     )
 
 
