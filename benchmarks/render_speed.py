@@ -95,10 +95,10 @@ def main() -> None:
 
     print(f"{'what':32} {'ganscope':>10} {'naive':>10} {'speed-up':>9} {'target':>8}")
     for name, ours, base, target in rows:
-        ratio = base / ours if base == base else float("nan")
         ok = "ok" if ours < target else "SLOW"
         base_s = f"{base * 1000:8.1f}ms" if base == base else f"{'-':>10}"
-        print(f"{name:32} {ours * 1000:8.1f}ms {base_s} {ratio:8.1f}x {target:6.1f}s {ok}")
+        ratio = f"{base / ours:8.1f}x" if base == base else f"{'-':>9}"
+        print(f"{name:32} {ours * 1000:8.1f}ms {base_s} {ratio} {target:6.1f}s {ok}")
 
 
 if __name__ == "__main__":

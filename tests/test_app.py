@@ -153,9 +153,16 @@ def test_a_bad_typed_path_gives_a_clear_error(tmp_path):
     assert any("not a run folder" in e.value for e in at.sidebar.error)
 
 
-@pytest.mark.parametrize("run,what", [("toy-scalar", "Generator weight q"), ("pattern-1010", "Mean generated pattern"),
-                                      ("sine", "Generated curves"), ("quadratic-1d", "Discriminator accuracy"),
-                                      ("ring-8", "Modes covered")])
+@pytest.mark.parametrize(
+    "run,what",
+    [
+        ("toy-scalar", "Generator weight q"),
+        ("pattern-1010", "Mean generated pattern"),
+        ("sine", "Generated curves"),
+        ("quadratic-1d", "Discriminator accuracy"),
+        ("ring-8", "Modes covered"),
+    ],
+)
 def test_classic_page_draws_each_toy_natively(run, what):
     import json
 
@@ -200,8 +207,10 @@ def test_ablation_page_lays_out_eight_runs():
     assert df["digits covered"].between(1, 10).all()
 
 
-@pytest.mark.parametrize("run,verdict", [("mnist-dcgan", "stable"), ("eights-mode-collapse", "mode collapse"),
-                                         ("eights-convergence-failure", "convergence failure")])
+@pytest.mark.parametrize(
+    "run,verdict",
+    [("mnist-dcgan", "stable"), ("eights-mode-collapse", "mode collapse"), ("eights-convergence-failure", "convergence failure")],
+)
 def test_diagnostics_page(run, verdict):
     import json
 

@@ -21,13 +21,19 @@ from tests.conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PAGES = [
-    ("", "Samples"),
-    ("interpolate", "Interpolate"),
-    ("arithmetic", "Latent arithmetic"),
-    ("directions", "Directions"),
-    ("compare", "Compare"),
-    ("training", "Training"),
+    ("", "Samples", "img"),
+    ("interpolate", "Interpolate", "img"),
+    ("arithmetic", "Latent arithmetic", "img"),
+    ("directions", "Directions", "img"),
+    ("compare", "Compare", "img"),
+    ("training", "Training", "plot"),
+    ("diagnostics", "Diagnostics", "img"),
+    ("classic", "Classic GANs", "button"),
+    ("ablation", "MLP ablation", "img"),
+    ("dynamics", "Adversarial dynamics", "plot"),
+    ("architecture", "Architecture", "table"),
 ]
+EXPECT = {"img": "img", "plot": ".js-plotly-plot", "button": "button", "table": '[data-testid="stDataFrame"]'}
 
 if not Path(CHROMIUM).exists():
     if os.environ.get("CI"):
@@ -113,8 +119,8 @@ def _wait_ready(page, title: str) -> None:
     page.wait_for_timeout(1500)
 
 
-@pytest.mark.parametrize("path,title", PAGES)
-def test_every_page_in_chromium(server, browser, path, title, tmp_path):
+@pytest.mark.parametrize("path,title,expect", PAGES)
+def test_every_page_in_chromium(server, browser, path, title, expect, tmp_path):
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     try:
         page.goto(f"{server}/{path}", timeout=120_000)
@@ -123,14 +129,13 @@ def test_every_page_in_chromium(server, browser, path, title, tmp_path):
         errors = page.locator('[data-testid="stAlertContentError"]')
         assert errors.count() == 0, errors.all_inner_texts()
         main = page.locator('[data-testid="stMain"]')
+        shown = main.locator(EXPECT[expect])
+        shown.first.wait_for(timeout=120_000)
+        assert shown.count() >= 1
+        if expect == "img":
+            assert shown.first.evaluate("i => i.complete && i.naturalWidth > 0")
         if title == "Training":
             main.locator(".js-plotly-plot").nth(2).wait_for(timeout=120_000)
-            assert main.locator(".js-plotly-plot").count() >= 3
-        else:
-            imgs = main.locator("img")
-            imgs.first.wait_for(timeout=120_000)
-            assert imgs.count() >= 1
-            assert imgs.first.evaluate("i => i.complete && i.naturalWidth > 0")
         out = _shots() or tmp_path
         out.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(out / f"page-{path or 'samples'}.png"), full_page=False)

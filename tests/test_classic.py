@@ -52,7 +52,7 @@ def test_shipped_sine_curves_are_sines():
     x = _samples("sine", 50).numpy()
     b, c = np.meshgrid(np.linspace(0.3, 2.2, 40), np.linspace(-0.3, math.pi + 0.3, 40))
     bank = np.sin(b.reshape(-1, 1) * SINE_X.numpy()[None] + c.reshape(-1, 1))
-    corr = np.corrcoef(np.concatenate([x, bank]))[: len(x), len(x):]
+    corr = np.corrcoef(np.concatenate([x, bank]))[: len(x), len(x) :]
     assert np.median(corr.max(1)) > 0.9
 
 
@@ -93,16 +93,16 @@ def test_label_flip_and_smoothing_targets():
 
 
 def test_update_ratio_and_combined_batch(tmp_path, mnist_small):
-    base = dict(preset="t", model=DCGANConfig(image_size=28, channels=1, ngf=8, ndf=8), max_steps=3, batch_size=32,
-                eval_samples=8)
+    base = dict(
+        preset="t", model=DCGANConfig(image_size=28, channels=1, ngf=8, ndf=8), max_steps=3, batch_size=32, eval_samples=8
+    )
     seen = {}
 
     def count(info):
         seen["d"] = info.opt_d.state_dict()["state"][0]["step"]
         seen["g"] = info.opt_g.state_dict()["state"][0]["step"]
 
-    train(TrainConfig(**base, d_steps=2, g_steps=3), tmp_path / "ratio", data=mnist_small, progress=False,
-          callbacks=[count])
+    train(TrainConfig(**base, d_steps=2, g_steps=3), tmp_path / "ratio", data=mnist_small, progress=False, callbacks=[count])
     assert (float(seen["d"]), float(seen["g"])) == (6.0, 9.0)
     train(TrainConfig(**base, combined_batch=True), tmp_path / "combined", data=mnist_small, progress=False)
     assert runs.read_log(tmp_path / "combined")[-1]["step"] == 3

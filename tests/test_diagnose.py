@@ -16,9 +16,17 @@ from tests.conftest import CHECKPOINTS
 def _log(n, d_real, d_fake, g, acc_r, acc_f, noise=0.0, seed=0):
     rng = np.random.default_rng(seed)
     pick = lambda v, i: v(i) if callable(v) else v  # noqa: E731
-    return [{"step": i + 1, "d_loss_real": pick(d_real, i) + noise * rng.standard_normal(),
-             "d_loss_fake": pick(d_fake, i) + noise * rng.standard_normal(), "g_loss": pick(g, i),
-             "d_acc_real": pick(acc_r, i), "d_acc_fake": pick(acc_f, i)} for i in range(n)]
+    return [
+        {
+            "step": i + 1,
+            "d_loss_real": pick(d_real, i) + noise * rng.standard_normal(),
+            "d_loss_fake": pick(d_fake, i) + noise * rng.standard_normal(),
+            "g_loss": pick(g, i),
+            "d_acc_real": pick(acc_r, i),
+            "d_acc_fake": pick(acc_f, i),
+        }
+        for i in range(n)
+    ]
 
 
 def test_synthetic_stable():
@@ -29,8 +37,16 @@ def test_synthetic_stable():
 
 def test_synthetic_convergence_failure():
     # D loss falls to ~0 and stays, G loss climbs, D always right (Brownlee's signature)
-    dx = diagnose(_log(500, lambda i: max(0.6 - i / 100, 0.001), lambda i: max(0.6 - i / 100, 0.001),
-                       lambda i: 1 + i / 20, lambda i: min(0.7 + i / 100, 1.0), lambda i: min(0.7 + i / 100, 1.0)))
+    dx = diagnose(
+        _log(
+            500,
+            lambda i: max(0.6 - i / 100, 0.001),
+            lambda i: max(0.6 - i / 100, 0.001),
+            lambda i: 1 + i / 20,
+            lambda i: min(0.7 + i / 100, 1.0),
+            lambda i: min(0.7 + i / 100, 1.0),
+        )
+    )
     assert dx.verdict == "convergence_failure"
     assert dx.windows[0].verdict == "stable" and dx.windows[-1].verdict == "convergence_failure"
     assert any(e.rule == "d_loss" and e.value < 0.05 for e in dx.evidence)
@@ -38,8 +54,10 @@ def test_synthetic_convergence_failure():
 
 def test_synthetic_mode_collapse_from_samples():
     log = _log(500, 0.5, 0.3, lambda i: 1.5 + np.sin(i / 5), 0.8, 0.95)
-    metrics = [{"step": 100, "diversity": 0.3, "near_duplicates": 0.0},
-               {"step": 500, "diversity": 0.05, "near_duplicates": 0.9, "modes": 2.0}]
+    metrics = [
+        {"step": 100, "diversity": 0.3, "near_duplicates": 0.0},
+        {"step": 500, "diversity": 0.05, "near_duplicates": 0.9, "modes": 2.0},
+    ]
     dx = diagnose(log, metrics)
     assert dx.verdict == "mode_collapse"
     assert {e.rule for e in dx.evidence} == {"near_duplicates", "modes", "diversity_drop"}
@@ -47,8 +65,7 @@ def test_synthetic_mode_collapse_from_samples():
 
 
 def test_synthetic_oscillation_and_divergence():
-    osc = _log(500, 0.6, 0.6, lambda i: 3.0 if (i // 3) % 2 else 0.2, 0.7,
-               lambda i: 0.98 if (i // 3) % 2 else 0.1)
+    osc = _log(500, 0.6, 0.6, lambda i: 3.0 if (i // 3) % 2 else 0.2, 0.7, lambda i: 0.98 if (i // 3) % 2 else 0.1)
     assert diagnose(osc).verdict == "oscillation"
     bad = _log(100, 0.6, 0.6, 1.0, 0.75, 0.75)
     bad[70].update(g_loss=None, nonfinite=["g_loss"])
@@ -58,13 +75,16 @@ def test_synthetic_oscillation_and_divergence():
         diagnose([])
 
 
-@pytest.mark.parametrize("run,verdict", [
-    ("eights-stable", "stable"),
-    ("eights-mode-collapse", "mode_collapse"),
-    ("eights-convergence-failure", "convergence_failure"),
-    ("mnist-mlp-naive", "mode_collapse"),
-    ("mnist-dcgan", "stable"),
-])
+@pytest.mark.parametrize(
+    "run,verdict",
+    [
+        ("eights-stable", "stable"),
+        ("eights-mode-collapse", "mode_collapse"),
+        ("eights-convergence-failure", "convergence_failure"),
+        ("mnist-mlp-naive", "mode_collapse"),
+        ("mnist-dcgan", "stable"),
+    ],
+)
 def test_shipped_runs_are_diagnosed_correctly(run, verdict):
     dx = diagnose_run(CHECKPOINTS / run)
     assert dx.verdict == verdict, [(e.rule, e.value, e.note) for e in dx.evidence]

@@ -45,12 +45,16 @@ log = runs.read_log(run_dir)
 layout = {"height": 420, "margin": {"l": 10, "r": 10, "t": 40, "b": 10}}
 
 if cfg.dataset == "scalar":
-    st.caption("No equilibrium exists here: the generator wants p·q = 1 while the discriminator, seeing fakes "
-               "near q, wants p = 1/(1 + q²); both cannot hold, so the parameters chase each other and q drifts.")
-    st.plotly_chart(curves({run_dir.name: log}, ("q", "p"), 0.0, title="Generator weight q and discriminator weight p"),
-                    key="scalar_params")
-    st.plotly_chart(curves({run_dir.name: log}, ("d_loss_real", "d_loss_fake", "g_loss"), 0.0, title="Errors (MSE)"),
-                    key="scalar_loss")
+    st.caption(
+        "No equilibrium exists here: the generator wants p·q = 1 while the discriminator, seeing fakes "
+        "near q, wants p = 1/(1 + q²); both cannot hold, so the parameters chase each other and q drifts."
+    )
+    st.plotly_chart(
+        curves({run_dir.name: log}, ("q", "p"), 0.0, title="Generator weight q and discriminator weight p"), key="scalar_params"
+    )
+    st.plotly_chart(
+        curves({run_dir.name: log}, ("d_loss_real", "d_loss_fake", "g_loss"), 0.0, title="Errors (MSE)"), key="scalar_loss"
+    )
 elif cfg.dataset == "pattern-1010":
     snaps = runs.list_snapshots(run_dir)
     means = [to_values(state.render_latents(p, z[:64]), spec).mean(0) for p, _ in snaps]

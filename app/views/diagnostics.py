@@ -23,9 +23,13 @@ from pipelines.diagnose import RULES, diagnose_run
 from pipelines.evaluate import FEATURE_METRICS, inception_status, nearest_training
 from pipelines.metrics import METRICS
 
-COLOURS = {"stable": "rgba(46,160,67,0.12)", "mode_collapse": "rgba(214,39,40,0.18)",
-           "convergence_failure": "rgba(148,103,189,0.2)", "oscillation": "rgba(255,127,14,0.18)",
-           "diverged": "rgba(0,0,0,0.25)"}
+COLOURS = {
+    "stable": "rgba(46,160,67,0.12)",
+    "mode_collapse": "rgba(214,39,40,0.18)",
+    "convergence_failure": "rgba(148,103,189,0.2)",
+    "oscillation": "rgba(255,127,14,0.18)",
+    "diverged": "rgba(0,0,0,0.25)",
+}
 
 st.title("Diagnostics")
 G, _ = state.current_generator()
@@ -38,20 +42,38 @@ except ValueError as e:
     st.stop()
 
 st.subheader(f"Verdict: {dx.verdict.replace('_', ' ')}")
-st.dataframe(pd.DataFrame([{"rule": e.rule, "value": round(e.value, 4), "threshold": str(e.threshold),
-                            "steps": f"{e.steps[0]}–{e.steps[1]}", "meaning": e.note} for e in dx.evidence]),
-             hide_index=True, key="dx_evidence")
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                "rule": e.rule,
+                "value": round(e.value, 4),
+                "threshold": str(e.threshold),
+                "steps": f"{e.steps[0]}–{e.steps[1]}",
+                "meaning": e.note,
+            }
+            for e in dx.evidence
+        ]
+    ),
+    hide_index=True,
+    key="dx_evidence",
+)
 with st.expander("Rules and thresholds"):
     st.json(RULES)
 
 log = runs.read_log(run_dir)
-for title, fields in {"Losses": ("d_loss_real", "d_loss_fake", "g_loss"),
-                      "Discriminator accuracy": ("d_acc_real", "d_acc_fake")}.items():
+for title, fields in {
+    "Losses": ("d_loss_real", "d_loss_fake", "g_loss"),
+    "Discriminator accuracy": ("d_acc_real", "d_acc_fake"),
+}.items():
     fig = curves({run_dir.name: log}, fields, 0.6, title=f"{title}, with the verdict of each window")
     for w in dx.windows:
-        fig.add_vrect(x0=w.start, x1=w.end, fillcolor=COLOURS[w.verdict], line_width=0,
-                      annotation_text=w.verdict.replace("_", " ") if title == "Losses" else None,
-                      annotation_position="top left", annotation_font_size=9)
+        label = (
+            {"annotation_text": w.verdict.replace("_", " "), "annotation_position": "top left", "annotation_font_size": 9}
+            if title == "Losses"
+            else {}
+        )
+        fig.add_vrect(x0=w.start, x1=w.end, fillcolor=COLOURS[w.verdict], line_width=0, **label)
     st.plotly_chart(fig, key=f"dx_{title}")
 
 st.subheader("Metrics per snapshot")
@@ -59,8 +81,9 @@ metrics = runs.read_metrics(run_dir)
 by_step: dict[int, dict] = {}
 for m in metrics:
     by_step.setdefault(m["step"], {}).update(m)
-keys = sorted({k for m in by_step.values() for k, v in m.items() if isinstance(v, (int, float)) and k not in
-               ("step", "epoch", "samples")})
+keys = sorted(
+    {k for m in by_step.values() for k, v in m.items() if isinstance(v, (int, float)) and k not in ("step", "epoch", "samples")}
+)
 if not keys:
     st.caption("No metrics recorded for this run.")
 else:
@@ -75,11 +98,15 @@ else:
     higher = info.higher_is_better if info else True
     scored = [(s, by_step[s][chosen]) for s in steps if by_step[s].get(chosen) is not None]
     best = max(scored, key=lambda x: x[1]) if higher else min(scored, key=lambda x: x[1])
-    st.markdown(f"Best by **{chosen}** ({'higher' if higher else 'lower'} is better): step **{best[0]}** "
-                f"with {best[1]:.4f}. " + (info.description if info else ""))
+    st.markdown(
+        f"Best by **{chosen}** ({'higher' if higher else 'lower'} is better): step **{best[0]}** "
+        f"with {best[1]:.4f}. " + (info.description if info else "")
+    )
 if cfg.dataset not in ("mnist", "fashion-mnist"):
-    st.caption(f"Feature metrics (ganscope-evaluate) need a domain classifier: MNIST and Fashion-MNIST only. "
-               f"Inception features: {inception_status()}.")
+    st.caption(
+        f"Feature metrics (ganscope-evaluate) need a domain classifier: MNIST and Fashion-MNIST only. "
+        f"Inception features: {inception_status()}."
+    )
 
 st.subheader("Nearest training images")
 if G.output.kind != "image" or cfg.dataset not in ("mnist", "fashion-mnist", "folder"):
@@ -101,16 +128,21 @@ except DataError as e:
     st.stop()
 c1, c2 = st.columns(2)
 first = int(c1.number_input("First seed", 0, 2**31 - 10, 0, key="dx_seed"))
-space = c2.radio("Distance in", ["pixels", "features"] if cfg.dataset != "folder" else ["pixels"],
-                 horizontal=True, key="dx_space")
+space = c2.radio(
+    "Distance in", ["pixels", "features"] if cfg.dataset != "folder" else ["pixels"], horizontal=True, key="dx_space"
+)
 seeds = list(range(first, first + 6))
-samples = torch.from_numpy(state.render_latents(st.session_state["snapshot"], seed_latents(G, seeds).numpy(),
-                                                 list(range(6)) if G.num_classes else None))
+samples = torch.from_numpy(
+    state.render_latents(st.session_state["snapshot"], seed_latents(G, seeds).numpy(), list(range(6)) if G.num_classes else None)
+)
 classifier = load_classifier(default_classifier_path(cfg.dataset))[0] if space == "features" else None
 near = nearest_training(samples * 2 - 1, to_range(train_u8, (-1.0, 1.0)), k=4, classifier=classifier)[space]
 for i, s in enumerate(seeds):
     idx, dist = near[0][i], near[1][i]
-    row = torch.cat([samples[i: i + 1], train_u8[idx].float() / 255])
-    st.image(grid_image(row.numpy(), G.output, 5), output_format="PNG",
-             caption=f"seed {s}, then its 4 nearest of the first {len(train_u8)} training images "
-                     f"({space} distance " + ", ".join(f"{v:.3f}" for v in dist.tolist()) + ")")
+    row = torch.cat([samples[i : i + 1], train_u8[idx].float() / 255])
+    st.image(
+        grid_image(row.numpy(), G.output, 5),
+        output_format="PNG",
+        caption=f"seed {s}, then its 4 nearest of the first {len(train_u8)} training images "
+        f"({space} distance " + ", ".join(f"{v:.3f}" for v in dist.tolist()) + ")",
+    )
