@@ -86,35 +86,78 @@ def diagnose_window(records: list[dict]) -> Window:
     span = (int(records[0]["step"]), int(records[-1]["step"]))
     bad = [r for r in records if r.get("nonfinite")]
     if bad:
-        return Window(*span, "diverged", [Evidence("nonfinite", 1.0, "any", (bad[0]["step"], bad[-1]["step"]),
-                                                   f"{', '.join(bad[0]['nonfinite'])} became NaN/Inf")])
+        return Window(
+            *span,
+            "diverged",
+            [
+                Evidence(
+                    "nonfinite", 1.0, "any", (bad[0]["step"], bad[-1]["step"]), f"{', '.join(bad[0]['nonfinite'])} became NaN/Inf"
+                )
+            ],
+        )
     d = np.nanmean([_col(records, "d_loss_real"), _col(records, "d_loss_fake")], axis=0)
     g = _col(records, "g_loss")
     acc_r, acc_f = _col(records, "d_acc_real"), _col(records, "d_acc_fake")
-    stats = {"d_loss": float(np.nanmean(d)), "g_loss": float(np.nanmean(g)), "d_acc_real": float(np.nanmean(acc_r)),
-             "d_acc_fake": float(np.nanmean(acc_f)),
-             "g_cv": float(np.nanstd(g) / max(abs(np.nanmean(g)), 1e-8)),
-             "acc_fake_range": float(np.nanpercentile(acc_f, 95) - np.nanpercentile(acc_f, 5))}
+    stats = {
+        "d_loss": float(np.nanmean(d)),
+        "g_loss": float(np.nanmean(g)),
+        "d_acc_real": float(np.nanmean(acc_r)),
+        "d_acc_fake": float(np.nanmean(acc_f)),
+        "g_cv": float(np.nanstd(g) / max(abs(np.nanmean(g)), 1e-8)),
+        "acc_fake_range": float(np.nanpercentile(acc_f, 95) - np.nanpercentile(acc_f, 5)),
+    }
     R = RULES
     if stats["d_loss"] < R["cf_d_loss_max"] and min(stats["d_acc_real"], stats["d_acc_fake"]) > R["cf_acc_min"]:
-        return Window(*span, "convergence_failure", [
-            Evidence("d_loss", stats["d_loss"], f"< {R['cf_d_loss_max']}", span, "discriminator loss about 0"),
-            Evidence("d_acc", min(stats["d_acc_real"], stats["d_acc_fake"]), f"> {R['cf_acc_min']}", span,
-                     "discriminator right on every real and fake image"),
-            Evidence("g_loss", stats["g_loss"], "high", span, "generator loss"),
-        ], stats)
+        return Window(
+            *span,
+            "convergence_failure",
+            [
+                Evidence("d_loss", stats["d_loss"], f"< {R['cf_d_loss_max']}", span, "discriminator loss about 0"),
+                Evidence(
+                    "d_acc",
+                    min(stats["d_acc_real"], stats["d_acc_fake"]),
+                    f"> {R['cf_acc_min']}",
+                    span,
+                    "discriminator right on every real and fake image",
+                ),
+                Evidence("g_loss", stats["g_loss"], "high", span, "generator loss"),
+            ],
+            stats,
+        )
     if stats["g_cv"] > R["osc_g_cv_min"] and stats["acc_fake_range"] > R["osc_acc_range_min"]:
-        return Window(*span, "oscillation", [
-            Evidence("g_cv", stats["g_cv"], f"> {R['osc_g_cv_min']}", span, "G loss swings widely"),
-            Evidence("acc_fake_range", stats["acc_fake_range"], f"> {R['osc_acc_range_min']}", span,
-                     "D accuracy on fakes swings between extremes"),
-        ], stats)
+        return Window(
+            *span,
+            "oscillation",
+            [
+                Evidence("g_cv", stats["g_cv"], f"> {R['osc_g_cv_min']}", span, "G loss swings widely"),
+                Evidence(
+                    "acc_fake_range",
+                    stats["acc_fake_range"],
+                    f"> {R['osc_acc_range_min']}",
+                    span,
+                    "D accuracy on fakes swings between extremes",
+                ),
+            ],
+            stats,
+        )
     lo_d, hi_d = R["healthy_d_loss"]
     lo_g, hi_g = R["healthy_g_loss"]
-    ev = [Evidence("d_loss", stats["d_loss"], f"{lo_d}-{hi_d}", span,
-                   "in the healthy band" if lo_d <= stats["d_loss"] <= hi_d else "outside the healthy band"),
-          Evidence("g_loss", stats["g_loss"], f"{lo_g}-{hi_g}", span,
-                   "in the healthy band" if lo_g <= stats["g_loss"] <= hi_g else "outside the healthy band")]
+    ev = [
+        Evidence(
+            "d_loss",
+            stats["d_loss"],
+            f"{lo_d}-{hi_d}",
+            span,
+            "in the healthy band" if lo_d <= stats["d_loss"] <= hi_d else "outside the healthy band",
+        ),
+        Evidence(
+            "g_loss",
+            stats["g_loss"],
+            f"{lo_g}-{hi_g}",
+            span,
+            "in the healthy band" if lo_g <= stats["g_loss"] <= hi_g else "outside the healthy band",
+        ),
+    ]
     return Window(*span, "stable", ev, stats)
 
 
@@ -132,26 +175,58 @@ def _sample_evidence(metrics: list[dict], images: bool = True, n_classes: int = 
     span = (last_step, last_step)
     ev = []
     if images and last.get("near_duplicates") is not None and last["near_duplicates"] >= R["mc_near_duplicates_min"]:
-        ev.append(Evidence("near_duplicates", last["near_duplicates"], f">= {R['mc_near_duplicates_min']}", span,
-                           "many samples have a near-identical twin"))
+        ev.append(
+            Evidence(
+                "near_duplicates",
+                last["near_duplicates"],
+                f">= {R['mc_near_duplicates_min']}",
+                span,
+                "many samples have a near-identical twin",
+            )
+        )
     if last.get("duplicates") is not None and last["duplicates"] >= R["mc_duplicates_min"]:
-        ev.append(Evidence("duplicates", last["duplicates"], f">= {R['mc_duplicates_min']}", span,
-                           "feature-space duplicates (birthday check)"))
+        ev.append(
+            Evidence(
+                "duplicates",
+                last["duplicates"],
+                f">= {R['mc_duplicates_min']}",
+                span,
+                "feature-space duplicates (birthday check)",
+            )
+        )
     if last.get("modes") is not None and last["modes"] <= R["mc_modes_max_share"] * n_classes:
-        ev.append(Evidence("modes", last["modes"], f"<= {R['mc_modes_max_share'] * n_classes:g} of {n_classes}", span,
-                           "the classifier finds few classes among the samples"))
+        ev.append(
+            Evidence(
+                "modes",
+                last["modes"],
+                f"<= {R['mc_modes_max_share'] * n_classes:g} of {n_classes}",
+                span,
+                "the classifier finds few classes among the samples",
+            )
+        )
     if last.get("ring_modes") is not None and last["ring_modes"] <= R["mc_ring_modes_max"]:
-        ev.append(Evidence("ring_modes", last["ring_modes"], f"<= {R['mc_ring_modes_max']} of 8", span,
-                           "few of the ring's modes are covered"))
+        ev.append(
+            Evidence(
+                "ring_modes", last["ring_modes"], f"<= {R['mc_ring_modes_max']} of 8", span, "few of the ring's modes are covered"
+            )
+        )
     div = [m["diversity"] for m in metrics if m.get("diversity") is not None]
     if images and len(div) >= 2 and div[-1] < R["mc_diversity_drop"] * max(div):
-        ev.append(Evidence("diversity_drop", div[-1] / max(div), f"< {R['mc_diversity_drop']} of peak", span,
-                           f"sample diversity fell from {max(div):.3f} to {div[-1]:.3f}"))
+        ev.append(
+            Evidence(
+                "diversity_drop",
+                div[-1] / max(div),
+                f"< {R['mc_diversity_drop']} of peak",
+                span,
+                f"sample diversity fell from {max(div):.3f} to {div[-1]:.3f}",
+            )
+        )
     return ev
 
 
-def diagnose(log: list[dict], metrics: list[dict] | None = None, windows: int = 10, images: bool = True,
-             n_classes: int = 10) -> Diagnosis:
+def diagnose(
+    log: list[dict], metrics: list[dict] | None = None, windows: int = 10, images: bool = True, n_classes: int = 10
+) -> Diagnosis:
     """Verdict for a run from its log records and per-snapshot metrics."""
     if not log:
         raise ValueError("the run has no training log to diagnose")
@@ -159,7 +234,7 @@ def diagnose(log: list[dict], metrics: list[dict] | None = None, windows: int = 
     chunks = [c for c in np.array_split(np.arange(len(log)), n) if len(c)]
     ws = [diagnose_window([log[i] for i in c]) for c in chunks]
     counts = {v: sum(w.verdict == v for w in ws) for v in VERDICTS}
-    late = ws[len(ws) // 2:]
+    late = ws[len(ws) // 2 :]
     sample_ev = _sample_evidence(metrics or [], images, n_classes)
     if counts["diverged"]:
         w = next(w for w in ws if w.verdict == "diverged")
@@ -201,8 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {e.rule} = {e.value:.4g} ({e.threshold}) at steps {e.steps[0]}-{e.steps[1]}: {e.note}")
     print("windows:")
     for w in dx.windows:
-        print(f"  steps {w.start:>6}-{w.end:<6} {w.verdict:<20} " +
-              " ".join(f"{k} {v:.3f}" for k, v in w.stats.items()))
+        print(f"  steps {w.start:>6}-{w.end:<6} {w.verdict:<20} " + " ".join(f"{k} {v:.3f}" for k, v in w.stats.items()))
     return 0
 
 

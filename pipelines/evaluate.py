@@ -83,8 +83,7 @@ def kernel_distance(a: np.ndarray, b: np.ndarray) -> float:
     a, b = a / scale, b / scale
     kxx, kyy, kxy = (a @ a.T / d + 1) ** 3, (b @ b.T / d + 1) ** 3, (a @ b.T / d + 1) ** 3
     m, n = len(a), len(b)
-    return float((kxx.sum() - np.trace(kxx)) / (m * (m - 1)) + (kyy.sum() - np.trace(kyy)) / (n * (n - 1))
-                 - 2 * kxy.mean())
+    return float((kxx.sum() - np.trace(kxx)) / (m * (m - 1)) + (kyy.sum() - np.trace(kyy)) / (n * (n - 1)) - 2 * kxy.mean())
 
 
 def _radii(x: torch.Tensor, k: int) -> torch.Tensor:
@@ -159,7 +158,7 @@ def embed(model, images_m11: torch.Tensor, batch: int = 500) -> tuple[np.ndarray
     """(features, class probabilities) of images in [-1, 1]."""
     feats, probs = [], []
     for i in range(0, len(images_m11), batch):
-        f = model.features(images_m11[i: i + batch].float())
+        f = model.features(images_m11[i : i + batch].float())
         feats.append(f)
         probs.append(torch.softmax(model.head(f), dim=1))
     return torch.cat(feats).numpy().astype(np.float64), torch.cat(probs).numpy()
@@ -181,17 +180,22 @@ def inception_status() -> str:
     found = sorted(hub.glob("inception_v3_google-*.pth")) if hub.is_dir() else []
     if found:
         return f"available ({found[0].name})"
-    return (f"unavailable: torchvision's Inception v3 weights are not in {hub}; run once online to fetch them "
-            "(torchvision.models.inception_v3(weights='DEFAULT')) to get Inception-feature metrics")
+    return (
+        f"unavailable: torchvision's Inception v3 weights are not in {hub}; run once online to fetch them "
+        "(torchvision.models.inception_v3(weights='DEFAULT')) to get Inception-feature metrics"
+    )
 
 
-def evaluate_run(run_dir: Path, data_dir: str | None = None, samples: int = 1000, classifier: Path | None = None,
-                 write: bool = True) -> list[dict]:
+def evaluate_run(
+    run_dir: Path, data_dir: str | None = None, samples: int = 1000, classifier: Path | None = None, write: bool = True
+) -> list[dict]:
     """Score every snapshot of an MNIST or Fashion-MNIST run; returns (and appends) one record each."""
     cfg = runs.read_config(run_dir)
     if cfg.dataset not in ("mnist", "fashion-mnist"):
-        raise DataError(f"{run_dir.name}: feature metrics need a domain classifier; there is one for mnist and "
-                        f"fashion-mnist, not {cfg.dataset}. Inception features: {inception_status()}")
+        raise DataError(
+            f"{run_dir.name}: feature metrics need a domain classifier; there is one for mnist and "
+            f"fashion-mnist, not {cfg.dataset}. Inception features: {inception_status()}"
+        )
     model, _ = load_classifier(classifier or default_classifier_path(cfg.dataset))
     test = load_dataset(cfg.dataset, data_dir or cfg.data_dir, 28, 1, train=False)
     if cfg.classes:  # compare with the real images of the classes the run trained on
@@ -203,10 +207,15 @@ def evaluate_run(run_dir: Path, data_dir: str | None = None, samples: int = 1000
     for path, meta in runs.list_snapshots(run_dir):
         G, _ = load_generator(path)
         fake_f, fake_p = embed(model, generated_m11(G, samples))
-        rec = {"step": meta.get("step"), "epoch": meta.get("epoch"), "snapshot": path.name, "source": "evaluate",
-               "samples": samples, **score(real_f, fake_f, real_p, fake_p)}
-        log.info("%s step %s: %s", run_dir.name, rec["step"], {k: round(v, 4) for k, v in rec.items()
-                                                                 if isinstance(v, float)})
+        rec = {
+            "step": meta.get("step"),
+            "epoch": meta.get("epoch"),
+            "snapshot": path.name,
+            "source": "evaluate",
+            "samples": samples,
+            **score(real_f, fake_f, real_p, fake_p),
+        }
+        log.info("%s step %s: %s", run_dir.name, rec["step"], {k: round(v, 4) for k, v in rec.items() if isinstance(v, float)})
         out.append(rec)
         if write:
             runs.append_jsonl(Path(run_dir) / runs.METRICS, rec)
@@ -243,8 +252,9 @@ if __name__ == "__main__":
 
 
 @torch.inference_mode()
-def nearest_training(samples_m11: torch.Tensor, train_m11: torch.Tensor, k: int = 3,
-                     classifier=None) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+def nearest_training(
+    samples_m11: torch.Tensor, train_m11: torch.Tensor, k: int = 3, classifier=None
+) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
     """Memorisation check: the ``k`` nearest training images of each sample.
 
     Returns {"pixels": (indices (N, k), RMS distances), "features": (...)}; "features" only when a

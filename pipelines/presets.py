@@ -359,36 +359,71 @@ def _ring() -> TrainConfig:
 
 
 def _toy_scalar() -> TrainConfig:
-    return _toy("toy-scalar", "scalar",
-                "the one-parameter GAN: generator node q·noise against discriminator node p·x, real data U(0.9, 1.1), "
-                "MSE, SGD 0.05, 300 steps of one sample",
-                ScalarConfig(), 300, 1, loss="mse_linear", optimizer="sgd", lr_g=0.05, lr_d=0.05, log_every=1,
-                snapshot_every=30, state_every=30, eval_samples=64)
+    return _toy(
+        "toy-scalar",
+        "scalar",
+        "the one-parameter GAN: generator node q·noise against discriminator node p·x, real data U(0.9, 1.1), "
+        "MSE, SGD 0.05, 300 steps of one sample",
+        ScalarConfig(),
+        300,
+        1,
+        loss="mse_linear",
+        optimizer="sgd",
+        lr_g=0.05,
+        lr_d=0.05,
+        log_every=1,
+        snapshot_every=30,
+        state_every=30,
+        eval_samples=64,
+    )
 
 
 def _eights(name: str, description: str, z_dim: int, epochs: int, **kw) -> TrainConfig:
     """Brownlee's failure-mode chapter: a small DCGAN on the MNIST eights only."""
     base = _dcgan(name, "mnist", 28, 1, epochs, "MNIST eights").replace(
-        description=description, classes=(8,), model=DCGANConfig(image_size=28, channels=1, z_dim=z_dim, ngf=32, ndf=32),
-        snapshot_every=0, log_every=1, state_every=200)
+        description=description,
+        classes=(8,),
+        model=DCGANConfig(image_size=28, channels=1, z_dim=z_dim, ngf=32, ndf=32),
+        snapshot_every=0,
+        log_every=1,
+        state_every=200,
+    )
     return base.replace(**kw)
 
 
 def _stable_eights() -> TrainConfig:
-    return _eights("eights-stable", "failure-mode baseline: DCGAN on the MNIST eights, z=100, Adam 2e-4 beta1=0.5, "
-                   "separate real and fake batches (healthy training)", 100, 10)
+    return _eights(
+        "eights-stable",
+        "failure-mode baseline: DCGAN on the MNIST eights, z=100, Adam 2e-4 beta1=0.5, "
+        "separate real and fake batches (healthy training)",
+        100,
+        10,
+    )
 
 
 def _collapse_eights() -> TrainConfig:
-    return _eights("eights-mode-collapse", "failure mode: the same DCGAN on the eights with a 1-D latent space; the "
-                   "generator covers fewer and fewer forms (mode collapse)", 1, 10)
+    return _eights(
+        "eights-mode-collapse",
+        "failure mode: the same DCGAN on the eights with a 1-D latent space; the "
+        "generator covers fewer and fewer forms (mode collapse)",
+        1,
+        10,
+    )
 
 
 def _convergence_eights() -> TrainConfig:
-    return _eights("eights-convergence-failure", "failure mode: the same DCGAN, but the discriminator takes real and "
-                   "fake in one combined batch and Adam keeps its defaults (lr 1e-3, beta1 0.9): the discriminator "
-                   "wins and the generator never recovers", 100, 10, combined_batch=True, lr_d=1e-3, lr_g=1e-3,
-                   betas=(0.9, 0.999))
+    return _eights(
+        "eights-convergence-failure",
+        "failure mode: the same DCGAN, but the discriminator takes real and "
+        "fake in one combined batch and Adam keeps its defaults (lr 1e-3, beta1 0.9): the discriminator "
+        "wins and the generator never recovers",
+        100,
+        10,
+        combined_batch=True,
+        lr_d=1e-3,
+        lr_g=1e-3,
+        betas=(0.9, 0.999),
+    )
 
 
 PRESETS: dict[str, Preset] = {

@@ -121,8 +121,14 @@ def load_training_data(cfg: TrainConfig) -> ImageData:
         return ImageData(x, labels, ())
     if spec.kind != "image":
         raise DataError(f"preset {cfg.preset}: output kind {spec.kind!r} needs a toy dataset {TOY_DATASETS}")
-    data = load_dataset(cfg.dataset, cfg.data_dir, image_size=spec.shape[1], channels=spec.shape[0],
-                        download=cfg.download, limit=0 if cfg.classes else cfg.limit)
+    data = load_dataset(
+        cfg.dataset,
+        cfg.data_dir,
+        image_size=spec.shape[1],
+        channels=spec.shape[0],
+        download=cfg.download,
+        limit=0 if cfg.classes else cfg.limit,
+    )
     if cfg.classes:
         keep = torch.isin(data.labels, torch.tensor(cfg.classes))
         data.images, data.labels = data.images[keep], data.labels[keep]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app import state
+from app import export, state
 from app.charts import curves
 from app.components.samples_view import show
 from app.render import seed_latents
@@ -58,9 +58,13 @@ cols = st.columns(4)
 for i, p in enumerate(found):
     snap = runs.list_snapshots(p)[-1][0]
     G, _ = state.get_generator(snap)
-    samples = state.render_latents(snap, seed_latents(G, range(16)).numpy())
+    z = seed_latents(G, range(16)).numpy()
+    samples = state.render_latents(snap, z)
     with cols[i % 4]:
-        show(samples, G.output, 4, p.name.removeprefix(ABLATION_PREFIX), key=f"abl_{p.name}")
+        grid = show(samples, G.output, 4, p.name.removeprefix(ABLATION_PREFIX), key=f"abl_{p.name}")
+        if grid is not None:
+            prov = {"run": str(p), "snapshot": str(snap), "seeds": list(range(16)), "latents": z.round(6).tolist()}
+            st.download_button("PNG", export.png_bytes(grid, prov), f"{p.name}.png", "image/png", key=f"abl_png_{p.name}")
 field = st.selectbox("Curve", ["g_loss", "d_loss_real", "d_loss_fake", "d_acc_real", "d_acc_fake"], key="abl_field")
 st.plotly_chart(
     curves({p.name.removeprefix(ABLATION_PREFIX): runs.read_log(p) for p in found}, (field,), 0.9, title=f"{field} of every run"),

@@ -26,7 +26,9 @@ labels = [i % G.num_classes for i in range(count)] if G.num_classes else None
 
 st.subheader("Evolution over training")
 snaps = runs.list_snapshots(run_dir)
-metrics = {m.get("snapshot"): m for m in runs.read_metrics(run_dir)}
+metrics: dict[str, dict] = {}
+for m in runs.read_metrics(run_dir):  # training-time and ganscope-evaluate records of a snapshot, merged
+    metrics.setdefault(m.get("snapshot"), {}).update(m)
 numeric = sorted({k for m in metrics.values() for k, v in m.items() if isinstance(v, float) and k != "epoch"})
 order = st.selectbox("Order snapshots by", ["training step"] + numeric, key="cmp_order")
 if order != "training step":

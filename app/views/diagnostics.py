@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from app import state
+from app import export, state
 from app.charts import curves
 from app.components.samples_view import grid_image
 from app.render import seed_latents
@@ -137,12 +137,32 @@ samples = torch.from_numpy(
 )
 classifier = load_classifier(default_classifier_path(cfg.dataset))[0] if space == "features" else None
 near = nearest_training(samples * 2 - 1, to_range(train_u8, (-1.0, 1.0)), k=4, classifier=classifier)[space]
+rows = []
 for i, s in enumerate(seeds):
     idx, dist = near[0][i], near[1][i]
     row = torch.cat([samples[i : i + 1], train_u8[idx].float() / 255])
+    rows.append(row)
     st.image(
         grid_image(row.numpy(), G.output, 5),
         output_format="PNG",
         caption=f"seed {s}, then its 4 nearest of the first {len(train_u8)} training images "
         f"({space} distance " + ", ".join(f"{v:.3f}" for v in dist.tolist()) + ")",
     )
+z = seed_latents(G, seeds).numpy()
+st.download_button(
+    "PNG of these rows",
+    export.png_bytes(
+        grid_image(torch.cat(rows).numpy(), G.output, 5),
+        {
+            "run": str(run_dir),
+            "snapshot": st.session_state["snapshot"],
+            "seeds": seeds,
+            "latents": z.round(6).tolist(),
+            "nearest_training_indices": near[0].tolist(),
+            "distance": space,
+        },
+    ),
+    f"{run_dir.name}-nearest.png",
+    "image/png",
+    key="dx_png",
+)
