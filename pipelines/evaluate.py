@@ -186,35 +186,95 @@ def inception_status() -> str:
     )
 
 
+INCEPTION_METRICS = ("fd", "kid", "precision", "recall", "feature_spread", "duplicates")
+
+
+def inception_extractor(allow_download: bool = False) -> torch.nn.Module:
+    """torchvision's Inception v3 with its classifier removed (2048-d pool features).
+
+    Uses the weights in the torch cache; downloads them only when ``allow_download``. Raises DataError
+    with ``inception_status()`` when they are not to be had.
+    """
+    from torchvision.models import Inception_V3_Weights, inception_v3
+
+    if not allow_download and not inception_status().startswith("available"):
+        raise DataError(inception_status())
+    model = inception_v3(weights=Inception_V3_Weights.DEFAULT)
+    model.fc = torch.nn.Identity()
+    return model.eval()
+
+
+@torch.inference_mode()
+def inception_embed(model: torch.nn.Module, images_m11: torch.Tensor, batch: int = 50) -> np.ndarray:
+    """2048-d features of images in [-1, 1] (grey repeated to RGB, resized to 299, ImageNet-normalised)."""
+    import torch.nn.functional as F
+
+    mean = torch.tensor([0.485, 0.456, 0.406])[None, :, None, None]
+    std = torch.tensor([0.229, 0.224, 0.225])[None, :, None, None]
+    out = []
+    for i in range(0, len(images_m11), batch):
+        x = (images_m11[i : i + batch].float() + 1) / 2
+        if x.shape[1] == 1:
+            x = x.repeat(1, 3, 1, 1)
+        x = F.interpolate(x, size=(299, 299), mode="bilinear", align_corners=False)
+        out.append(model((x - mean) / std))
+    return torch.cat(out).numpy().astype(np.float64)
+
+
+def inception_scores(model: torch.nn.Module, real_m11: torch.Tensor, fake_m11: torch.Tensor) -> dict:
+    """The class-free metrics on Inception features, keyed ``inception_<name>``."""
+    rf, ff = inception_embed(model, real_m11), inception_embed(model, fake_m11)
+    return {f"inception_{n}": FEATURE_METRICS[n].fn(rf, ff, None, None) for n in INCEPTION_METRICS}
+
+
 def evaluate_run(
-    run_dir: Path, data_dir: str | None = None, samples: int = 1000, classifier: Path | None = None, write: bool = True
+    run_dir: Path,
+    data_dir: str | None = None,
+    samples: int = 1000,
+    classifier: Path | None = None,
+    write: bool = True,
+    inception: torch.nn.Module | None = None,
 ) -> list[dict]:
-    """Score every snapshot of an MNIST or Fashion-MNIST run; returns (and appends) one record each."""
+    """Score every snapshot of a run; returns (and appends) one record each.
+
+    MNIST and Fashion-MNIST runs are scored in their domain classifier's feature space; with an
+    ``inception`` feature extractor (see ``inception_extractor``) any image run is also scored on
+    Inception features (keys ``inception_*``).
+    """
     cfg = runs.read_config(run_dir)
-    if cfg.dataset not in ("mnist", "fashion-mnist"):
+    domain = cfg.dataset in ("mnist", "fashion-mnist")
+    if not domain and inception is None:
         raise DataError(
-            f"{run_dir.name}: feature metrics need a domain classifier; there is one for mnist and "
-            f"fashion-mnist, not {cfg.dataset}. Inception features: {inception_status()}"
+            f"{run_dir.name}: feature metrics need a domain classifier (there is one for mnist and fashion-mnist, "
+            f"not {cfg.dataset}) or Inception features, which are {inception_status()}"
         )
-    model, _ = load_classifier(classifier or default_classifier_path(cfg.dataset))
-    test = load_dataset(cfg.dataset, data_dir or cfg.data_dir, 28, 1, train=False)
+    spec = cfg.model.output
+    size, channels = (28, 1) if domain else (spec.shape[1], spec.shape[0])
+    test = load_dataset(cfg.dataset, data_dir or cfg.data_dir, size, channels, train=cfg.dataset == "folder")
     if cfg.classes:  # compare with the real images of the classes the run trained on
         keep = torch.isin(test.labels, torch.tensor(cfg.classes))
         test.images, test.labels = test.images[keep], test.labels[keep]
     test.images, test.labels = test.images[:samples], test.labels[:samples]
-    real_f, real_p = embed(model, to_range(test.images, (-1.0, 1.0)))
+    real_m11 = to_range(test.images, (-1.0, 1.0))
+    if domain:
+        model, _ = load_classifier(classifier or default_classifier_path(cfg.dataset))
+        real_f, real_p = embed(model, real_m11)
     out = []
     for path, meta in runs.list_snapshots(run_dir):
         G, _ = load_generator(path)
-        fake_f, fake_p = embed(model, generated_m11(G, samples))
+        fake = generated_m11(G, samples)
         rec = {
             "step": meta.get("step"),
             "epoch": meta.get("epoch"),
             "snapshot": path.name,
             "source": "evaluate",
             "samples": samples,
-            **score(real_f, fake_f, real_p, fake_p),
         }
+        if domain:
+            fake_f, fake_p = embed(model, fake)
+            rec.update(score(real_f, fake_f, real_p, fake_p))
+        if inception is not None:
+            rec.update(inception_scores(inception, real_m11, fake))
         log.info("%s step %s: %s", run_dir.name, rec["step"], {k: round(v, 4) for k, v in rec.items() if isinstance(v, float)})
         out.append(rec)
         if write:
@@ -229,17 +289,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--samples", type=int, default=1000, help="generated and real samples per metric (default 1000)")
     p.add_argument("--classifier", type=Path, help="classifier weights (default: the shipped one for the dataset)")
     p.add_argument("--json", action="store_true", help="print the records as JSON")
+    p.add_argument(
+        "--inception",
+        action="store_true",
+        help="also score on Inception v3 features (any image run; needs its weights in the torch cache)",
+    )
+    p.add_argument("--download-inception", action="store_true", help="let torchvision download the Inception weights")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        recs = evaluate_run(args.run_dir, args.data_dir, args.samples, args.classifier)
+        inception = None
+        if args.inception or args.download_inception:
+            inception = inception_extractor(allow_download=args.download_inception)
+        recs = evaluate_run(args.run_dir, args.data_dir, args.samples, args.classifier, inception=inception)
     except (runs.RunError, DataError, CheckpointError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(recs, indent=1))
     else:
-        keys = list(FEATURE_METRICS)
+        keys = [k for k in recs[0] if isinstance(recs[0][k], float) and k != "epoch"] if recs else []
         print("step     " + " ".join(f"{k:>14}" for k in keys))
         for r in recs:
             print(f"{r['step']:<8} " + " ".join(f"{r[k]:>14.4f}" for k in keys))

@@ -129,3 +129,29 @@ def test_nearest_training_finds_a_copied_image(mnist_features):
     near = nearest_training(t[[5, 17]], t, k=2, classifier=model)
     assert near["pixels"][0][:, 0].tolist() == [5, 17] and near["pixels"][1][:, 0].max() < 1e-6
     assert near["features"][0][:, 0].tolist() == [5, 17]
+
+
+def test_inception_path_runs_end_to_end(tmp_path, mnist_dir):
+    """The Inception-feature metrics, wired through ganscope-evaluate. torchvision's pretrained weights
+    cannot be downloaded here, so the network has random weights: the plumbing (resize to 299, RGB,
+    2048-d features, every metric) is what is checked; real weights only change the numbers."""
+    import shutil
+
+    from torchvision.models import inception_v3
+
+    from pipelines.evaluate import evaluate_run, inception_extractor, inception_status
+
+    if not inception_status().startswith("available"):
+        from pipelines.data import DataError
+
+        with pytest.raises(DataError, match="unavailable"):
+            inception_extractor()
+    torch.manual_seed(0)
+    net = inception_v3(weights=None, aux_logits=False, init_weights=True)
+    net.fc = torch.nn.Identity()
+    run = tmp_path / "run"
+    shutil.copytree(CHECKPOINTS / "eights-mode-collapse", run)
+    recs = evaluate_run(run, data_dir=str(mnist_dir), samples=12, inception=net.eval(), write=False)
+    assert len(recs) == 3
+    for key in ("inception_fd", "inception_kid", "inception_precision", "inception_recall", "fd", "modes"):
+        assert np.isfinite(recs[-1][key]), key
