@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .spec import OutputSpec
+from .spec import OutputSpec, one_hot_labels
 
 MIN_START, MAX_START = 4, 7
 
@@ -198,12 +198,9 @@ class DCGANGenerator(nn.Module):
         init_dcgan_weights(self, cfg.init_std)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        if self.num_classes:
-            if labels is None or labels.shape != (z.shape[0],):
-                raise ValueError(f"conditioned on {self.num_classes} classes: pass labels of shape ({z.shape[0]},)")
-            z = torch.cat([z, nn.functional.one_hot(labels.long(), self.num_classes).to(z.dtype)], dim=1)
-        elif labels is not None:
-            raise ValueError("this generator is unconditional: pass labels=None")
+        onehot = one_hot_labels(labels, self.num_classes, z.shape[0], z.dtype)
+        if onehot is not None:
+            z = torch.cat([z, onehot], dim=1)
         return self.net(z[:, :, None, None])
 
 
@@ -230,11 +227,7 @@ class DCGANDiscriminator(nn.Module):
         init_dcgan_weights(self, cfg.init_std)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        if self.num_classes:
-            if labels is None or labels.shape != (x.shape[0],):
-                raise ValueError(f"conditioned on {self.num_classes} classes: pass labels of shape ({x.shape[0]},)")
-            planes = nn.functional.one_hot(labels.long(), self.num_classes).to(x.dtype)
+        planes = one_hot_labels(labels, self.num_classes, x.shape[0], x.dtype)
+        if planes is not None:
             x = torch.cat([x, planes[:, :, None, None].expand(-1, -1, x.shape[2], x.shape[3])], dim=1)
-        elif labels is not None:
-            raise ValueError("this discriminator is unconditional: pass labels=None")
         return self.net(x).view(x.shape[0])

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .spec import OutputSpec
+from .spec import OutputSpec, one_hot_labels
 
 ACTIVATIONS = ("sigmoid", "relu", "leaky_relu", "tanh")
 OUT_ACTIVATIONS = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "none": None}
@@ -107,16 +107,6 @@ def _init(module: nn.Module, std: float) -> None:
                 nn.init.zeros_(m.bias)
 
 
-def _one_hot(labels: torch.Tensor | None, num_classes: int, n: int, like: torch.Tensor) -> torch.Tensor | None:
-    if num_classes == 0:
-        if labels is not None:
-            raise ValueError("this network is unconditional: pass labels=None")
-        return None
-    if labels is None or labels.shape != (n,):
-        raise ValueError(f"this network is conditioned on {num_classes} classes: pass labels of shape ({n},)")
-    return nn.functional.one_hot(labels.long(), num_classes).to(like.dtype)
-
-
 class MLPGenerator(nn.Module):
     """z (N, z_dim) [+ labels (N,)] -> samples (N, *cfg.output.shape). See models.spec."""
 
@@ -132,7 +122,7 @@ class MLPGenerator(nn.Module):
         _init(self, cfg.init_std)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        onehot = _one_hot(labels, self.num_classes, z.shape[0], z)
+        onehot = one_hot_labels(labels, self.num_classes, z.shape[0], z.dtype)
         x = z if onehot is None else torch.cat([z, onehot], dim=1)
         return self.out_act(self.net(x)).view(z.shape[0], *self.output.shape)
 
@@ -149,7 +139,7 @@ class MLPDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         flat = x.reshape(x.shape[0], -1)
-        onehot = _one_hot(labels, self.num_classes, x.shape[0], flat)
+        onehot = one_hot_labels(labels, self.num_classes, x.shape[0], flat.dtype)
         if onehot is not None:
             flat = torch.cat([flat, onehot], dim=1)
         return self.net(flat).squeeze(1)

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import torch
+
 OUTPUT_KINDS = ("image", "vector", "curve", "points")
 
 
@@ -66,3 +68,17 @@ class OutputSpec:
     @classmethod
     def from_dict(cls, d: dict) -> OutputSpec:
         return cls(kind=d["kind"], shape=tuple(d["shape"]), value_range=tuple(d["value_range"]))
+
+
+def one_hot_labels(labels: torch.Tensor | None, num_classes: int, n: int, dtype: torch.dtype) -> torch.Tensor | None:
+    """Checked one-hot labels (n, num_classes) for a conditional network, None for an unconditional one.
+
+    Raises ValueError when labels are missing, mis-shaped, or given to an unconditional network.
+    """
+    if num_classes == 0:
+        if labels is not None:
+            raise ValueError("this network is unconditional: pass labels=None")
+        return None
+    if labels is None or labels.shape != (n,):
+        raise ValueError(f"this network is conditioned on {num_classes} classes: pass labels of shape ({n},)")
+    return torch.nn.functional.one_hot(labels.long(), num_classes).to(dtype)
