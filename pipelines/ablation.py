@@ -15,10 +15,8 @@ import logging
 import sys
 from pathlib import Path
 
-from models import MLPConfig
-
 from .data import DataError
-from .presets import MNIST_IMAGE, TrainConfig
+from .presets import TrainConfig, tutorial_mlp
 from .runs import RunError
 from .train import train
 
@@ -36,16 +34,7 @@ def ablation_configs(
             preset=name,
             description=f"MLP ablation: {'Adam 1e-4' if adam else 'SGD 0.01'}, "
             f"{'LeakyReLU(0.02)' if leaky else 'sigmoid'}, {'with' if ln else 'no'} LayerNorm, BCE",
-            model=MLPConfig(
-                output=MNIST_IMAGE,
-                z_dim=100,
-                g_hidden=(200,),
-                d_hidden=(200,),
-                activation="leaky_relu" if leaky else "sigmoid",
-                leaky_slope=0.02,
-                layernorm=ln,
-                out_activation="sigmoid",
-            ),
+            model=tutorial_mlp("leaky_relu" if leaky else "sigmoid", layernorm=ln),
             dataset="mnist",
             data_dir=data_dir,
             limit=limit,

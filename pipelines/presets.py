@@ -149,21 +149,27 @@ class Preset:
         return self.make().description
 
 
+def tutorial_mlp(activation: str = "leaky_relu", layernorm: bool = True, num_classes: int = 0) -> MLPConfig:
+    """The MNIST network of 'Make Your Own GAN': 100-200-784 sigmoid generator, 784-200-1 discriminator."""
+    return MLPConfig(
+        output=MNIST_IMAGE,
+        z_dim=100,
+        g_hidden=(200,),
+        d_hidden=(200,),
+        activation=activation,
+        leaky_slope=0.02,
+        layernorm=layernorm,
+        out_activation="sigmoid",
+        num_classes=num_classes,
+    )
+
+
 def _mnist_mlp() -> TrainConfig:
     return TrainConfig(
         preset="mnist-mlp",
         description="MNIST MLP GAN of 'Make Your Own GAN' after its fixes: LeakyReLU(0.02) + LayerNorm + Adam, "
         "100-200-784 sigmoid generator, 784-200-1 discriminator, BCE",
-        model=MLPConfig(
-            output=MNIST_IMAGE,
-            z_dim=100,
-            g_hidden=(200,),
-            d_hidden=(200,),
-            activation="leaky_relu",
-            leaky_slope=0.02,
-            layernorm=True,
-            out_activation="sigmoid",
-        ),
+        model=tutorial_mlp(),
         dataset="mnist",
         data_dir="data/mnist",
         epochs=8,
@@ -202,15 +208,7 @@ def _mnist_mlp_naive() -> TrainConfig:
         preset="mnist-mlp-naive",
         description="the first MNIST GAN of 'Make Your Own GAN': sigmoid activations, no LayerNorm, SGD 0.01, BCE; "
         "its samples all look alike (mode collapse)",
-        model=MLPConfig(
-            output=MNIST_IMAGE,
-            z_dim=100,
-            g_hidden=(200,),
-            d_hidden=(200,),
-            activation="sigmoid",
-            layernorm=False,
-            out_activation="sigmoid",
-        ),
+        model=tutorial_mlp("sigmoid", layernorm=False),
         optimizer="sgd",
         lr_g=0.01,
         lr_d=0.01,
@@ -226,17 +224,7 @@ def _mnist_cgan() -> TrainConfig:
         preset="mnist-cgan",
         description="the label-conditioned MNIST GAN of 'Make Your Own GAN': one-hot label joined to z and to the "
         "image, LeakyReLU + LayerNorm + Adam; the Samples page shows one row per digit",
-        model=MLPConfig(
-            output=MNIST_IMAGE,
-            z_dim=100,
-            g_hidden=(200,),
-            d_hidden=(200,),
-            activation="leaky_relu",
-            leaky_slope=0.02,
-            layernorm=True,
-            out_activation="sigmoid",
-            num_classes=10,
-        ),
+        model=tutorial_mlp(num_classes=10),
         epochs=12,
         batch_size=32,
         label_flip=0.0,

@@ -86,3 +86,12 @@ def test_every_shipped_run_is_its_preset():
         assert got == want, run.name
         checked += 1
     assert checked >= 13
+
+
+def test_shipped_ablation_runs_are_what_ganscope_ablation_makes():
+    from pipelines.ablation import ablation_configs
+
+    configs = ablation_configs("../shared/data/mnist", batch_size=8)  # the README's command
+    assert len(configs) == 8
+    for name, cfg in configs.items():
+        assert runs.read_config(CHECKPOINTS / name).to_dict() == cfg.to_dict(), name
