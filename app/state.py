@@ -43,27 +43,6 @@ def get_generator(path: str | Path):
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def sample_grid(
-    path: str, mtime: float, seeds: tuple[int, ...], nrow: int, psi: float, labels: tuple[int, ...] | None, scale: int
-) -> np.ndarray:
-    G, _ = generator(path, mtime)
-    return render.sample_grid(G, seeds, nrow=nrow, psi=psi, labels=labels, scale=scale)
-
-
-def cached_grid(path: str | Path, seeds, nrow: int, psi: float = 1.0, labels=None, scale: int = 1) -> np.ndarray:
-    p = Path(path)
-    return sample_grid(
-        str(p),
-        p.stat().st_mtime,
-        tuple(int(s) for s in seeds),
-        int(nrow),
-        float(psi),
-        None if labels is None else tuple(int(x) for x in labels),
-        int(scale),
-    )
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
 def _render_latents(path: str, mtime: float, z: np.ndarray, labels: tuple[int, ...] | None) -> np.ndarray:
     import torch
 

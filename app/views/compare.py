@@ -63,7 +63,8 @@ if not others:
     st.stop()
 other = Path(st.selectbox("Other run", [str(p) for p in others], key="cmp_other", format_func=lambda s: Path(s).name))
 try:
-    G2, cfg2 = state.get_generator(runs.list_snapshots(other)[-1][0])
+    other_latest = runs.list_snapshots(other)[-1][0]
+    G2, cfg2 = state.get_generator(other_latest)
 except (CheckpointError, IndexError, runs.RunError) as e:
     st.error(f"Cannot load {other.name}: {e}. Pick another run.")
     st.stop()
@@ -85,7 +86,7 @@ with right:
     z2 = seed_latents(G2, seeds).numpy()
     labels2 = [i % G2.num_classes for i in range(count)] if G2.num_classes else None
     show(
-        state.render_latents(runs.list_snapshots(other)[-1][0], z2, labels2),
+        state.render_latents(other_latest, z2, labels2),
         G2.output,
         min(count, 4),
         f"{other.name} (latest snapshot)",

@@ -132,9 +132,8 @@ space = c2.radio(
     "Distance in", ["pixels", "features"] if cfg.dataset != "folder" else ["pixels"], horizontal=True, key="dx_space"
 )
 seeds = list(range(first, first + 6))
-samples = torch.from_numpy(
-    state.render_latents(st.session_state["snapshot"], seed_latents(G, seeds).numpy(), list(range(6)) if G.num_classes else None)
-)
+z = seed_latents(G, seeds).numpy()
+samples = torch.from_numpy(state.render_latents(st.session_state["snapshot"], z, list(range(6)) if G.num_classes else None))
 classifier = load_classifier(default_classifier_path(cfg.dataset))[0] if space == "features" else None
 near = nearest_training(samples * 2 - 1, to_range(train_u8, (-1.0, 1.0)), k=4, classifier=classifier)[space]
 rows = []
@@ -148,7 +147,6 @@ for i, s in enumerate(seeds):
         caption=f"seed {s}, then its 4 nearest of the first {len(train_u8)} training images "
         f"({space} distance " + ", ".join(f"{v:.3f}" for v in dist.tolist()) + ")",
     )
-z = seed_latents(G, seeds).numpy()
 st.download_button(
     "PNG of these rows",
     export.png_bytes(
