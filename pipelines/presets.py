@@ -52,6 +52,8 @@ class TrainConfig:
         seed: seeds weights, noise and data order; the same seed on the same machine repeats the run.
         log_every: one log record per this many steps (the mean over them).
         snapshot_every: extra generator snapshots every this many steps (0: per epoch only).
+        snapshot_epochs: the per-epoch snapshot comes every this many epochs (small datasets
+            have short epochs; the last step always gets one).
         state_every: resume state every this many steps (and at every snapshot).
         eval_samples: samples drawn from fixed seeds for the per-snapshot metrics.
     """
@@ -80,6 +82,7 @@ class TrainConfig:
     seed: int = 0
     log_every: int = 1
     snapshot_every: int = 0
+    snapshot_epochs: int = 1
     state_every: int = 200
     eval_samples: int = 256
 
@@ -92,6 +95,8 @@ class TrainConfig:
             raise ValueError("batch_size, epochs, log_every and state_every must be >= 1")
         if self.max_steps < 0 or self.snapshot_every < 0 or self.limit < 0:
             raise ValueError("max_steps, snapshot_every and limit must be >= 0")
+        if self.snapshot_epochs < 1:
+            raise ValueError("snapshot_epochs must be >= 1")
         if self.d_steps < 1 or self.g_steps < 1:
             raise ValueError("d_steps and g_steps must be >= 1")
         if not 0.0 <= self.label_flip < 0.5:
@@ -200,6 +205,31 @@ def _dcgan(name: str, dataset: str, size: int, channels: int, epochs: int, what:
         betas=(0.5, 0.999),
         log_every=5,
         state_every=200,
+    )
+
+
+def _faces_dcgan() -> TrainConfig:
+    return _dcgan("faces-dcgan", "folder", 64, 3, 25, "face crops").replace(
+        description="DCGAN face generator (Brownlee's CelebA GAN, Radford et al. architecture): 3x64x64 "
+        "(--image-size 80 for Brownlee's 80x80), z=100, Adam 2e-4 beta1=0.5, batch 128; trains on any folder of "
+        "crops made by ganscope-crop-faces",
+        data_dir="data/faces",
+        log_every=10,
+    )
+
+
+def _faces_orl() -> TrainConfig:
+    return _dcgan("faces-orl", "folder", 64, 1, 300, "ORL face crops").replace(
+        description="the faces DCGAN sized for the 400 grey ORL photos (Olivetti Research Laboratory): 1x64x64, "
+        "z=100, ngf=ndf=24, batch 32, 300 epochs, one-sided label smoothing 0.9",
+        model=DCGANConfig(image_size=64, channels=1, z_dim=100, ngf=24, ndf=24),
+        data_dir="data/orl-crops",
+        batch_size=32,
+        real_label=0.9,
+        log_every=12,
+        state_every=600,
+        snapshot_epochs=10,
+        eval_samples=128,
     )
 
 
@@ -421,6 +451,8 @@ PRESETS: dict[str, Preset] = {
         Preset("mnist-dcgan", lambda: _dcgan("mnist-dcgan", "mnist", 28, 1, 10, "MNIST digits")),
         Preset("fashion-dcgan", lambda: _dcgan("fashion-dcgan", "fashion-mnist", 28, 1, 8, "Fashion-MNIST")),
         Preset("cifar10-dcgan", lambda: _dcgan("cifar10-dcgan", "cifar10", 32, 3, 25, "CIFAR-10")),
+        Preset("faces-dcgan", _faces_dcgan),
+        Preset("faces-orl", _faces_orl),
         Preset("mnist-mlp-naive", _mnist_mlp_naive),
         Preset("mnist-cgan", _mnist_cgan),
         Preset("eights-stable", _stable_eights),

@@ -15,8 +15,11 @@ as if it had never stopped (bit for bit on the CPU).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import logging
 import math
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -24,7 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from models import build_discriminator, build_generator, save_generator
@@ -38,6 +43,7 @@ from .toydata import TOY_DATASETS, make_toy
 
 log = logging.getLogger(__name__)
 
+CHANNELS_LAST = True  # NHWC image batches and conv weights on CUDA (a switch for the benchmarks)
 FIELDS = ("d_loss_real", "d_loss_fake", "g_loss", "d_acc_real", "d_acc_fake", "d_grad_norm", "g_grad_norm")
 
 
@@ -65,10 +71,62 @@ def pick_device(name: str = "auto") -> torch.device:
     return torch.device(name)
 
 
+@dataclass(frozen=True)
+class Launch:
+    """Where this process sits in a (possibly distributed) run. One process: rank 0 of 1."""
+
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+    backend: str = ""
+    owns_group: bool = False  # this run created the process group and tears it down
+
+    @property
+    def distributed(self) -> bool:
+        return self.world_size > 1
+
+    @property
+    def writer(self) -> bool:
+        """Only rank 0 writes the run folder."""
+        return self.rank == 0
+
+
+def launch_from_env(device: torch.device) -> Launch:
+    """A Launch from torchrun's environment (WORLD_SIZE, RANK, LOCAL_RANK, MASTER_ADDR/PORT).
+
+    Joins the process group (NCCL on CUDA, gloo on the CPU) unless one is already up.
+    """
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return Launch()
+    owns = not dist.is_initialized()
+    if owns:
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    return Launch(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")), dist.get_backend(), owns)
+
+
 def _optimizer(cfg: TrainConfig, params, lr: float, device: torch.device) -> torch.optim.Optimizer:
     if cfg.optimizer == "sgd":
         return torch.optim.SGD(params, lr=lr)
-    return torch.optim.Adam(params, lr=lr, betas=cfg.betas, fused=device.type == "cuda")
+    cuda = device.type == "cuda"
+    return torch.optim.Adam(params, lr=lr, betas=cfg.betas, fused=cuda, capturable=cuda)
+
+
+GRAPH_WARMUP_STEPS = 3  # eager steps before the step is captured (cuDNN picks its kernels there)
+
+
+def _capture(step_fn: Callable[[], None], *opts: torch.optim.Optimizer) -> torch.cuda.CUDAGraph | None:
+    """The step captured as one CUDA graph (None, with a warning, if capture fails)."""
+    for opt in opts:
+        opt.zero_grad(set_to_none=True)
+    graph = torch.cuda.CUDAGraph()
+    try:
+        with torch.cuda.graph(graph):
+            step_fn()
+    except RuntimeError as e:  # an op that cannot be captured: train eagerly instead
+        log.warning("CUDA graph capture failed, training eagerly: %s", e)
+        return None
+    return graph
 
 
 def _criterion(cfg: TrainConfig) -> Callable[[torch.Tensor, torch.Tensor | float], torch.Tensor]:
@@ -161,17 +219,28 @@ def train(
     progress: bool = True,
     callbacks: Sequence[Callable[[StepInfo], None]] = (),
     data: ImageData | None = None,
+    compile: bool | str = False,
+    cuda_graphs: bool | None = None,
 ) -> Path:
     """Train a GAN into ``run_dir``.
+
+    Under ``torchrun`` (WORLD_SIZE > 1) every process trains one shard of each global batch with
+    DistributedDataParallel: all ranks share the epoch's data order, rank r takes the r-th
+    ``batch_size`` slice of each global batch of ``batch_size * world_size``, gradients are
+    averaged across ranks, and only rank 0 writes the run folder. Learning rates are not scaled.
 
     Args:
         cfg: the resolved training config.
         run_dir: the run folder (created; must not hold a run unless ``resume``).
         resume: continue from ``run_dir/state.pt``; the log is cut back to the state's step.
-        device: "auto", "cpu", "cuda"...
-        progress: show a tqdm bar.
-        callbacks: called as ``fn(StepInfo)`` after every step.
+        device: "auto", "cpu", "cuda"... (each torchrun rank takes cuda:LOCAL_RANK).
+        progress: show a tqdm bar (rank 0).
+        callbacks: called as ``fn(StepInfo)`` after every step, on every rank.
         data: preloaded data (tests); loaded from ``cfg`` when None.
+        compile: run the networks through ``torch.compile`` (True, or a compile mode name).
+        cuda_graphs: capture the whole step (both updates, optimisers included) as one CUDA graph
+            and replay it: the step then costs one launch instead of ~350. None: on for a single
+            CUDA device without ``compile``. Learning rates are fixed at capture.
     Returns:
         the run folder.
     Raises:
@@ -180,42 +249,105 @@ def train(
     """
     run_dir = Path(run_dir)
     dev = pick_device(device)
+    launch = launch_from_env(dev)
+    if launch.distributed and dev.type == "cuda":
+        dev = torch.device("cuda", launch.local_rank)
+        torch.cuda.set_device(dev)
+    try:
+        return _train(cfg, run_dir, resume, dev, launch, progress, callbacks, data, compile, cuda_graphs)
+    finally:
+        if launch.owns_group:
+            dist.destroy_process_group()
+
+
+def _train(cfg, run_dir, resume, dev, launch, progress, callbacks, data, compile, cuda_graphs) -> Path:
     state = None
     if resume:
         state = runs.load_state(run_dir)
     elif (run_dir / runs.CONFIG).exists() or (run_dir / runs.STATE).exists():
         raise runs.RunError(f"{run_dir} already holds a run: pass --resume to continue it, or --out for a new one")
+    if launch.distributed:
+        dist.barrier()  # every rank has checked the folder before rank 0 writes to it
     data = data if data is not None else load_training_data(cfg)
+    world = launch.world_size
     n, B = len(data), cfg.batch_size
-    if n < B:
-        raise DataError(f"{n} training images are fewer than one batch of {B}; lower --batch-size")
-    (run_dir / runs.SNAPSHOTS).mkdir(parents=True, exist_ok=True)
-    runs.write_json(run_dir / runs.CONFIG, cfg.to_dict())
+    if n < B * world:
+        raise DataError(f"{n} training images are fewer than one global batch of {B} x {world}; lower --batch-size")
+    if launch.writer:
+        (run_dir / runs.SNAPSHOTS).mkdir(parents=True, exist_ok=True)
+        config = cfg.to_dict()
+        if launch.distributed:
+            config["launch"] = {
+                "world_size": world,
+                "backend": launch.backend,
+                "batch_per_rank": B,
+                "global_batch": B * world,
+                "lr_g": cfg.lr_g,
+                "lr_d": cfg.lr_d,
+            }
+        runs.write_json(run_dir / runs.CONFIG, config)
 
     torch.manual_seed(cfg.seed)
     G = build_generator(cfg.model).to(dev)
     D = build_discriminator(cfg.model).to(dev)
+    fast = dev.type == "cuda" and cfg.model.output.kind == "image" and len(cfg.model.output.shape) == 3
+    if dev.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN time its algorithms once
+    fast = fast and CHANNELS_LAST
+    if fast:  # NHWC convolutions on tensor cores
+        D = D.to(memory_format=torch.channels_last)
+        if not compile:  # inductor (torch 2.11) mis-strides channels_last ConvTranspose2d weight gradients
+            G = G.to(memory_format=torch.channels_last)
     opt_g = _optimizer(cfg, G.parameters(), cfg.lr_g, dev)
     opt_d = _optimizer(cfg, D.parameters(), cfg.lr_d, dev)
-    noise_gen = torch.Generator(device=dev).manual_seed(cfg.seed)
+    noise_gen = torch.Generator(device=dev).manual_seed(cfg.seed + 1_000_003 * launch.rank)
     step, elapsed = 0, 0.0
     if state is not None:
         G.load_state_dict(state["G"])
         D.load_state_dict(state["D"])
         opt_g.load_state_dict(state["opt_g"])
         opt_d.load_state_dict(state["opt_d"])
-        noise_gen.set_state(state["noise_rng"])
+        ranks = state.get("noise_rng_ranks")
+        if ranks is not None and len(ranks) != world:
+            raise runs.RunError(f"{run_dir} was saved by {len(ranks)} processes; resume it with --nproc_per_node {len(ranks)}")
+        noise_gen.set_state(ranks[launch.rank] if ranks is not None else state["noise_rng"])
         torch.set_rng_state(state["torch_rng"])
         step, elapsed = int(state["step"]), float(state["elapsed"])
-        dropped = runs.truncate_jsonl(run_dir / runs.LOG, step) + runs.truncate_jsonl(run_dir / runs.METRICS, step)
-        log.info("resuming %s at step %d (%d log/metric records after it dropped)", run_dir, step, dropped)
+        if launch.writer:
+            dropped = runs.truncate_jsonl(run_dir / runs.LOG, step) + runs.truncate_jsonl(run_dir / runs.METRICS, step)
+            log.info("resuming %s at step %d (%d log/metric records after it dropped)", run_dir, step, dropped)
+
+    # what the step calls: the networks, wrapped for gradient averaging and compiled when asked
+    g_net: torch.nn.Module = G
+    d_net: torch.nn.Module = D
+    d_ddp = None
+    if launch.distributed:
+        ids = [dev.index] if dev.type == "cuda" else None
+        g_net, d_net = DistributedDataParallel(G, device_ids=ids), DistributedDataParallel(D, device_ids=ids)
+        d_ddp = d_net
+    if compile:
+        mode = compile if isinstance(compile, str) else None
+        g_net, d_net = torch.compile(g_net, mode=mode), torch.compile(d_net, mode=mode)
+
+    def d_no_sync():
+        """The generator's step runs backward through D; D's gradients are discarded, so not averaged."""
+        return d_ddp.no_sync() if d_ddp is not None else contextlib.nullcontext()
 
     images = data.images.to(dev)
     labels_all = data.labels.to(dev)
-    spe = n // B
+    spe = n // (B * world)
     total = cfg.epochs * spe if not cfg.max_steps else min(cfg.epochs * spe, cfg.max_steps)
     crit = _criterion(cfg)
-    amp = torch.autocast("cuda", dtype=torch.bfloat16) if dev.type == "cuda" else torch.autocast("cpu", enabled=False)
+    if cuda_graphs is None:
+        cuda_graphs = dev.type == "cuda" and not compile and not launch.distributed
+    if cuda_graphs and (dev.type != "cuda" or compile or launch.distributed):
+        raise ValueError("CUDA graphs need one CUDA device, no torch.compile and no torchrun")
+    # a captured graph cannot hold the autocast weight cache
+    amp = (
+        torch.autocast("cuda", dtype=torch.bfloat16, cache_enabled=not cuda_graphs)
+        if dev.type == "cuda"
+        else torch.autocast("cpu", enabled=False)
+    )
     cond = cfg.model.num_classes > 0
     threshold = 0.5 if cfg.loss == "mse_linear" else 0.0  # D says "real" above this (logit 0 = probability 0.5)
     vr = cfg.model.output.value_range
@@ -224,53 +356,64 @@ def train(
     order, order_epoch = None, -1
     t0 = time.perf_counter() - elapsed
     last_snapshot = None
-    log.info("training %s on %s: %d images, %d steps/epoch, %d steps, seed %d", cfg.preset, dev, n, spe, total, cfg.seed)
-    bar = tqdm(total=total, initial=step, disable=not progress, unit="step", dynamic_ncols=True)
-    try:
-        while step < total:
-            epoch = step // spe
-            if epoch != order_epoch:
-                order, order_epoch = _epoch_order(cfg, epoch, n).to(dev), epoch
-            idx = order[(step - epoch * spe) * B : (step - epoch * spe + 1) * B]
-            real = to_range(images[idx], vr) if images.dtype == torch.uint8 else images[idx]
-            real_labels = labels_all[idx] if cond else None
+    if launch.writer:
+        log.info(
+            "training %s on %s x%d: %d images, %d steps/epoch, %d steps, seed %d%s",
+            *(cfg.preset, dev, world, n, spe, total, cfg.seed, ", one CUDA graph per step" if cuda_graphs else ""),
+        )
 
-            def fakes():
-                lab = torch.randint(cfg.model.num_classes, (B,), generator=noise_gen, device=dev) if cond else None
-                return G(_noise(cfg, B, noise_gen, dev), lab), lab
+    def one_step(idx: torch.Tensor, gen: torch.Generator | None) -> None:
+        """One training step on the real images ``idx``; its numbers are added to ``window``."""
+        real = to_range(images[idx], vr) if images.dtype == torch.uint8 else images[idx]
+        if fast:
+            real = real.contiguous(memory_format=torch.channels_last)
+        real_labels = labels_all[idx] if cond else None
 
-            for _ in range(cfg.d_steps):
-                # discriminator: a real batch and a separate fake batch (or one mixed batch if combined_batch)
+        def fakes():
+            lab = torch.randint(cfg.model.num_classes, (B,), generator=gen, device=dev) if cond else None
+            return g_net(_noise(cfg, B, gen, dev), lab), lab
+
+        for _ in range(cfg.d_steps):
+            # discriminator: a real batch and a separate fake batch (or one mixed batch if combined_batch)
+            opt_d.zero_grad(set_to_none=True)
+            with amp:
+                fake, fake_labels = fakes()
+                t_real = _d_targets(cfg, B, True, gen, dev)
+                t_fake = _d_targets(cfg, B, False, gen, dev)
+            if cfg.combined_batch:
+                with amp:
+                    both = d_net(torch.cat([real, fake.detach()]), None if not cond else torch.cat([real_labels, fake_labels]))
+                    out_real, out_fake = both[:B], both[B:]
+                    loss_real, loss_fake = crit(out_real, t_real), crit(out_fake, t_fake)
+                (loss_real + loss_fake).backward()
+            else:  # one backward per forward: gradients add up, and DDP averages each pass
+                with amp:
+                    out_real = d_net(real, real_labels)
+                    loss_real = crit(out_real, t_real)
+                loss_real.backward()
+                with amp:
+                    out_fake = d_net(fake.detach(), fake_labels)
+                    loss_fake = crit(out_fake, t_fake)
+                loss_fake.backward()
+            d_norm = _grad_norm(D)
+            opt_d.step()
+
+        for g_step in range(cfg.g_steps):
+            # generator: make the updated discriminator call the fakes real
+            if g_step:
                 with amp:
                     fake, fake_labels = fakes()
-                    if cfg.combined_batch:
-                        both = D(torch.cat([real, fake.detach()]), None if not cond else torch.cat([real_labels, fake_labels]))
-                        out_real, out_fake = both[:B], both[B:]
-                    else:
-                        out_real = D(real, real_labels)
-                        out_fake = D(fake.detach(), fake_labels)
-                    loss_real = crit(out_real, _d_targets(cfg, B, True, noise_gen, dev))
-                    loss_fake = crit(out_fake, _d_targets(cfg, B, False, noise_gen, dev))
-                opt_d.zero_grad(set_to_none=True)
-                (loss_real + loss_fake).backward()
-                d_norm = _grad_norm(D)
-                opt_d.step()
-
-            for g_step in range(cfg.g_steps):
-                # generator: make the updated discriminator call the fakes real
-                if g_step:
-                    with amp:
-                        fake, fake_labels = fakes()
+            opt_g.zero_grad(set_to_none=True)
+            with d_no_sync():
                 with amp:
-                    g_loss = crit(D(fake, fake_labels), 1.0)
-                opt_g.zero_grad(set_to_none=True)
+                    g_loss = crit(d_net(fake, fake_labels), 1.0)
                 g_loss.backward()
-                g_norm = _grad_norm(G)
-                opt_g.step()
+            g_norm = _grad_norm(G)
+            opt_g.step()
 
-            step += 1
-            with torch.no_grad():
-                window += torch.stack(
+        with torch.no_grad():
+            window.add_(
+                torch.stack(
                     [
                         loss_real.detach(),
                         loss_fake.detach(),
@@ -281,13 +424,58 @@ def train(
                         g_norm.float(),
                     ]
                 )
+            )
+
+    graph = None  # the captured step, replayed on static_idx (the default CUDA generator draws the noise)
+    static_idx = torch.zeros(B, dtype=torch.long, device=dev)
+    if cuda_graphs:
+        torch.cuda.set_rng_state(noise_gen.get_state().cpu(), dev)
+
+    def run_step(idx: torch.Tensor) -> None:
+        nonlocal graph, cuda_graphs
+        if not cuda_graphs:
+            one_step(idx, noise_gen)
+            return
+        static_idx.copy_(idx)
+        if graph is None and step >= GRAPH_WARMUP_STEPS:
+            graph = _capture(lambda: one_step(static_idx, None), opt_g, opt_d)
+            if graph is None:  # capture failed: go on eagerly
+                noise_gen.set_state(torch.cuda.get_rng_state(dev))
+                cuda_graphs = False
+                one_step(idx, noise_gen)
+                return
+        if graph is None:  # warm-up steps run eagerly, on a side stream as capture wants
+            side = torch.cuda.Stream(dev)
+            side.wait_stream(torch.cuda.current_stream(dev))
+            with torch.cuda.stream(side):
+                one_step(static_idx, None)
+            torch.cuda.current_stream(dev).wait_stream(side)
+        else:
+            graph.replay()
+
+    bar = tqdm(total=total, initial=step, disable=not (progress and launch.writer), unit="step", dynamic_ncols=True)
+    try:
+        while step < total:
+            epoch = step // spe
+            if epoch != order_epoch:
+                order, order_epoch = _epoch_order(cfg, epoch, n).to(dev), epoch
+            start = ((step - epoch * spe) * world + launch.rank) * B
+            run_step(order[start : start + B])
+            step += 1
             window_n += 1
             bar.update(1)
 
-            snap = step % spe == 0 or step == total or (cfg.snapshot_every and step % cfg.snapshot_every == 0)
+            snap = (
+                step % (spe * cfg.snapshot_epochs) == 0
+                or step == total
+                or (cfg.snapshot_every and step % cfg.snapshot_every == 0)
+            )
             save = snap or step % cfg.state_every == 0
             record = None
             if save or step % cfg.log_every == 0:
+                if launch.distributed:  # the log holds the mean over all ranks
+                    dist.all_reduce(window)
+                    window /= world
                 values = (window / window_n).tolist()
                 window.zero_()
                 window_n = 0
@@ -305,12 +493,14 @@ def train(
                 bad = [k for k in FIELDS if not math.isfinite(record[k])]
                 if bad:
                     record["nonfinite"] = bad
-                    runs.append_jsonl(run_dir / runs.LOG, record)
+                    if launch.writer:
+                        runs.append_jsonl(run_dir / runs.LOG, record)
                     raise TrainingDiverged(
                         f"{', '.join(bad)} became NaN/Inf by step {step} (epoch {epoch + 1}); training stopped. "
                         f"Last good snapshot: {last_snapshot or 'none yet'}. Try a lower learning rate."
                     )
-                runs.append_jsonl(run_dir / runs.LOG, record)
+                if launch.writer:
+                    runs.append_jsonl(run_dir / runs.LOG, record)
                 bar.set_description(f"epoch {epoch + 1}/{cfg.epochs}")
                 bar.set_postfix(
                     d_real=f"{record['d_loss_real']:.3f}",
@@ -318,7 +508,7 @@ def train(
                     g=f"{record['g_loss']:.3f}",
                     refresh=False,
                 )
-            if snap:
+            if snap and launch.writer:
                 meta = {"step": step, "epoch": round(step / spe, 4), "run": run_dir.name, "preset": cfg.preset}
                 last_snapshot = save_generator(runs.snapshot_path(run_dir, step), G, cfg.model, meta)
                 metrics = _evaluate(G, cfg, dev)
@@ -337,25 +527,33 @@ def train(
                     " ".join(f"{k} {v:.4f}" for k, v in metrics.items()),
                 )
             if save:
-                runs.save_state(
-                    run_dir,
-                    {
-                        "step": step,
-                        "elapsed": time.perf_counter() - t0,
-                        "G": G.state_dict(),
-                        "D": D.state_dict(),
-                        "opt_g": opt_g.state_dict(),
-                        "opt_d": opt_d.state_dict(),
-                        "noise_rng": noise_gen.get_state(),
-                        "torch_rng": torch.get_rng_state(),
-                    },
-                )
+                noise_states = [torch.cuda.get_rng_state(dev) if cuda_graphs else noise_gen.get_state()]
+                if launch.distributed:
+                    noise_states = [None] * world
+                    dist.all_gather_object(noise_states, noise_gen.get_state())
+                if launch.writer:
+                    runs.save_state(
+                        run_dir,
+                        {
+                            "step": step,
+                            "elapsed": time.perf_counter() - t0,
+                            "G": G.state_dict(),
+                            "D": D.state_dict(),
+                            "opt_g": opt_g.state_dict(),
+                            "opt_d": opt_d.state_dict(),
+                            "noise_rng": noise_states[0],
+                            "noise_rng_ranks": noise_states,
+                            "torch_rng": torch.get_rng_state(),
+                        },
+                    )
             if callbacks:
                 info = StepInfo(step, record, G, D, opt_g, opt_d)
                 for cb in callbacks:
                     cb(info)
     finally:
         bar.close()
+    if launch.distributed:
+        dist.barrier()  # rank 0's last writes are done when any rank returns
     return run_dir
 
 
@@ -376,7 +574,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="train on the first N images only")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--snapshot-every", type=int, help="extra snapshots every N steps")
+    p.add_argument("--image-size", type=int, help="DCGAN image size (e.g. 64 or 80 for the faces presets)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--compile", action="store_true", help="torch.compile the networks (long GPU runs)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
@@ -418,8 +618,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         if args.download:
             changes["download"] = True
+        if args.image_size and not args.resume:
+            if not hasattr(cfg.model, "image_size"):
+                raise ValueError(f"--image-size applies to DCGAN presets, not {cfg.preset}")
+            changes["model"] = dataclasses.replace(cfg.model, image_size=args.image_size)
         cfg = cfg.replace(**changes)
-        train(cfg, out, resume=args.resume, device=args.device, progress=not args.no_progress)
+        train(cfg, out, resume=args.resume, device=args.device, progress=not args.no_progress, compile=args.compile)
     except KeyError as e:
         print(f"error: {e.args[0]}", file=sys.stderr)
         return 2

@@ -40,6 +40,19 @@ def faces_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def orl_crops(faces_dir, tmp_path_factory) -> Path:
+    """MTCNN crops (64x64) of the first four ORL subjects' 40 photos, made by the cropping job."""
+    from pipelines.faces import crop_folder
+
+    src = tmp_path_factory.mktemp("orl-src")
+    for subject in ("s1", "s2", "s3", "s4"):
+        (src / subject).symlink_to(faces_dir / "att_orl" / subject, target_is_directory=True)
+    out = tmp_path_factory.mktemp("orl-crops")
+    crop_folder(src, out, size=64, progress=False)
+    return out
+
+
+@pytest.fixture(scope="session")
 def mnist_small(mnist_dir):
     """The first 512 real MNIST training digits, as the trainer sees them."""
     from pipelines.data import load_dataset

@@ -31,9 +31,11 @@ def _check_run(out, steps):
 
 
 @pytest.mark.parametrize("preset", list(PRESETS))
-def test_one_step_of_each_preset_on_real_data(preset, tmp_path, mnist_dir, fashion_dir):
+def test_one_step_of_each_preset_on_real_data(preset, tmp_path, mnist_dir, fashion_dir, request):
     out = tmp_path / preset
     data_dir = fashion_dir if preset.startswith("fashion") else mnist_dir
+    if preset.startswith("faces"):  # real MTCNN crops of real ORL photos
+        data_dir = request.getfixturevalue("orl_crops")
     args = [
         "--preset",
         preset,
