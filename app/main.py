@@ -23,6 +23,7 @@ pages = [
     st.Page(str(ROOT / "app" / "views" / "samples.py"), title="Samples", icon=":material/grid_view:", default=True),
     st.Page(str(ROOT / "app" / "views" / "interpolate.py"), title="Interpolate", icon=":material/timeline:"),
     st.Page(str(ROOT / "app" / "views" / "arithmetic.py"), title="Arithmetic", icon=":material/calculate:"),
+    st.Page(str(ROOT / "app" / "views" / "project.py"), title="Project a photo", icon=":material/photo_camera:"),
     st.Page(str(ROOT / "app" / "views" / "directions.py"), title="Directions", icon=":material/explore:"),
     st.Page(str(ROOT / "app" / "views" / "compare.py"), title="Compare", icon=":material/compare:"),
     st.Page(str(ROOT / "app" / "views" / "training.py"), title="Training", icon=":material/monitoring:"),

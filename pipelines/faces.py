@@ -18,6 +18,7 @@ are missing is redone), so an interrupted job finishes where it stopped.
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import os
 import struct
@@ -127,14 +128,18 @@ class FaceCropper:
         return "ok", boxes.round(1).tolist(), probs.round(4).tolist(), [self.crop(image, b) for b in boxes]
 
 
-def open_photo(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
-    """An upright RGB image, or an error saying why not.
+def open_photo(path: str | Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """An upright RGB image from a file (or its bytes, as uploaded), or an error saying why not.
 
     Raises:
         ValueError: "too_large: ..." for more than ``max_pixels``; "unreadable: ..." otherwise.
     """
-    path = Path(path)
-    if path.stat().st_size == 0:
+    if isinstance(path, bytes):
+        size, path = len(path), io.BytesIO(path)
+    else:
+        path = Path(path)
+        size = path.stat().st_size
+    if size == 0:
         raise ValueError("unreadable: the file is empty (0 bytes)")
     old_max, old_trunc = Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES
     Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = max_pixels, False

@@ -236,3 +236,43 @@ def test_diagnostics_page(run, verdict):
     at.radio(key="dx_space").set_value("features").run()
     _ok(at)
     assert "features distance" in _captions(at)[0]
+
+
+def test_project_page_finds_a_real_photo_and_sends_it_to_interpolation(faces_dir):
+    at = _app("project", run="faces-orl")
+    assert at.title[0].value == "Project a photo"
+    assert at.checkbox(key="proj_crop").value  # a face run: crop with MTCNN as in training
+    at.text_input(key="proj_path").set_value(str(faces_dir / "att_orl" / "s9" / "2.pgm"))
+    at.number_input(key="proj_steps").set_value(60)
+    at.button(key="proj_go").click().run()
+    _ok(at)
+    caps = _captions(at)
+    assert caps[0].startswith("the crop") and caps[1] == "reconstruction · photo 2.pgm"
+    mse = at.metric[0]
+    assert mse.label == "pixel MSE" and float(mse.value) < 0.05 and mse.delta.startswith("-")
+    at.button(key="proj_send_a").click().run()
+    at.switch_page("views/interpolate.py").run()
+    _ok(at)
+    assert at.radio(key="interp_a_mode").value == "picked"
+    assert at.selectbox(key="interp_a_pick").value == "photo 2.pgm"
+
+
+def test_project_page_says_when_a_photo_has_no_face(faces_dir):
+    at = _app("project", run="faces-orl")
+    at.text_input(key="proj_path").set_value(str(faces_dir / "wild" / "skimage" / "coffee.png"))
+    at.button(key="proj_go").click().run()
+    assert not at.exception
+    assert any("No face was found" in e.value for e in at.error)
+    assert not _captions(at)
+
+
+def test_arithmetic_page_averages_three_faces_per_set():
+    at = _app("arithmetic", run="faces-orl")
+    for seeds, target in [([0, 1, 2], "A"), ([3, 4, 5], "B"), ([6, 7, 8], "C")]:
+        at.selectbox(key="arith_target").set_value(target)
+        at.multiselect(key="arith_pick").set_value(seeds).run()
+        at.button(key="arith_add").click().run()
+        _ok(at)
+    caps = _captions(at)
+    assert sum(c.startswith("members of") for c in caps) == 3
+    assert any(c.startswith("result: 1·mean(A) − 1·mean(B) + 1·mean(C)") for c in caps)

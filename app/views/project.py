@@ -1,0 +1,152 @@
+"""Project page: upload a photo, crop its face as in training, and find the latent that redraws it.
+
+The latent is found by optimisation (pipelines.project): pixel error plus a prior that keeps z
+where N(0, I) latents live, several restarts, a step budget. The found latent joins the picked
+latents, so it can be interpolated with another photo or used in arithmetic.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+import torch
+import torchvision.transforms.functional as TF
+from PIL import Image
+
+from app import state
+from app.components import latents as lat
+from app.components.export_buttons import provenance, single_png
+from app.export import npy_bytes
+from pipelines.faces import IMAGE_EXTENSIONS, FaceCropper, open_photo
+from pipelines.project import project, to_generator_range
+
+STATUS_TEXT = {
+    "no_face": "No face was found in this photo. Try a photo where a face is clearly visible, or turn face cropping off.",
+    "too_small": "The faces in this photo are too small to crop (under {min_face} px). Try a closer photo.",
+}
+
+
+@st.cache_resource(show_spinner="Loading the MTCNN face detector…")
+def cropper(size: int, margin: float, min_face: int) -> FaceCropper:
+    return FaceCropper(size=size, margin=margin, min_face=min_face, device="cpu")
+
+
+def _target(image: Image.Image, G, crop_faces: bool, margin: float, min_face: int):
+    """(status, crop as a PIL image or None)."""
+    size = G.output.shape[-1]
+    if crop_faces:
+        status, _, _, crops = cropper(size, margin, min_face).faces(image)
+        return status, (crops[0] if crops else None)
+    side = min(image.size)  # no detector: the centred square
+    left, top = (image.width - side) // 2, (image.height - side) // 2
+    return "ok", image.crop((left, top, left + side, top + side)).resize((size, size), Image.Resampling.LANCZOS)
+
+
+st.title("Project a photo")
+G, cfg = state.current_generator()
+spec = G.output
+if spec.kind != "image":
+    st.info("Projection finds the latent behind an image, so it needs a run that makes images. Pick one in the sidebar.")
+    st.stop()
+st.caption(
+    "Upload a photo: its face is cropped by MTCNN exactly as the training crops were, then the latent whose image is "
+    "closest to it is searched for (pixel error + a prior keeping |z| near √d, several random restarts). "
+    "The found latent is added to the picked latents: interpolate between two photos or use one in arithmetic."
+)
+run_name = Path(st.session_state.get("run_dir", "")).name
+up = st.file_uploader("Photo", type=[e.lstrip(".") for e in IMAGE_EXTENSIONS], key="proj_upload")
+typed = st.text_input("…or a photo's path on this machine", key="proj_path")
+c1, c2, c3, c4, c5 = st.columns(5)
+crop_faces = c1.checkbox(
+    "Crop the face (MTCNN)", value=cfg.image_size >= 64 if hasattr(cfg, "image_size") else False, key="proj_crop"
+)
+steps = int(c2.number_input("Steps", 10, 2000, 200, 10, key="proj_steps", help="the optimisation's step budget"))
+restarts = int(c3.number_input("Restarts", 1, 32, 4, key="proj_restarts", help="random starts optimised together"))
+prior = c4.number_input("Prior weight", 0.0, 10.0, 0.05, 0.01, key="proj_prior", help="pull of |z| toward √d")
+seed = int(c5.number_input("Seed", 0, 2**31 - 1, 0, key="proj_seed", help="seeds the random starts"))
+with st.expander("Cropping"):
+    margin = st.slider("Margin around the face box", 0.0, 1.0, 0.2, 0.05, key="proj_margin", help="0.2 as in training")
+    min_face = int(st.number_input("Smallest face (px)", 12, 400, 40, key="proj_min_face"))
+
+if st.button("Project", type="primary", key="proj_go"):
+    data, name = None, None
+    if up is not None:
+        data, name = up.getvalue(), up.name
+    elif typed.strip():
+        path = Path(typed.strip()).expanduser()
+        if not path.is_file():
+            st.error(f"{path} is not a file.")
+            st.stop()
+        data, name = path.read_bytes(), path.name
+    else:
+        st.warning("Upload a photo or type its path first.")
+        st.stop()
+    try:
+        photo = open_photo(data)
+    except ValueError as e:
+        st.error(f"Cannot read {name}: {e}")
+        st.stop()
+    status, crop = _target(photo, G, crop_faces, margin, min_face)
+    if crop is None:
+        st.session_state.pop("proj_result", None)
+        st.error(STATUS_TEXT.get(status, status).format(min_face=min_face))
+        st.stop()
+    crop = crop.convert("L" if spec.shape[0] == 1 else "RGB")
+    target = to_generator_range(TF.to_tensor(crop), G)
+    bar = st.progress(0.0, text="projecting…")
+
+    def tick(i, n, mse):
+        if i % 10 == 0 or i == n:
+            bar.progress(i / n, text=f"step {i}/{n} · best pixel MSE {mse:.4f}")
+
+    with torch.inference_mode(False):
+        result = project(G, target, steps=steps, restarts=restarts, prior=prior, seed=seed, progress=tick)
+    lo, hi = spec.value_range
+    entry = lat.entry_from_vector(f"photo {name}", result.z.numpy())
+    lat.add(entry)
+    st.session_state["proj_result"] = {
+        "entry": entry,
+        "crop": np.asarray((target - lo) / (hi - lo)),
+        "recon": np.asarray(((result.image - lo) / (hi - lo)).clamp(0, 1)),
+        "mse": result.mse / (hi - lo) ** 2,  # in [0, 1] pixel units
+        "start_mse": result.start_mse / (hi - lo) ** 2,
+        "history": [h / (hi - lo) ** 2 for h in result.history],
+        "restarts": [r / (hi - lo) ** 2 for r in result.restart_mse],
+        "run": str(st.session_state.get("snapshot")),
+    }
+
+res = st.session_state.get("proj_result")
+if res and res["run"] == str(st.session_state.get("snapshot")):
+    entry = res["entry"]
+    big = max(2, 192 // spec.shape[-1])
+
+    def show(img, caption):
+        a = np.clip(img, 0, 1)
+        a = (a.transpose(1, 2, 0) * 255).round().astype(np.uint8)
+        a = a[:, :, 0] if a.shape[2] == 1 else a
+        st.image(a.repeat(big, 0).repeat(big, 1), caption=caption, output_format="PNG")
+
+    err = np.abs(res["recon"] - res["crop"]).mean(0, keepdims=True)
+    a, b, c = st.columns(3)
+    with a:
+        show(res["crop"], "the crop (what the generator is asked to draw)")
+    with b:
+        show(res["recon"], f"reconstruction · {entry['name']}")
+    with c:
+        show(err / max(err.max(), 1e-6), "|error| (white = largest)")
+    psnr = 10 * np.log10(1.0 / max(res["mse"], 1e-12))
+    m1, m2, m3 = st.columns(3)
+    change = f"{res['mse'] - res['start_mse']:+.4f} from its random start"
+    m1.metric("pixel MSE", f"{res['mse']:.4f}", change, delta_color="inverse")
+    m2.metric("PSNR", f"{psnr:.1f} dB")
+    m3.metric("|z| / √d", f"{np.linalg.norm(entry['z']) / np.sqrt(len(entry['z'])):.3f}")
+    st.line_chart({"best pixel MSE": res["history"]}, x_label="step", y_label="MSE", height=200)
+    st.caption("restarts' final MSE: " + ", ".join(f"{r:.4f}" for r in res["restarts"]))
+    z = np.asarray(entry["z"], dtype=np.float32)
+    single_png(res["recon"], spec, provenance(entry, z), key="proj_png", scale=big)
+    st.download_button("Latent (.npy)", npy_bytes(z[None]), file_name="projected-latent.npy", key="proj_npy")
+    lat.send_buttons(entry, key="proj_send")
+elif run_name:
+    st.info(f"Projecting onto {run_name}. Pick a photo and press Project.")
