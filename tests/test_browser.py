@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SHARED
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PAGES = [
@@ -160,5 +160,29 @@ def test_dropping_an_exported_png_restores_its_latent(server, browser, tmp_path)
         page.locator('[data-testid="stSidebar"] input[type="file"]').set_input_files(str(png))
         page.get_by_text("Restored 1 latent(s) from mnist-dcgan").wait_for(timeout=60_000)
         page.get_by_text("png: seed 42").first.wait_for(timeout=60_000)  # it became the interpolation start
+    finally:
+        page.close()
+
+
+def test_uploading_a_photo_projects_it_onto_the_face_run(server, browser, tmp_path):
+    photo = SHARED / "faces" / "att_orl" / "s12" / "5.pgm"
+    page = browser.new_page(viewport={"width": 1400, "height": 1300})
+    try:
+        page.goto(f"{server}/project", timeout=120_000)
+        _wait_ready(page, "Project a photo")
+        page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+        page.keyboard.type("faces-orl")
+        page.keyboard.press("Enter")
+        page.get_by_text("Projecting onto faces-orl").wait_for(timeout=120_000)
+        page.locator('[data-testid="stMain"] input[type="file"]').set_input_files(str(photo))
+        page.wait_for_timeout(1500)
+        page.get_by_role("button", name="Project", exact=True).click()
+        page.get_by_text("reconstruction · photo 5.pgm").wait_for(timeout=120_000)
+        _wait_ready(page, "Project a photo")
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.locator('[data-testid="stMain"] img').count() >= 3  # crop, reconstruction, error map
+        out = _shots() or tmp_path
+        out.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(out / "page-project.png"), full_page=False)
     finally:
         page.close()

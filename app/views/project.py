@@ -59,9 +59,10 @@ run_name = Path(st.session_state.get("run_dir", "")).name
 up = st.file_uploader("Photo", type=[e.lstrip(".") for e in IMAGE_EXTENSIONS], key="proj_upload")
 typed = st.text_input("…or a photo's path on this machine", key="proj_path")
 c1, c2, c3, c4, c5 = st.columns(5)
-crop_faces = c1.checkbox(
-    "Crop the face (MTCNN)", value=cfg.image_size >= 64 if hasattr(cfg, "image_size") else False, key="proj_crop"
-)
+if st.session_state.get("proj_crop_run") != run_name:  # a new run: crop faces by default on face-sized runs
+    st.session_state["proj_crop_run"] = run_name
+    st.session_state["proj_crop"] = getattr(cfg, "image_size", 0) >= 64
+crop_faces = c1.checkbox("Crop the face (MTCNN)", key="proj_crop", help="off: the centred square of the photo")
 steps = int(c2.number_input("Steps", 10, 2000, 200, 10, key="proj_steps", help="the optimisation's step budget"))
 restarts = int(c3.number_input("Restarts", 1, 32, 4, key="proj_restarts", help="random starts optimised together"))
 prior = c4.number_input("Prior weight", 0.0, 10.0, 0.05, 0.01, key="proj_prior", help="pull of |z| toward √d")
@@ -96,14 +97,14 @@ if st.button("Project", type="primary", key="proj_go"):
     crop = crop.convert("L" if spec.shape[0] == 1 else "RGB")
     target = to_generator_range(TF.to_tensor(crop), G)
     bar = st.progress(0.0, text="projecting…")
+    lo, hi = spec.value_range
 
     def tick(i, n, mse):
         if i % 10 == 0 or i == n:
-            bar.progress(i / n, text=f"step {i}/{n} · best pixel MSE {mse:.4f}")
+            bar.progress(i / n, text=f"step {i}/{n} · best pixel MSE {mse / (hi - lo) ** 2:.4f}")
 
     with torch.inference_mode(False):
         result = project(G, target, steps=steps, restarts=restarts, prior=prior, seed=seed, progress=tick)
-    lo, hi = spec.value_range
     entry = lat.entry_from_vector(f"photo {name}", result.z.numpy())
     lat.add(entry)
     st.session_state["proj_result"] = {
@@ -126,7 +127,7 @@ if res and res["run"] == str(st.session_state.get("snapshot")):
         a = np.clip(img, 0, 1)
         a = (a.transpose(1, 2, 0) * 255).round().astype(np.uint8)
         a = a[:, :, 0] if a.shape[2] == 1 else a
-        st.image(a.repeat(big, 0).repeat(big, 1), caption=caption, output_format="PNG")
+        st.image(a.repeat(big, 0).repeat(big, 1), caption=caption, output_format="PNG", width=a.shape[1] * big)
 
     err = np.abs(res["recon"] - res["crop"]).mean(0, keepdims=True)
     a, b, c = st.columns(3)
