@@ -91,6 +91,12 @@ class Launch:
         return self.rank == 0
 
 
+def shard_start(step_in_epoch: int, world: int, rank: int, batch: int) -> int:
+    """Where rank ``rank``'s batch starts in the epoch's shared order: global batch k is the
+    ``world * batch`` items from ``k * world * batch``, and each rank takes its own slice of it."""
+    return (step_in_epoch * world + rank) * batch
+
+
 def launch_from_env(device: torch.device) -> Launch:
     """A Launch from torchrun's environment (WORLD_SIZE, RANK, LOCAL_RANK, MASTER_ADDR/PORT).
 
@@ -459,7 +465,7 @@ def _train(cfg, run_dir, resume, dev, launch, progress, callbacks, data, compile
             epoch = step // spe
             if epoch != order_epoch:
                 order, order_epoch = _epoch_order(cfg, epoch, n).to(dev), epoch
-            start = ((step - epoch * spe) * world + launch.rank) * B
+            start = shard_start(step - epoch * spe, world, launch.rank, B)
             run_step(order[start : start + B])
             step += 1
             window_n += 1
