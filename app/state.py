@@ -19,6 +19,20 @@ from pipelines import runs
 from . import render
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def fit_threads() -> int:
+    """Torch threads for rendering: the CPUs this process may use (a container's cpuset, not the host's
+    cores), at most 8; small generators gain nothing from more and the sessions share them."""
+    import torch
+
+    n = max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8))
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    return n
+
+
+fit_threads()
 # where runs are looked for: the shipped ones, locally trained ones, and GANSCOPE_RUNS (os.pathsep-separated)
 RUN_ROOTS = [ROOT / "checkpoints", ROOT / "runs"] + [Path(p) for p in os.environ.get("GANSCOPE_RUNS", "").split(os.pathsep) if p]
 

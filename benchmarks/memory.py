@@ -96,8 +96,8 @@ def main(argv=None) -> int:
 
             crop_folder(Path(args.data) / "faces" / "att_orl", crops, size=64, progress=False)
         base = _child(CHILD_BASE)
-        print(f"{'what':<28} {'peak RSS MiB':>12} {'over torch':>10} {'GPU MiB':>8}")
-        print(f"{'import torch (baseline)':<28} {base['rss_mib']:>12.0f} {0:>10.0f} {'':>8}")
+        print(f"{'what':<32} {'peak RSS MiB':>12} {'over torch':>10} {'GPU MiB':>8}")
+        print(f"{'import torch (baseline)':<32} {base['rss_mib']:>12.0f} {0:>10.0f} {'':>8}")
         for name in names:
             code = CHILD_TRAIN.format(
                 root=str(ROOT), preset=name, steps=args.steps, data=args.data, crops=str(crops), device=args.device,
@@ -105,16 +105,16 @@ def main(argv=None) -> int:
             )  # fmt: skip
             r = _child(code)
             if "error" in r:
-                print(f"train {name:<22} error: {r['error']}")
+                print(f"train {name:<26} error: {r['error']}")
                 continue
             gpu = f"{r['gpu_mib']:>8.0f}" if r["gpu_mib"] else f"{'-':>8}"
-            print(f"train {name:<22} {r['rss_mib']:>12.0f} {r['rss_mib'] - base['rss_mib']:>10.0f} {gpu}", flush=True)
+            print(f"train {name:<26} {r['rss_mib']:>12.0f} {r['rss_mib'] - base['rss_mib']:>10.0f} {gpu}", flush=True)
     r = _child(CHILD_APP.format(root=str(ROOT), threads=args.threads))
     if "error" in r:
         print(f"dashboard: error {r['error']}")
         return 1
     what = f"dashboard, all {r['generators']} snapshots"
-    print(f"{what:<28} {r['rss_mib']:>12.0f} {r['rss_mib'] - base['rss_mib']:>10.0f}")
+    print(f"{what:<32} {r['rss_mib']:>12.0f} {r['rss_mib'] - base['rss_mib']:>10.0f}")
     return 0
 
 

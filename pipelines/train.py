@@ -586,7 +586,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--snapshot-every", type=int, help="extra snapshots every N steps")
     p.add_argument("--image-size", type=int, help="DCGAN image size (e.g. 64 or 80 for the faces presets)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
-    p.add_argument("--compile", action="store_true", help="torch.compile the networks (long GPU runs)")
+    p.add_argument("--compile", action="store_true", help="torch.compile the networks instead of CUDA graphs")
+    p.add_argument("--no-cuda-graphs", action="store_true", help="on CUDA, run each step eagerly (no graph replay)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
@@ -633,7 +634,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise ValueError(f"--image-size applies to DCGAN presets, not {cfg.preset}")
             changes["model"] = dataclasses.replace(cfg.model, image_size=args.image_size)
         cfg = cfg.replace(**changes)
-        train(cfg, out, resume=args.resume, device=args.device, progress=not args.no_progress, compile=args.compile)
+        graphs = False if args.no_cuda_graphs else None
+        train(cfg, out, args.resume, args.device, not args.no_progress, compile=args.compile, cuda_graphs=graphs)
     except KeyError as e:
         print(f"error: {e.args[0]}", file=sys.stderr)
         return 2

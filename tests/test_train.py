@@ -146,3 +146,12 @@ def test_preset_configs_round_trip():
     for name in PRESETS:
         cfg = get_preset(name)
         assert TrainConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
+
+
+def test_faces_dcgan_trains_at_80_pixels_too(tmp_path, orl_crops):
+    """Brownlee's 80x80 face GAN: the same preset with --image-size 80 (5 -> 10 -> 20 -> 40 -> 80)."""
+    out = tmp_path / "faces80"
+    args = ["--preset", "faces-dcgan", "--data-dir", str(orl_crops), "--image-size", "80", "--max-steps", "1"]
+    assert main([*args, "--batch-size", "8", "--out", str(out), "--no-progress"]) == 0
+    G, cfg = _check_run(out, 1)
+    assert cfg.model.image_size == 80 and G(torch.randn(2, 100)).shape == (2, 3, 80, 80)
