@@ -177,8 +177,8 @@ def _mnist_mlp() -> TrainConfig:
         model=tutorial_mlp(),
         dataset="mnist",
         data_dir="data/mnist",
-        epochs=15,
-        seed=3,  # of seeds 0-3, the one whose 15th epoch draws all ten digits most clearly (README)
+        epochs=16,
+        seed=5,  # of seeds 0-17, the one whose final snapshot draws all ten digits most evenly (README)
         batch_size=64,
         optimizer="adam",
         lr_g=2e-4,
