@@ -19,7 +19,6 @@ import contextlib
 import dataclasses
 import logging
 import math
-import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -36,6 +35,7 @@ from models import build_discriminator, build_generator, save_generator
 from models.latent import sample_latents
 
 from . import runs
+from .accel import GRAPH_WARMUP_STEPS, capture_step, launch_from_env, pick_device, shard_start
 from .data import DataError, ImageData, load_dataset, to_range
 from .metrics import compute_all
 from .presets import PRESETS, TrainConfig, get_preset
@@ -43,8 +43,6 @@ from .toydata import TOY_DATASETS, make_toy
 
 log = logging.getLogger(__name__)
 
-DEVICE_DATA_SHARE = 1 / 3  # the dataset goes to the GPU when it takes at most this share of the free memory
-CHANNELS_LAST = True  # NHWC image batches and conv weights on CUDA (a switch for the benchmarks)
 FIELDS = ("d_loss_real", "d_loss_fake", "g_loss", "d_acc_real", "d_acc_fake", "d_grad_norm", "g_grad_norm")
 
 
@@ -65,76 +63,12 @@ class TrainingDiverged(RuntimeError):
     """A loss or gradient norm became NaN or Inf; the run stopped and its last good snapshot stays."""
 
 
-def pick_device(name: str = "auto") -> torch.device:
-    """``auto`` picks CUDA when present, else the CPU."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
-@dataclass(frozen=True)
-class Launch:
-    """Where this process sits in a (possibly distributed) run. One process: rank 0 of 1."""
-
-    rank: int = 0
-    world_size: int = 1
-    local_rank: int = 0
-    backend: str = ""
-    owns_group: bool = False  # this run created the process group and tears it down
-
-    @property
-    def distributed(self) -> bool:
-        return self.world_size > 1
-
-    @property
-    def writer(self) -> bool:
-        """Only rank 0 writes the run folder."""
-        return self.rank == 0
-
-
-def shard_start(step_in_epoch: int, world: int, rank: int, batch: int) -> int:
-    """Where rank ``rank``'s batch starts in the epoch's shared order: global batch k is the
-    ``world * batch`` items from ``k * world * batch``, and each rank takes its own slice of it."""
-    return (step_in_epoch * world + rank) * batch
-
-
-def launch_from_env(device: torch.device) -> Launch:
-    """A Launch from torchrun's environment (WORLD_SIZE, RANK, LOCAL_RANK, MASTER_ADDR/PORT).
-
-    Joins the process group (NCCL on CUDA, gloo on the CPU) unless one is already up.
-    """
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world <= 1:
-        return Launch()
-    owns = not dist.is_initialized()
-    if owns:
-        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
-    return Launch(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")), dist.get_backend(), owns)
-
-
 def _optimizer(cfg: TrainConfig, params, lr: float, device: torch.device) -> torch.optim.Optimizer:
     if cfg.optimizer == "sgd":
         return torch.optim.SGD(params, lr=lr)
     cuda = device.type == "cuda"
     # fused: one kernel (CUDA) or one vectorised loop (CPU) for all parameters, not ~10 ops each
     return torch.optim.Adam(params, lr=lr, betas=cfg.betas, fused=True, capturable=cuda)
-
-
-GRAPH_WARMUP_STEPS = 3  # eager steps before the step is captured (cuDNN picks its kernels there)
-
-
-def _capture(step_fn: Callable[[], None], *opts: torch.optim.Optimizer) -> torch.cuda.CUDAGraph | None:
-    """The step captured as one CUDA graph (None, with a warning, if capture fails)."""
-    for opt in opts:
-        opt.zero_grad(set_to_none=True)
-    graph = torch.cuda.CUDAGraph()
-    try:
-        with torch.cuda.graph(graph):
-            step_fn()
-    except RuntimeError as e:  # an op that cannot be captured: train eagerly instead
-        log.warning("CUDA graph capture failed, training eagerly: %s", e)
-        return None
-    return graph
 
 
 def _criterion(cfg: TrainConfig) -> Callable[[torch.Tensor, torch.Tensor | float], torch.Tensor]:
@@ -229,6 +163,8 @@ def train(
     data: ImageData | None = None,
     compile: bool | str = False,
     cuda_graphs: bool | None = None,
+    channels_last: bool = True,
+    device_data_share: float = 1 / 3,
 ) -> Path:
     """Train a GAN into ``run_dir``.
 
@@ -249,6 +185,9 @@ def train(
         cuda_graphs: capture the whole step (both updates, optimisers included) as one CUDA graph
             and replay it: the step then costs one launch instead of ~350. None: on for a single
             CUDA device without ``compile``. Learning rates are fixed at capture.
+        channels_last: NHWC image batches and convolution weights on CUDA.
+        device_data_share: the dataset goes to the GPU when it takes at most this share of the
+            free memory; otherwise it stays in pinned host memory.
     Returns:
         the run folder.
     Raises:
@@ -262,13 +201,16 @@ def train(
         dev = torch.device("cuda", launch.local_rank)
         torch.cuda.set_device(dev)
     try:
-        return _train(cfg, run_dir, resume, dev, launch, progress, callbacks, data, compile, cuda_graphs)
+        accel = dict(compile=compile, cuda_graphs=cuda_graphs, channels_last=channels_last, device_data_share=device_data_share)
+        return _train(cfg, run_dir, resume, dev, launch, progress, callbacks, data, **accel)
     finally:
         if launch.owns_group:
             dist.destroy_process_group()
 
 
-def _train(cfg, run_dir, resume, dev, launch, progress, callbacks, data, compile, cuda_graphs) -> Path:
+def _train(
+    cfg, run_dir, resume, dev, launch, progress, callbacks, data, compile, cuda_graphs, channels_last, device_data_share
+) -> Path:
     state = None
     if resume:
         state = runs.load_state(run_dir)
@@ -301,7 +243,7 @@ def _train(cfg, run_dir, resume, dev, launch, progress, callbacks, data, compile
     fast = dev.type == "cuda" and cfg.model.output.kind == "image" and len(cfg.model.output.shape) == 3
     if dev.type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN time its algorithms once
-    fast = fast and CHANNELS_LAST
+    fast = fast and channels_last
     if fast:  # NHWC convolutions on tensor cores
         D = D.to(memory_format=torch.channels_last)
         if not compile:  # inductor (torch 2.11) mis-strides channels_last ConvTranspose2d weight gradients
@@ -343,7 +285,7 @@ def _train(cfg, run_dir, resume, dev, launch, progress, callbacks, data, compile
 
     # the dataset lives on the device when it fits in a third of the free memory (MNIST, CIFAR-10 and face
     # crops do), else in pinned host memory with each batch copied over
-    on_device = dev.type != "cuda" or data.images.nbytes < torch.cuda.mem_get_info(dev)[0] * DEVICE_DATA_SHARE
+    on_device = dev.type != "cuda" or data.images.nbytes < torch.cuda.mem_get_info(dev)[0] * device_data_share
     home = dev if on_device else torch.device("cpu")
     images = data.images.to(home)
     labels_all = data.labels.to(home)
@@ -457,7 +399,7 @@ def _train(cfg, run_dir, resume, dev, launch, progress, callbacks, data, compile
             return
         static_idx.copy_(idx)
         if graph is None and step >= GRAPH_WARMUP_STEPS:
-            graph = _capture(lambda: one_step(static_idx, None), opt_g, opt_d)
+            graph = capture_step(lambda: one_step(static_idx, None), opt_g, opt_d)
             if graph is None:  # capture failed: go on eagerly
                 noise_gen.set_state(torch.cuda.get_rng_state(dev))
                 cuda_graphs = False
