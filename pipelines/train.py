@@ -35,7 +35,7 @@ from models import build_discriminator, build_generator, save_generator
 from models.latent import sample_latents
 
 from . import runs
-from .accel import GRAPH_WARMUP_STEPS, capture_step, launch_from_env, pick_device, shard_start
+from .accel import GRAPH_WARMUP_STEPS, Launch, capture_step, launch_from_env, pick_device, shard_start
 from .data import DataError, ImageData, load_dataset, to_range
 from .metrics import compute_all
 from .presets import PRESETS, TrainConfig, get_preset
@@ -151,6 +151,69 @@ def _evaluate(G: torch.nn.Module, cfg: TrainConfig, device: torch.device) -> dic
     G.train()
     lo, hi = cfg.model.output.value_range
     return compute_all(((x - lo) / (hi - lo)).clamp(0, 1), raw=x, dataset=cfg.dataset)
+
+
+def _log_record(step, epoch, window, window_n, launch: Launch, nets, opts, t0: float) -> dict:
+    """One log record: the window's means (over all ranks under torchrun), learning rates, wall time."""
+    if launch.distributed:  # the log holds the mean over all ranks
+        dist.all_reduce(window)
+        window /= launch.world_size
+    values = (window / window_n).tolist()
+    opt_d, opt_g = opts
+    record = {
+        "step": step,
+        "epoch": epoch + 1,
+        **dict(zip(FIELDS, values, strict=True)),
+        "lr_d": opt_d.param_groups[0]["lr"],
+        "lr_g": opt_g.param_groups[0]["lr"],
+        "time": round(time.perf_counter() - t0, 3),
+    }
+    for net in nets:  # tiny networks report their parameters (the scalar GAN's p and q)
+        if hasattr(net, "log_values"):
+            record.update(net.log_values())
+    return record
+
+
+def _append_log(run_dir: Path, record: dict, launch: Launch, last_snapshot: Path | None) -> None:
+    """Append the record (rank 0); a NaN/Inf value is logged, then stops the run."""
+    bad = [k for k in FIELDS if not math.isfinite(record[k])]
+    if bad:
+        record["nonfinite"] = bad
+    if launch.writer:
+        runs.append_jsonl(run_dir / runs.LOG, record)
+    if bad:
+        raise TrainingDiverged(
+            f"{', '.join(bad)} became NaN/Inf by step {record['step']} (epoch {record['epoch']}); training stopped. "
+            f"Last good snapshot: {last_snapshot or 'none yet'}. Try a lower learning rate."
+        )
+
+
+def _write_snapshot(run_dir: Path, cfg: TrainConfig, G, dev, step: int, spe: int, record: dict) -> Path:
+    """The generator snapshot and its metrics record; returns the snapshot's path."""
+    meta = {"step": step, "epoch": round(step / spe, 4), "run": run_dir.name, "preset": cfg.preset}
+    path = save_generator(runs.snapshot_path(run_dir, step), G, cfg.model, meta)
+    metrics = _evaluate(G, cfg, dev)
+    runs.append_jsonl(run_dir / runs.METRICS, {"step": step, "epoch": meta["epoch"], "snapshot": path.name, **metrics})
+    log.info(
+        "step %d epoch %.2f d_real %.3f d_fake %.3f g %.3f acc_real %.2f acc_fake %.2f %s",
+        *(step, meta["epoch"], record["d_loss_real"], record["d_loss_fake"], record["g_loss"]),
+        *(record["d_acc_real"], record["d_acc_fake"], " ".join(f"{k} {v:.4f}" for k, v in metrics.items())),
+    )
+    return path
+
+
+def _save_state(run_dir: Path, launch: Launch, step: int, elapsed: float, parts, noise_state) -> None:
+    """The resume state (rank 0 writes it, with every rank's noise generator state)."""
+    noise_states = [noise_state]
+    if launch.distributed:
+        noise_states = [None] * launch.world_size
+        dist.all_gather_object(noise_states, noise_state)
+    if launch.writer:
+        G, D, opt_g, opt_d = parts
+        state = {"step": step, "elapsed": elapsed, "G": G.state_dict(), "D": D.state_dict()}
+        state |= {"opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "noise_rng": noise_states[0]}
+        state |= {"noise_rng_ranks": noise_states, "torch_rng": torch.get_rng_state()}
+        runs.save_state(run_dir, state)
 
 
 def train(
@@ -434,34 +497,10 @@ def _train(
             save = snap or step % cfg.state_every == 0
             record = None
             if save or step % cfg.log_every == 0:
-                if launch.distributed:  # the log holds the mean over all ranks
-                    dist.all_reduce(window)
-                    window /= world
-                values = (window / window_n).tolist()
+                record = _log_record(step, epoch, window, window_n, launch, (G, D), (opt_d, opt_g), t0)
                 window.zero_()
                 window_n = 0
-                record = {
-                    "step": step,
-                    "epoch": epoch + 1,
-                    **dict(zip(FIELDS, values, strict=True)),
-                    "lr_d": opt_d.param_groups[0]["lr"],
-                    "lr_g": opt_g.param_groups[0]["lr"],
-                    "time": round(time.perf_counter() - t0, 3),
-                }
-                for net in (G, D):  # tiny networks report their parameters (the scalar GAN's p and q)
-                    if hasattr(net, "log_values"):
-                        record.update(net.log_values())
-                bad = [k for k in FIELDS if not math.isfinite(record[k])]
-                if bad:
-                    record["nonfinite"] = bad
-                    if launch.writer:
-                        runs.append_jsonl(run_dir / runs.LOG, record)
-                    raise TrainingDiverged(
-                        f"{', '.join(bad)} became NaN/Inf by step {step} (epoch {epoch + 1}); training stopped. "
-                        f"Last good snapshot: {last_snapshot or 'none yet'}. Try a lower learning rate."
-                    )
-                if launch.writer:
-                    runs.append_jsonl(run_dir / runs.LOG, record)
+                _append_log(run_dir, record, launch, last_snapshot)
                 bar.set_description(f"epoch {epoch + 1}/{cfg.epochs}")
                 bar.set_postfix(
                     d_real=f"{record['d_loss_real']:.3f}",
@@ -470,43 +509,10 @@ def _train(
                     refresh=False,
                 )
             if snap and launch.writer:
-                meta = {"step": step, "epoch": round(step / spe, 4), "run": run_dir.name, "preset": cfg.preset}
-                last_snapshot = save_generator(runs.snapshot_path(run_dir, step), G, cfg.model, meta)
-                metrics = _evaluate(G, cfg, dev)
-                runs.append_jsonl(
-                    run_dir / runs.METRICS, {"step": step, "epoch": meta["epoch"], "snapshot": last_snapshot.name, **metrics}
-                )
-                log.info(
-                    "step %d epoch %.2f d_real %.3f d_fake %.3f g %.3f acc_real %.2f acc_fake %.2f %s",
-                    step,
-                    meta["epoch"],
-                    record["d_loss_real"],
-                    record["d_loss_fake"],
-                    record["g_loss"],
-                    record["d_acc_real"],
-                    record["d_acc_fake"],
-                    " ".join(f"{k} {v:.4f}" for k, v in metrics.items()),
-                )
+                last_snapshot = _write_snapshot(run_dir, cfg, G, dev, step, spe, record)
             if save:
-                noise_states = [torch.cuda.get_rng_state(dev) if cuda_graphs else noise_gen.get_state()]
-                if launch.distributed:
-                    noise_states = [None] * world
-                    dist.all_gather_object(noise_states, noise_gen.get_state())
-                if launch.writer:
-                    runs.save_state(
-                        run_dir,
-                        {
-                            "step": step,
-                            "elapsed": time.perf_counter() - t0,
-                            "G": G.state_dict(),
-                            "D": D.state_dict(),
-                            "opt_g": opt_g.state_dict(),
-                            "opt_d": opt_d.state_dict(),
-                            "noise_rng": noise_states[0],
-                            "noise_rng_ranks": noise_states,
-                            "torch_rng": torch.get_rng_state(),
-                        },
-                    )
+                noise_state = torch.cuda.get_rng_state(dev) if cuda_graphs else noise_gen.get_state()
+                _save_state(run_dir, launch, step, time.perf_counter() - t0, (G, D, opt_g, opt_d), noise_state)
             if callbacks:
                 info = StepInfo(step, record, G, D, opt_g, opt_d)
                 for cb in callbacks:
