@@ -20,10 +20,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+# every child measures itself with this (VmHWM: this process's own peak; ru_maxrss would include the
+# parent's, from before exec)
+PEAK = """
+def peak_mib():
+    return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
+"""
+
 CHILD_TRAIN = """
 import json, sys, tempfile, torch
-def peak_mib():  # VmHWM: this process's own peak (ru_maxrss would include the parent's from before exec)
-    return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
 sys.path.insert(0, {root!r})
 from pipelines.presets import get_preset
 from pipelines.train import train
@@ -45,8 +50,6 @@ print(json.dumps({{"rss_mib": peak_mib(), "gpu_mib": gpu}}))
 
 CHILD_APP = """
 import json, sys, torch
-def peak_mib():  # VmHWM: this process's own peak (ru_maxrss would include the parent's from before exec)
-    return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
 sys.path.insert(0, {root!r})
 torch.set_num_threads({threads})
 from streamlit.testing.v1 import AppTest
@@ -64,14 +67,12 @@ print(json.dumps({{"rss_mib": peak_mib(), "generators": len(loaded)}}))
 
 CHILD_BASE = """
 import json, torch
-def peak_mib():  # VmHWM: this process's own peak (ru_maxrss would include the parent's from before exec)
-    return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
 print(json.dumps({"rss_mib": peak_mib()}))
 """
 
 
 def _child(code: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)
+    out = subprocess.run([sys.executable, "-c", PEAK + code], capture_output=True, text=True, cwd=ROOT, check=False)
     if out.returncode:
         return {"error": (out.stderr.strip().splitlines() or ["?"])[-1][:200]}
     return json.loads(out.stdout.strip().splitlines()[-1])

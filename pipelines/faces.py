@@ -216,9 +216,6 @@ def crop_folder(
     out_dir.mkdir(parents=True, exist_ok=True)
     done = read_manifest(out_dir)
     manifest = out_dir / MANIFEST
-    if manifest.exists() and manifest.stat().st_size and not manifest.read_text().endswith("\n"):
-        with manifest.open("a") as f:
-            f.write("\n")
     files = list(_walk(src))
     todo = []
     for p in files:

@@ -57,9 +57,9 @@ def project(
         raise ValueError("steps and restarts must be >= 1")
     if tuple(target.shape) != tuple(G.output.shape):
         raise ValueError(f"target has shape {tuple(target.shape)}, the generator makes {tuple(G.output.shape)}")
-    G.eval()
-    for p in G.parameters():
-        p.requires_grad_(False)
+    # the generator may be a shared, cached one: its mode and gradient flags are put back afterwards
+    was_training, flags = G.training, [p.requires_grad for p in G.parameters()]
+    G.eval().requires_grad_(False)
     d = G.z_dim
     z = sample_latents(range(seed, seed + restarts), d, getattr(G, "latent_dist", "normal")).clone().requires_grad_(True)
     labels = torch.full((restarts,), int(label)) if G.num_classes and label is not None else None
@@ -80,13 +80,14 @@ def project(
             history.append(float(pix.detach().min()))
             if progress:
                 progress(i + 1, steps, history[-1])
+        with torch.no_grad():
+            z = z.detach()
+            out = G(z, labels).float()
+            final = image_mse(out, target)
     finally:
-        for p in G.parameters():
-            p.requires_grad_(True)
-    with torch.no_grad():
-        z = z.detach()
-        out = G(z, labels).float()
-        final = image_mse(out, target)
+        G.train(was_training)
+        for p, flag in zip(G.parameters(), flags, strict=True):
+            p.requires_grad_(flag)
     best = int(final.argmin())
     return Projection(z[best].clone(), out[best].clone(), float(final[best]), float(start[best]), history, final.tolist())
 

@@ -49,9 +49,15 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def append_jsonl(path: Path, record: dict) -> None:
-    """Append one record as a line, flushed to disk."""
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(json.dumps({k: _clean(v) for k, v in record.items()}) + "\n")
+    """Append one record as a line, flushed to disk. A torn last line (a crash mid-write) is ended
+    first, so the new record starts a line of its own and ``read_jsonl`` drops only the torn one."""
+    line = json.dumps({k: _clean(v) for k, v in record.items()}) + "\n"
+    with open(path, "a+b") as f:
+        if f.tell():
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":
+                line = "\n" + line
+        f.write(line.encode("utf-8"))
         f.flush()
         os.fsync(f.fileno())
 

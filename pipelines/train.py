@@ -303,10 +303,9 @@ def _train(
     torch.manual_seed(cfg.seed)
     G = build_generator(cfg.model).to(dev)
     D = build_discriminator(cfg.model).to(dev)
-    fast = dev.type == "cuda" and cfg.model.output.kind == "image" and len(cfg.model.output.shape) == 3
     if dev.type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN time its algorithms once
-    fast = fast and channels_last
+    fast = channels_last and dev.type == "cuda" and cfg.model.output.kind == "image"
     if fast:  # NHWC convolutions on tensor cores
         D = D.to(memory_format=torch.channels_last)
         if not compile:  # inductor (torch 2.11) mis-strides channels_last ConvTranspose2d weight gradients
@@ -358,9 +357,10 @@ def _train(
     spe = n // (B * world)
     total = cfg.epochs * spe if not cfg.max_steps else min(cfg.epochs * spe, cfg.max_steps)
     crit = _criterion(cfg)
+    graphs_possible = dev.type == "cuda" and not compile and not launch.distributed and on_device
     if cuda_graphs is None:
-        cuda_graphs = dev.type == "cuda" and not compile and not launch.distributed and on_device
-    if cuda_graphs and (dev.type != "cuda" or compile or launch.distributed or not on_device):
+        cuda_graphs = graphs_possible
+    elif cuda_graphs and not graphs_possible:
         raise ValueError("CUDA graphs need one CUDA device, the dataset on it, no torch.compile and no torchrun")
     # a captured graph cannot hold the autocast weight cache
     amp = (

@@ -158,6 +158,8 @@ def test_projection_of_a_real_crop_beats_random_latents_by_far(faces_dir):
     assert 0.8 < float(result.z.norm()) / G.z_dim**0.5 < 1.2  # the prior kept z a typical latent
     with torch.no_grad():  # the returned latent really draws the returned image
         assert torch.allclose(G(result.z[None])[0], result.image, atol=1e-5)
+    # the generator (in the app, a cached one shared by every session) is left as it was loaded
+    assert not G.training and not any(p.requires_grad for p in G.parameters())
 
 
 def test_projection_refuses_a_target_of_the_wrong_shape():

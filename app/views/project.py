@@ -19,6 +19,7 @@ from app import state
 from app.components import latents as lat
 from app.components.export_buttons import provenance, single_png
 from app.export import npy_bytes
+from app.render import to_unit
 from pipelines.faces import IMAGE_EXTENSIONS, FaceCropper, open_photo
 from pipelines.project import project, to_generator_range
 
@@ -98,10 +99,11 @@ if st.button("Project", type="primary", key="proj_go"):
     target = to_generator_range(TF.to_tensor(crop), G)
     bar = st.progress(0.0, text="projecting…")
     lo, hi = spec.value_range
+    unit = (hi - lo) ** 2  # MSE in the generator's range -> MSE in [0, 1] pixels
 
     def tick(i, n, mse):
         if i % 10 == 0 or i == n:
-            bar.progress(i / n, text=f"step {i}/{n} · best pixel MSE {mse / (hi - lo) ** 2:.4f}")
+            bar.progress(i / n, text=f"step {i}/{n} · best pixel MSE {mse / unit:.4f}")
 
     with torch.inference_mode(False):
         result = project(G, target, steps=steps, restarts=restarts, prior=prior, seed=seed, progress=tick)
@@ -109,12 +111,12 @@ if st.button("Project", type="primary", key="proj_go"):
     lat.add(entry)
     st.session_state["proj_result"] = {
         "entry": entry,
-        "crop": np.asarray((target - lo) / (hi - lo)),
-        "recon": np.asarray(((result.image - lo) / (hi - lo)).clamp(0, 1)),
-        "mse": result.mse / (hi - lo) ** 2,  # in [0, 1] pixel units
-        "start_mse": result.start_mse / (hi - lo) ** 2,
-        "history": [h / (hi - lo) ** 2 for h in result.history],
-        "restarts": [r / (hi - lo) ** 2 for r in result.restart_mse],
+        "crop": np.asarray(to_unit(target, spec.value_range)),
+        "recon": np.asarray(to_unit(result.image, spec.value_range)),
+        "mse": result.mse / unit,
+        "start_mse": result.start_mse / unit,
+        "history": [h / unit for h in result.history],
+        "restarts": [r / unit for r in result.restart_mse],
         "run": str(st.session_state.get("snapshot")),
     }
 
