@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 from app import export
+from app.components.samples_view import grid_image
 from app.render import images_u8
 from models import OutputSpec
 
@@ -29,9 +30,15 @@ def export_row(
     key: str,
     grid: np.ndarray | None = None,
     stem: str = "ganscope",
+    nrow: int = 8,
 ) -> None:
-    """Buttons: grid PNG, ZIP of every sample, latents as .npy and .json."""
+    """Buttons: grid PNG, ZIP of every sample, latents as .npy and .json.
+
+    ``grid``: the grid image already shown, if any; otherwise image samples are laid out ``nrow`` a row.
+    """
     cols = st.columns(4)
+    if grid is None and spec.kind == "image":
+        grid = grid_image(samples, spec, nrow)
     run_prov = {k: provs[0].get(k) for k in ("run", "snapshot")} if provs else {}
     if grid is not None:
         cols[0].download_button(

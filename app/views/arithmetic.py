@@ -9,7 +9,7 @@ import torch
 from app import state
 from app.components import latents as lat
 from app.components.export_buttons import export_row, provenance
-from app.components.samples_view import grid_image, show
+from app.components.samples_view import show
 from app.render import seed_latents
 from models.latent import average, combine, variations
 
@@ -112,5 +112,5 @@ export_row(
     provs,
     key="arith_export",
     stem="arithmetic",
-    grid=grid_image(samples, spec, 8) if spec.kind == "image" else None,
+    nrow=8,
 )

@@ -76,28 +76,18 @@ elif cfg.dataset == "pattern-1010":
 elif cfg.dataset == "sine":
     fig = go.Figure()
     for i in range(min(12, n)):
-        fig.add_trace(
-            go.Scatter(
-                x=SINE_X.numpy(),
-                y=real[i],
-                mode="lines",
-                line={"color": "royalblue", "width": 1},
-                name="real",
-                showlegend=i == 0,
-                legendgroup="real",
+        for curves, colour, name in ((real, "royalblue", "real"), (fake, "crimson", "generated")):
+            fig.add_trace(
+                go.Scatter(
+                    x=SINE_X.numpy(),
+                    y=curves[i],
+                    mode="lines",
+                    line={"color": colour, "width": 1},
+                    name=name,
+                    showlegend=i == 0,
+                    legendgroup=name,
+                )
             )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=SINE_X.numpy(),
-                y=fake[i],
-                mode="lines",
-                line={"color": "crimson", "width": 1},
-                name="generated",
-                showlegend=i == 0,
-                legendgroup="fake",
-            )
-        )
     fig.update_layout(title="Generated curves (red) over real ones (blue)", xaxis_title="x", **layout)
     st.plotly_chart(fig, key="sine_plot")
 else:

@@ -9,7 +9,7 @@ import streamlit as st
 
 from app import state
 from app.components.export_buttons import export_row, provenance
-from app.components.samples_view import grid_image, show
+from app.components.samples_view import show
 from app.render import seed_latents
 from models import CheckpointError
 from pipelines import runs
@@ -53,7 +53,7 @@ export_row(
     provs,
     key="cmp_export",
     stem="evolution",
-    grid=grid_image(allsamples, G.output, count) if G.output.kind == "image" else None,
+    nrow=count,
 )
 
 st.subheader("Two runs side by side")

@@ -11,7 +11,7 @@ import torch
 from app import state
 from app.components import latents as lat
 from app.components.export_buttons import export_row, provenance
-from app.components.samples_view import grid_image, show
+from app.components.samples_view import show
 from pipelines.directions import Directions, ganspace, labelled_direction, latent_pca, move, probe_layers
 
 st.title("Directions")
@@ -105,5 +105,5 @@ export_row(
     provs,
     key="dir_export",
     stem="directions",
-    grid=grid_image(samples, spec, 7) if spec.kind == "image" else None,
+    nrow=7,
 )

@@ -120,7 +120,7 @@ export_row(
     zs.numpy(),
     provs,
     key="interp_export",
-    grid=grid_image(samples, spec, frames_n) if spec.kind == "image" else None,
+    nrow=frames_n,
     stem=f"interp-{export_m}",
 )
 if spec.kind == "image":
