@@ -12,9 +12,11 @@ from typing import Any
 
 from models import ARCHITECTURES, DCGANConfig, MLPConfig, OutputSpec, ScalarConfig, arch_name, config_from_dict, config_to_dict
 
+from .augment import parse_policy
+
 RUN_FORMAT = "ganscope-run"
 RUN_FORMAT_VERSION = 1
-LOSSES = ("bce", "mse", "mse_linear")
+LOSSES = ("bce", "hinge", "mse", "mse_linear")
 OPTIMIZERS = ("adam", "sgd")
 
 
@@ -56,6 +58,14 @@ class TrainConfig:
             have short epochs; the last step always gets one).
         state_every: resume state every this many steps (and at every snapshot).
         eval_samples: samples drawn from fixed seeds for the per-snapshot metrics.
+        ema_kimg: generator EMA half-life in thousands of images (0: off). With EMA on, snapshots
+            hold the averaged generator (see pipelines.ema).
+        ema_rampup: caps the EMA half-life at this many times the images seen so far (0: no cap),
+            so early snapshots are not dragged back to the initial weights.
+        augment: DiffAugment policy for every discriminator input, real and fake, e.g.
+            "translation,cutout,color" ("" : off; see pipelines.augment).
+        spectral_norm: spectral normalisation of every discriminator layer (Miyato et al. 2018).
+        r1_gamma: weight γ of the R1 penalty (γ/2)·E‖∇D(x)‖² on real images (0: off).
     """
 
     preset: str
@@ -85,6 +95,11 @@ class TrainConfig:
     snapshot_epochs: int = 1
     state_every: int = 200
     eval_samples: int = 256
+    ema_kimg: float = 0.0  # off unless a preset measured better with it (README, "Recipes")
+    ema_rampup: float = 0.05  # StyleGAN3's default: half-life at most 5% of the images seen
+    augment: str = ""  # DiffAugment helps small datasets (faces-orl); MNIST has 60,000 images
+    spectral_norm: bool = False
+    r1_gamma: float = 0.0
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
@@ -103,6 +118,11 @@ class TrainConfig:
             raise ValueError(f"label_flip must be in [0, 0.5), got {self.label_flip}")
         if not 0.0 < self.real_label <= 1.0:
             raise ValueError(f"real_label must be in (0, 1], got {self.real_label}")
+        if self.ema_kimg < 0 or self.ema_rampup < 0 or self.r1_gamma < 0:
+            raise ValueError("ema_kimg, ema_rampup and r1_gamma must be >= 0")
+        parse_policy(self.augment)  # ValueError naming an unknown augmentation
+        if self.loss == "hinge" and (self.real_label != 1.0 or self.label_flip):
+            raise ValueError("the hinge loss has no labels: real_label must be 1.0 and label_flip 0")
         arch_name(self.model)  # must be a registered architecture config
 
     def to_dict(self) -> dict:
