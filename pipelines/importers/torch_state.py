@@ -44,7 +44,7 @@ def load_torch(path: Path) -> object:
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
-        found = re.search(r"(?:Unsupported global: GLOBAL|Unsupported class) ([\w.]+)", str(e))
+        found = re.search(r"(?:GLOBAL|Unsupported class) ([\w.]+)", str(e))
         what = f" (it names {found.group(1)})" if found else ""
         raise ImportFailed(
             path,
