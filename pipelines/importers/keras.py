@@ -237,8 +237,19 @@ def _h5_weights(f, name: str, legacy: bool) -> list[np.ndarray]:
         if g is None:
             return []
         return [np.asarray(g[n if isinstance(n, str) else n.decode()]) for n in g.attrs.get("weight_names", [])]
-    g = f["layers"][name]["vars"] if name in f.get("layers", {}) else None
+    g = _v3_groups(f).get(name)
     return [] if g is None else [np.asarray(g[str(i)]) for i in range(len(g))]
+
+
+def _v3_groups(f) -> dict:
+    """Layer name -> its ``vars`` group in a .keras weights file (groups are named by position in the
+    model, e.g. ``layers/dense_1``; the layer's own name is the ``vars`` group's ``name`` attribute)."""
+    out = {}
+    for key, g in (f["layers"].items() if "layers" in f else []):
+        if "vars" in g:
+            name = g["vars"].attrs.get("name", key)
+            out[name.decode() if isinstance(name, bytes) else str(name)] = g["vars"]
+    return out
 
 
 def import_keras(path: Path, hints: Hints) -> Imported:
