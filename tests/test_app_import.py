@@ -36,8 +36,9 @@ def _gelu_onnx(path: Path) -> Path:
     net = nn.Sequential(nn.Linear(16, 64), nn.GELU(), nn.Linear(64, 784), nn.Unflatten(1, (1, 28, 28)), nn.Tanh()).eval()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(net, (torch.randn(2, 16),), str(path), dynamo=False, opset_version=20, input_names=["z"],
-                          dynamic_axes={"z": {0: "n"}})
+        torch.onnx.export(
+            net, (torch.randn(2, 16),), str(path), dynamo=False, opset_version=20, input_names=["z"], dynamic_axes={"z": {0: "n"}}
+        )
     return path
 
 

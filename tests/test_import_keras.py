@@ -127,7 +127,9 @@ def test_flat_dense_output_becomes_an_image(tmp_path):
 
 
 def test_unsupported_layer_and_truncated_file(tmp_path):
-    model = keras.Sequential([keras.Input((4,)), layers.Dense(64), layers.Reshape((8, 8, 1)), layers.Conv2D(1, 3, dilation_rate=2)])
+    model = keras.Sequential(
+        [keras.Input((4,)), layers.Dense(64), layers.Reshape((8, 8, 1)), layers.Conv2D(1, 3, dilation_rate=2)]
+    )
     model.save(tmp_path / "dilated.h5")
     with pytest.raises(ImportFailed, match=r"^dilated.h5: Keras layer 'conv2d\w*': dilated convolutions are not supported"):
         import_generator(tmp_path / "dilated.h5", tmp_path / "run")

@@ -100,7 +100,9 @@ def _imported_lines(source: dict, model) -> list[str]:
         mode = st.session_state.get(state.bn_key(st.session_state["run_dir"]), model.batchnorm)
         lines.append(f"BatchNorm: {BN_LABELS[mode]}")
     if getattr(model, "runtime", None) == "onnxruntime":
-        lines.append("runs in onnxruntime: no gradients or layer activations (Project a photo and Directions by layer unavailable)")
+        lines.append(
+            "runs in onnxruntime: no gradients or layer activations (Project a photo and Directions by layer unavailable)"
+        )
     return lines
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from models import OutputSpec, arch_name, save_generator
+from models import OutputSpec, save_generator
 
 from ..presets import TrainConfig
 from ..runs import CONFIG, snapshot_path
@@ -79,7 +79,9 @@ def image_shape(path: Path, numel: int, hints: Hints) -> tuple[int, ...] | None:
         for c in (1, 3):
             if c * hints.image_size**2 == numel:
                 return (c, hints.image_size, hints.image_size)
-        raise ImportFailed(path, f"its output has {numel} values, which is not 1 or 3 channels of {hints.image_size}x{hints.image_size}")
+        raise ImportFailed(
+            path, f"its output has {numel} values, which is not 1 or 3 channels of {hints.image_size}x{hints.image_size}"
+        )
     for c in (1, 3):
         side = math.isqrt(numel // c)
         if numel % c == 0 and side * side * c == numel and side >= 4:
@@ -171,7 +173,3 @@ def base_record(src: Path, fmt: str, family: str, layout: str, spec: OutputSpec,
         "output_shape": list(spec.shape),
         "latent": hints.latent,
     }
-
-
-def describe_arch(cfg: Any) -> str:
-    return arch_name(cfg)

@@ -92,8 +92,11 @@ class _Builder:
         getattr(self, f"_{cls}", self._unsupported)(name, c, w, cls)
 
     def _unsupported(self, name, c, w, cls) -> None:
-        raise self.fail(name, f"{cls} layers are not supported (supported: Dense, Reshape, Flatten, Conv2D, "
-                        "Conv2DTranspose, BatchNormalization, LeakyReLU, ReLU, Activation, Dropout, UpSampling2D)")
+        raise self.fail(
+            name,
+            f"{cls} layers are not supported (supported: Dense, Reshape, Flatten, Conv2D, "
+            "Conv2DTranspose, BatchNormalization, LeakyReLU, ReLU, Activation, Dropout, UpSampling2D)",
+        )
 
     def _Dense(self, name, c, w, cls) -> None:
         if len(self.shape) != 1:
@@ -245,7 +248,7 @@ def _v3_groups(f) -> dict:
     """Layer name -> its ``vars`` group in a .keras weights file (groups are named by position in the
     model, e.g. ``layers/dense_1``; the layer's own name is the ``vars`` group's ``name`` attribute)."""
     out = {}
-    for key, g in (f["layers"].items() if "layers" in f else []):
+    for key, g in f["layers"].items() if "layers" in f else []:
         if "vars" in g:
             name = g["vars"].attrs.get("name", key)
             out[name.decode() if isinstance(name, bytes) else str(name)] = g["vars"]
@@ -267,7 +270,9 @@ def import_keras(path: Path, hints: Hints) -> Imported:
             f = h5py.File(path, "r")
             raw = f.attrs.get("model_config")
             if raw is None:
-                raise ImportFailed(path, "is an HDF5 file without a Keras model config (weights-only files do not say the architecture)")
+                raise ImportFailed(
+                    path, "is an HDF5 file without a Keras model config (weights-only files do not say the architecture)"
+                )
             config = json.loads(raw if isinstance(raw, str) else raw.decode())
     except (OSError, KeyError, zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ImportFailed(path, f"is a truncated or corrupt Keras file ({type(e).__name__}: {str(e)[:160]})") from None

@@ -64,7 +64,9 @@ def import_onnx(path: Path, hints: Hints) -> Imported:
     inits = {i.name for i in model.graph.initializer}
     inputs = [i for i in model.graph.input if i.name not in inits]
     if len(inputs) != 1 or len(model.graph.output) < 1:
-        raise ImportFailed(path, f"has {len(inputs)} inputs: a generator takes one latent input (conditional graphs are not supported)")
+        raise ImportFailed(
+            path, f"has {len(inputs)} inputs: a generator takes one latent input (conditional graphs are not supported)"
+        )
     dims = _dims(inputs[0])
     if not dims:
         raise ImportFailed(path, "its input has no shape")
@@ -88,7 +90,9 @@ def import_onnx(path: Path, hints: Hints) -> Imported:
     producer = f"{model.producer_name or 'unknown'} {model.producer_version}".strip()
     common = dict(graph=graph, z_dim=z_dim, input_shape=input_shape, output=spec, batch=batch, output_layout=layout)
     common |= dict(latent_dist=hints.latent)
-    record = base_record(path, "onnx", f"ONNX graph from {producer}", f"input {dims}; output {list(ref.shape)} ({layout})", spec, why, hints)
+    record = base_record(
+        path, "onnx", f"ONNX graph from {producer}", f"input {dims}; output {list(ref.shape)} ({layout})", spec, why, hints
+    )
     try:
         net = convert_onnx2torch(onnx.load(str(path)))
         with torch.inference_mode():

@@ -33,9 +33,7 @@ from models import CheckpointError, LayerSpec, SequentialConfig, SequentialGener
 from .. import runs
 from .common import Hints, Imported, ImportFailed, base_record, output_spec
 
-SAVE_ADVICE = (
-    "load it in the code that defines its class and save its weights instead: torch.save(netG.state_dict(), 'netG.pth')"
-)
+SAVE_ADVICE = "load it in the code that defines its class and save its weights instead: torch.save(netG.state_dict(), 'netG.pth')"
 NESTED_KEYS = ("netG", "G", "generator", "gen", "g_model", "state_dict", "model", "model_state_dict")
 
 
@@ -121,7 +119,8 @@ def dcgan_examples(path: Path, sd: dict[str, torch.Tensor], hints: Hints) -> Imp
     spec, why = output_spec(path, (ch, size, size), "tanh", hints)
     if spec.kind != "image":
         raise ImportFailed(path, f"the last layer makes {ch} channels; an image needs 1 or 3")
-    family = f"pytorch/examples dcgan Generator (nz={nz}, ngf={convs and sd['main.0.weight'].shape[1] // 2 ** (len(convs) - 2)}, nc={ch})"
+    ngf = sd["main.0.weight"].shape[1] // 2 ** max(len(convs) - 2, 0)  # the first block has ngf * 2**(layers - 2) channels
+    family = f"pytorch/examples dcgan Generator (nz={nz}, ngf={ngf}, nc={ch})"
     cfg = SequentialConfig(tuple(layers), nz, spec, hints.latent, hints.batchnorm, family)
     record = base_record(path, "pytorch-state-dict", family, f"z as (N, {nz}, 1, 1); NCHW output", spec, why, hints)
     return Imported(cfg, _load(path, cfg, mapped), record)
@@ -156,7 +155,9 @@ def myo_mlp(path: Path, sd: dict[str, torch.Tensor], hints: Hints) -> Imported:
     spec, why = output_spec(path, shape, "sigmoid", hints)
     cfg = SequentialConfig(tuple(layers), w0.shape[1], spec, hints.latent, hints.batchnorm, family)
     mapped = {f"layers.{j}.{p}": sd[f"{n}.{p}"] for j, n in names.items() for p in ("weight", "bias") if f"{n}.{p}" in sd}
-    record = base_record(path, "pytorch-state-dict", family, f"z as (N, {w0.shape[1]}); {out} values drawn as {list(shape)}", spec, why, hints)
+    record = base_record(
+        path, "pytorch-state-dict", family, f"z as (N, {w0.shape[1]}); {out} values drawn as {list(shape)}", spec, why, hints
+    )
     return Imported(cfg, _load(path, cfg, mapped), record)
 
 
