@@ -179,3 +179,16 @@ def test_failure_while_writing_leaves_nothing(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         import_generator(src, tmp_path / "run")
     _nothing_left(tmp_path, "run")
+
+
+def test_real_weights_in_the_notebooks_layout_draw_the_same_digits(tmp_path):
+    """The shipped mnist-mlp is the notebook's network trained by ganscope: saved under the notebook's
+    keys (model.0, model.2, model.3) it imports to the same generator, image for image."""
+    shipped, _ = load_generator(CHECKPOINTS / "mnist-mlp")
+    sd = {k.replace("net.", "model."): v for k, v in shipped.state_dict().items()}
+    torch.save(sd, tmp_path / "myo_gan_mnist.pth")
+    run, imp = import_generator(tmp_path / "myo_gan_mnist.pth", tmp_path / "run")
+    z = _z(64, 100)
+    with torch.no_grad():
+        assert (load_generator(run)[0](z) - shipped(z)).abs().max() < TOL
+    assert "08_gan_mnist" in imp.record["family"]
