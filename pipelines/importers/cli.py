@@ -38,7 +38,10 @@ def parser() -> argparse.ArgumentParser:
         help="BatchNorm statistics by default: running (eval mode) or the batch's own (train mode, as pytorch/examples "
         "draws its samples); the dashboard can switch",
     )
-    p.add_argument("--dataset", default="none", help="what it was trained on (mnist, fashion-mnist, folder), for Diagnostics")
+    p.add_argument(
+        "--dataset", default="none", help="what it was trained on (mnist, fashion-mnist, folder), for Diagnostics and evaluate"
+    )
+    p.add_argument("--data-dir", default="", help="where that data is (as ganscope-train's --data-dir)")
     return p
 
 
@@ -46,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     name = args.name or args.src.stem
     out = args.out or Path("runs") / name
-    hints = Hints(args.z_dim, args.image_size, name, args.output_range, args.latent, args.batchnorm, args.dataset)
+    hints = Hints(args.z_dim, args.image_size, name, args.output_range, args.latent, args.batchnorm, args.dataset, args.data_dir)
     try:
         run, imp = import_generator(args.src, out, hints)
     except ImportFailed as e:

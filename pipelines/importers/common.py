@@ -44,7 +44,8 @@ class Hints:
         output_range: (low, high) of a linear (no tanh/sigmoid) output.
         latent: how the original code drew z: normal or uniform.
         batchnorm: BatchNorm statistics to use by default: running or batch.
-        dataset: the training data (mnist, fashion-mnist, folder), for the Diagnostics page.
+        dataset: the training data (mnist, fashion-mnist, folder), for the Diagnostics page and ganscope-evaluate.
+        data_dir: where that data is.
     """
 
     z_dim: int | None = None
@@ -54,6 +55,7 @@ class Hints:
     latent: str = "normal"
     batchnorm: str = "running"
     dataset: str = "none"
+    data_dir: str = ""
 
 
 @dataclass
@@ -128,7 +130,7 @@ def run_config(imp: Imported, src: Path, hints: Hints) -> dict:
         model=imp.cfg,
         dataset=hints.dataset,
         description=f"imported from {src.name} ({imp.record.get('family', imp.record.get('format'))}) with ganscope-import",
-        data_dir="",
+        data_dir=hints.data_dir,
         epochs=1,
     )
     data = train.to_dict()
