@@ -143,3 +143,14 @@ def test_unsupported_layer_and_truncated_file(tmp_path):
     with pytest.raises(ImportFailed, match=r"^cut.keras: .*truncated or corrupt"):
         import_generator(tmp_path / "cut.keras", tmp_path / "run")
     assert not (tmp_path / "run").exists()
+
+
+def test_keras_onnx_export_runs_in_onnxruntime(tmp_path):
+    """Keras' own ONNX export has Cast nodes onnx2torch cannot convert: the graph runs in onnxruntime."""
+    model = _randomise(brownlee_mnist(z=10, f=4), seed=4)
+    model(np.zeros((1, 10), np.float32))  # Keras exports only a model that has been called
+    path = tmp_path / "g_model.onnx"
+    model.export(str(path), format="onnx", verbose=False)
+    imp, cfg = _compare(model, path, 10, tmp_path)
+    assert imp.record["runtime"] == "onnxruntime" and "Cast" in imp.record["onnx2torch"]
+    assert cfg.output_layout == "nhwc" and tuple(cfg.output.shape) == (1, 28, 28)
