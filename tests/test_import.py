@@ -65,7 +65,7 @@ def test_pytorch_examples_dcgan_matches_upstream(tmp_path, mnist64, nz, ngf, nc)
 
 
 def test_make_your_own_gan_mlp_matches_upstream(tmp_path, mnist_small):
-    up = train_myo(mnist_small.images.float().div(255), steps=60)
+    up = train_myo(mnist_small.images.float().div(255), steps=30)
     src = tmp_path / "myo_generator.pth"
     torch.save(up.state_dict(), src)
     run, imp = import_generator(src, tmp_path / "run")

@@ -49,7 +49,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     name = args.name or args.src.stem
     out = args.out or Path("runs") / name
-    hints = Hints(args.z_dim, args.image_size, name, args.output_range, args.latent, args.batchnorm, args.dataset, args.data_dir)
+    hints = Hints(
+        z_dim=args.z_dim,
+        image_size=args.image_size,
+        name=name,
+        output_range=args.output_range,
+        latent=args.latent,
+        batchnorm=args.batchnorm,
+        dataset=args.dataset,
+        data_dir=args.data_dir,
+    )
     try:
         run, imp = import_generator(args.src, out, hints)
     except ImportFailed as e:
