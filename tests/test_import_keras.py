@@ -154,3 +154,45 @@ def test_keras_onnx_export_runs_in_onnxruntime(tmp_path):
     imp, cfg = _compare(model, path, 10, tmp_path)
     assert imp.record["runtime"] == "onnxruntime" and "Cast" in imp.record["onnx2torch"]
     assert cfg.output_layout == "nhwc" and tuple(cfg.output.shape) == (1, 28, 28)
+
+
+def write_tf2_h5(model, path) -> None:
+    """``model`` as tf.keras 2 (TensorFlow) wrote ``g_model.save('....h5')``, which Brownlee's files are:
+    no InputLayer, ``batch_input_shape`` on the first layer, LeakyReLU's ``alpha``, BatchNormalization's
+    axis as a built list, weights named ``dense/kernel:0`` in nested groups, byte-string attributes."""
+    import json
+
+    import h5py
+
+    layers_cfg = []
+    for i, layer in enumerate(model.layers):
+        c = dict(layer.get_config())
+        c.pop("dtype", None)
+        if i == 0:
+            c["batch_input_shape"] = [None, model.input_shape[1]]
+        if type(layer).__name__ == "LeakyReLU":
+            c["alpha"] = c.pop("negative_slope")
+        if type(layer).__name__ == "BatchNormalization":
+            c["axis"] = [len(layer.input.shape) - 1]
+        layers_cfg.append({"class_name": type(layer).__name__, "config": c})
+    config = {"class_name": "Sequential", "config": {"name": "sequential", "layers": layers_cfg}}
+    with h5py.File(path, "w") as f:
+        f.attrs["keras_version"] = b"2.4.0"
+        f.attrs["backend"] = b"tensorflow"
+        f.attrs["model_config"] = json.dumps(config).encode("utf8")
+        mw = f.create_group("model_weights")
+        mw.attrs["layer_names"] = [layer.name.encode("utf8") for layer in model.layers]
+        for layer in model.layers:
+            g = mw.create_group(layer.name)
+            names = [f"{layer.name}/{w.name}:0".encode("utf8") for w in layer.weights]
+            g.attrs["weight_names"] = names
+            for name, w in zip(names, layer.get_weights(), strict=True):
+                g.create_dataset(name.decode(), data=w)
+
+
+def test_tf2_keras_h5_as_brownlees_scripts_wrote_it(tmp_path):
+    for i, model in enumerate([_randomise(brownlee_mnist(), seed=5), _randomise(odd_sizes(), seed=6)]):
+        path = tmp_path / f"generator_model_{i:03d}.h5"
+        write_tf2_h5(model, path)
+        imp, _ = _compare(model, path, model.input_shape[1], tmp_path / str(i))
+        assert imp.record["format"] == "keras-h5" and "Keras 2.4.0" in imp.record["family"]
