@@ -184,7 +184,7 @@ def write_tf2_h5(model, path) -> None:
         mw.attrs["layer_names"] = [layer.name.encode("utf8") for layer in model.layers]
         for layer in model.layers:
             g = mw.create_group(layer.name)
-            names = [f"{layer.name}/{w.name}:0".encode("utf8") for w in layer.weights]
+            names = [f"{layer.name}/{w.name}:0".encode() for w in layer.weights]
             g.attrs["weight_names"] = names
             for name, w in zip(names, layer.get_weights(), strict=True):
                 g.create_dataset(name.decode(), data=w)
