@@ -197,7 +197,8 @@ class SequentialConfig:
 class BatchNorm(nn.BatchNorm2d):
     """BatchNorm over the channel axis of (N, C) or (N, C, H, W), with running or batch statistics.
 
-    Batch statistics never update the running ones: the imported weights stay as they came.
+    Batch statistics never update the running ones: the imported weights stay as they came. A lone
+    sample of flat features has no batch statistics (one value per channel), so it uses the running ones.
     """
 
     mode = "running"
@@ -207,7 +208,7 @@ class BatchNorm(nn.BatchNorm2d):
             raise ValueError(f"expected 2D or 4D input (got {input.dim()}D input)")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.mode == "batch":
+        if self.mode == "batch" and x.shape[0] * x[0, 0].numel() > 1:
             return F.batch_norm(x, None, None, self.weight, self.bias, True, 0.0, self.eps)
         return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, False, 0.0, self.eps)
 
