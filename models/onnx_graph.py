@@ -208,9 +208,7 @@ class OnnxGenerator(nn.Module):
 def to_nchw(y: torch.Tensor, layout: str, shape: tuple[int, ...]) -> torch.Tensor:
     """A graph's output in ``layout`` as (N, *shape) NCHW."""
     n = y.shape[0]
-    if layout == "nhwc":
-        y = y.reshape(n, shape[1], shape[2], shape[0]).permute(0, 3, 1, 2)
-    elif layout == "flat_nhwc":
+    if layout in ("nhwc", "flat_nhwc"):  # (H, W, C) values, laid out as a map or flat
         y = y.reshape(n, shape[1], shape[2], shape[0]).permute(0, 3, 1, 2)
     return y.reshape(n, *shape)
 

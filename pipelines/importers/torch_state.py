@@ -31,7 +31,7 @@ from safetensors.torch import load_file
 from models import CheckpointError, LayerSpec, SequentialConfig, SequentialGenerator, build_generator, load_generator
 
 from .. import runs
-from .common import Hints, Imported, ImportFailed, base_record, output_spec
+from .common import Hints, Imported, ImportFailed, base_record, image_shape, output_spec
 
 SAVE_ADVICE = "load it in the code that defines its class and save its weights instead: torch.save(netG.state_dict(), 'netG.pth')"
 NESTED_KEYS = ("netG", "G", "generator", "gen", "g_model", "state_dict", "model", "model_state_dict")
@@ -150,7 +150,7 @@ def myo_mlp(path: Path, sd: dict[str, torch.Tensor], hints: Hints) -> Imported:
         ]
         names = {0: "model.0", 2: "model.2"}
         family = "Make Your Own GAN MNIST generator (first attempt: sigmoid)"
-    shape = _image_or_fail(path, out, hints)
+    shape = _image_or_flat(path, out, hints)
     layers.append(LayerSpec("reshape", shape))
     spec, why = output_spec(path, shape, "sigmoid", hints)
     cfg = SequentialConfig(tuple(layers), w0.shape[1], spec, hints.latent, hints.batchnorm, family)
@@ -161,9 +161,8 @@ def myo_mlp(path: Path, sd: dict[str, torch.Tensor], hints: Hints) -> Imported:
     return Imported(cfg, _load(path, cfg, mapped), record)
 
 
-def _image_or_fail(path: Path, numel: int, hints: Hints) -> tuple[int, ...]:
-    from .common import image_shape
-
+def _image_or_flat(path: Path, numel: int, hints: Hints) -> tuple[int, ...]:
+    """(C, H, W) when ``numel`` values make a square image, else (numel,)."""
     shape = image_shape(path, numel, hints)
     return shape if shape else (numel,)
 
