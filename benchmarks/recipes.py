@@ -64,6 +64,14 @@ RECIPES: dict[str, tuple[str, dict]] = {
     "fashion-w128-ema-20": ("fashion-dcgan", _wide(128) | {"ema_kimg": 10.0, "epochs": 20}),
     "fashion-w128-r1-ema-20": ("fashion-dcgan", _wide(128) | {"r1_gamma": 0.2, "ema_kimg": 10.0, "epochs": 20}),
     "faces-aug-ema-600": ("faces-orl", {"augment": AUG, "ema_kimg": 2.0, "epochs": 600}),
+    # the MLP GANs of 'Make Your Own GAN'
+    "mlp-base": ("mnist-mlp", {}),
+    "mlp-r1": ("mnist-mlp", {"r1_gamma": 0.2}),
+    "mlp-r1-1": ("mnist-mlp", {"r1_gamma": 1.0}),
+    "mlp-ema": ("mnist-mlp", {"ema_kimg": 10.0}),
+    "cgan-base": ("mnist-cgan", {}),
+    "cgan-r1": ("mnist-cgan", {"r1_gamma": 0.2}),
+    "cgan-ema": ("mnist-cgan", {"ema_kimg": 10.0}),
 }
 
 
