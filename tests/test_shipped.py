@@ -59,7 +59,9 @@ def _read_samples(run, snapshot_index=-1, n=100):
     return predict(model, x * 2 - 1)
 
 
-@pytest.mark.parametrize("run,classes,confidence", [("mnist-dcgan", 10, 0.85), ("mnist-mlp", 10, 0.8), ("fashion-dcgan", 10, 0.75)])
+@pytest.mark.parametrize(
+    "run,classes,confidence", [("mnist-dcgan", 10, 0.85), ("mnist-mlp", 10, 0.8), ("fashion-dcgan", 10, 0.75)]
+)
 def test_final_snapshot_draws_every_class_clearly(run, classes, confidence):
     probs = _read_samples(run)
     present = torch.unique(probs.argmax(1)).numel()
