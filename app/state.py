@@ -37,6 +37,23 @@ fit_threads()
 RUN_ROOTS = [ROOT / "checkpoints", ROOT / "runs"] + [Path(p) for p in os.environ.get("GANSCOPE_RUNS", "").split(os.pathsep) if p]
 
 
+def run_label(path: str | Path) -> str:
+    """How a run is named on screen: its folder name and, to tell same-named runs apart, where it lives."""
+    path = Path(path)
+    try:
+        return f"{path.name}  ({path.parent.relative_to(ROOT)})"
+    except ValueError:
+        return f"{path.name}  ({path.parent})"
+
+
+def short_names(paths) -> dict[str, str]:
+    """Display names for several runs at once (legends, tables): the folder name, or ``run_label``
+    where two of them share a folder name."""
+    paths = [str(p) for p in paths]
+    names = [Path(p).name for p in paths]
+    return {p: (run_label(p) if names.count(Path(p).name) > 1 else Path(p).name) for p in paths}
+
+
 def discover_runs() -> list[Path]:
     """Every run folder under the run roots, shipped ones first."""
     found: list[Path] = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from .runs import RunError
 from .train import train
 
 ABLATION_PREFIX = "ablation-"
+ABLATION_NAME = re.compile(rf"{ABLATION_PREFIX}(adam|sgd)-(leaky|sigmoid)-(ln|noln)")  # the folder names it writes
 
 
 def ablation_configs(

@@ -13,13 +13,6 @@ from .. import export, state
 from . import latents as lat
 
 
-def _label(path: Path) -> str:
-    try:
-        return f"{path.name}  ({path.parent.relative_to(state.ROOT)})"
-    except ValueError:
-        return str(path)
-
-
 def run_picker() -> tuple[Path, Path, dict] | None:
     """Draw the run and snapshot pickers; returns (run_dir, snapshot_path, snapshot_meta) or None.
 
@@ -48,7 +41,7 @@ def run_picker() -> tuple[Path, Path, dict] | None:
         names = [str(p) for p in found]
         if st.session_state.get("run_select") not in names:  # first visit: the shipped MNIST DCGAN if present
             st.session_state["run_select"] = next((n for n in names if Path(n).name == "mnist-dcgan"), names[0])
-        run_dir = Path(st.sidebar.selectbox("Run", names, format_func=lambda s: _label(Path(s)), key="run_select"))
+        run_dir = Path(st.sidebar.selectbox("Run", names, format_func=state.run_label, key="run_select"))
     try:
         cfg = runs.read_config(run_dir)
         snaps = runs.list_snapshots(run_dir)

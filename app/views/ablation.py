@@ -11,7 +11,7 @@ from app.components.samples_view import show
 from app.render import seed_latents
 from models import load_classifier
 from pipelines import runs
-from pipelines.ablation import ABLATION_PREFIX
+from pipelines.ablation import ABLATION_NAME, ABLATION_PREFIX
 from pipelines.classifier import class_coverage, default_classifier_path
 
 st.title("MLP ablation")
@@ -20,7 +20,7 @@ st.markdown(
     "below trains the same 100-200-784 network with one combination (BCE, 4 epochs on 10,000 images). "
     "Coverage: how many of the 10 digits the MNIST classifier finds among 100 samples."
 )
-found = [p for p in state.discover_runs() if p.name.startswith(ABLATION_PREFIX)]
+found = [p for p in state.discover_runs() if ABLATION_NAME.fullmatch(p.name)]
 if not found:
     st.info("No ablation runs found. Train them with `ganscope-ablation --data-dir PATH --out runs`.")
     st.stop()
@@ -33,6 +33,7 @@ def _coverage(snapshot: str, mtime: float) -> dict:
     return class_coverage(G, model, 100)
 
 
+shown_as = state.short_names(found)
 rows = []
 for p in found:
     snap = runs.list_snapshots(p)[-1][0]
@@ -41,7 +42,7 @@ for p in found:
     opt, act, ln = p.name.removeprefix(ABLATION_PREFIX).split("-")
     rows.append(
         {
-            "run": p.name,
+            "run": shown_as[str(p)],
             "optimiser": opt,
             "activation": act,
             "LayerNorm": ln == "ln",
@@ -61,12 +62,12 @@ for i, p in enumerate(found):
     z = seed_latents(G, range(16)).numpy()
     samples = state.render_latents(snap, z)
     with cols[i % 4]:
-        grid = show(samples, G.output, 4, p.name.removeprefix(ABLATION_PREFIX), key=f"abl_{p.name}")
+        grid = show(samples, G.output, 4, shown_as[str(p)].removeprefix(ABLATION_PREFIX), key=f"abl_{p}")
         if grid is not None:
             prov = {"run": str(p), "snapshot": str(snap), "seeds": list(range(16)), "latents": z.round(6).tolist()}
-            st.download_button("PNG", export.png_bytes(grid, prov), f"{p.name}.png", "image/png", key=f"abl_png_{p.name}")
+            st.download_button("PNG", export.png_bytes(grid, prov), f"{p.name}.png", "image/png", key=f"abl_png_{p}")
 field = st.selectbox("Curve", ["g_loss", "d_loss_real", "d_loss_fake", "d_acc_real", "d_acc_fake"], key="abl_field")
 st.plotly_chart(
-    curves({p.name.removeprefix(ABLATION_PREFIX): runs.read_log(p) for p in found}, (field,), 0.9, title=f"{field} of every run"),
+    curves({shown_as[str(p)].removeprefix(ABLATION_PREFIX): runs.read_log(p) for p in found}, (field,), 0.9, title=f"{field} of every run"),
     key="abl_curves",
 )

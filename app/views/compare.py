@@ -61,7 +61,7 @@ others = [p for p in state.discover_runs() if p != run_dir and any((p / runs.SNA
 if not others:
     st.caption("Only one run is available.")
     st.stop()
-other = Path(st.selectbox("Other run", [str(p) for p in others], key="cmp_other", format_func=lambda s: Path(s).name))
+other = Path(st.selectbox("Other run", [str(p) for p in others], key="cmp_other", format_func=state.run_label))
 try:
     other_latest = runs.list_snapshots(other)[-1][0]
     G2, cfg2 = state.get_generator(other_latest)

@@ -20,12 +20,13 @@ if not available:
     st.info("No runs yet: train one with ganscope-train.")
     st.stop()
 chosen = st.multiselect(
-    "Runs", available, default=[current] if current else available[:1], key="train_runs", format_func=lambda s: Path(s).name
+    "Runs", available, default=[current] if current else available[:1], key="train_runs", format_func=state.run_label
 )
 if not chosen:
     st.info("Pick at least one run.")
     st.stop()
-logs = {Path(r).name: runs.read_log(r) for r in chosen}
+shown_as = state.short_names(chosen)
+logs = {shown_as[r]: runs.read_log(r) for r in chosen}
 empty = [name for name, recs in logs.items() if not recs]
 if empty:
     st.warning(f"No training log yet in: {', '.join(empty)}")

@@ -1,0 +1,74 @@
+"""Hostile use of the dashboard, through Streamlit's AppTest on real shipped runs: duplicate run names,
+a truncated snapshot, an unopenable path typed after a good run, bad PNG chunks, tiny and many-face
+photos. Uploads that AppTest cannot make are in tests/test_browser.py."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import CHECKPOINTS
+
+APP = str(CHECKPOINTS.parent / "app" / "main.py")
+
+
+@pytest.fixture
+def extra_runs(tmp_path, monkeypatch):
+    """A second run root (as GANSCOPE_RUNS would add), empty; tests copy shipped runs into it."""
+    import app.state
+
+    root = tmp_path / "runs"
+    root.mkdir()
+    monkeypatch.setattr(app.state, "RUN_ROOTS", [CHECKPOINTS, root])
+    return root
+
+
+def _copy(name: str, root: Path) -> Path:
+    dst = root / name
+    shutil.copytree(CHECKPOINTS / name, dst)
+    return dst
+
+
+def _start(run: Path | None = None, page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    if run is not None:
+        at.sidebar.selectbox(key="run_select").set_value(str(run)).run()
+    if page:
+        at.switch_page(f"views/{page}.py").run()
+    return at
+
+
+def _no_crash(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def _errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def test_same_named_runs_in_two_roots_open_classic_gans(extra_runs):
+    _copy("pattern-1010", extra_runs)
+    at = _start(CHECKPOINTS / "mnist-dcgan", "classic")
+    _no_crash(at)
+    labels = [b.label for b in at.button]
+    assert sum("pattern-1010" in lb for lb in labels) == 2  # both listed, told apart by where they live
+    at.button(key=f"goto_{extra_runs / 'pattern-1010'}").click().run()
+    _no_crash(at)
+    assert at.sidebar.selectbox(key="run_select").value == str(extra_runs / "pattern-1010")
+
+
+def test_same_named_runs_on_ablation_and_training_pages(extra_runs):
+    twin = _copy("ablation-sgd-leaky-ln", extra_runs)
+    at = _start(page="ablation")
+    _no_crash(at)
+    assert len(at.dataframe[0].value) == 9  # the 8 shipped runs and the copy, each its own row
+    at = _start(twin, "training")
+    _no_crash(at)
+    at.multiselect(key="train_runs").select(str(CHECKPOINTS / "ablation-sgd-leaky-ln")).run()
+    _no_crash(at)
+    legend = {t["name"] for c in at.get("plotly_chart")[:1] for t in __import__("json").loads(c.proto.spec)["data"]}
+    assert len(legend) == 6, legend  # 3 losses for each of the two same-named runs, not merged into 3
