@@ -68,6 +68,11 @@ for i, p in enumerate(found):
             st.download_button("PNG", export.png_bytes(grid, prov), f"{p.name}.png", "image/png", key=f"abl_png_{p}")
 field = st.selectbox("Curve", ["g_loss", "d_loss_real", "d_loss_fake", "d_acc_real", "d_acc_fake"], key="abl_field")
 st.plotly_chart(
-    curves({shown_as[str(p)].removeprefix(ABLATION_PREFIX): runs.read_log(p) for p in found}, (field,), 0.9, title=f"{field} of every run"),
+    curves(
+        {shown_as[str(p)].removeprefix(ABLATION_PREFIX): runs.read_log(p) for p in found},
+        (field,),
+        0.9,
+        title=f"{field} of every run",
+    ),
     key="abl_curves",
 )
