@@ -89,13 +89,31 @@ def render_latents(path: str | Path, z, labels=None) -> np.ndarray:
     return _render_latents(str(p), p.stat().st_mtime, z, None if labels is None else tuple(int(x) for x in labels))
 
 
+def require_run() -> Path:
+    """The run picked in the sidebar; when none is open (or it cannot be opened), the page stops with a
+    note and draws nothing, so no page goes on showing a previous run's data under an error."""
+    run = st.session_state.get("run_dir")
+    if run:
+        return Path(run)
+    if st.session_state.get("run_problem"):
+        st.info("Nothing to show: the run in the sidebar cannot be opened (the sidebar says why). Pick another run.")
+    else:
+        st.info("Pick a run in the sidebar.")
+    st.stop()
+
+
+def good_snapshots(run_dir: str | Path) -> list[tuple[Path, dict]]:
+    """The readable snapshots of a run, in step order (the sidebar lists the unreadable ones)."""
+    return runs.scan_snapshots(run_dir)[0]
+
+
 def current_generator():
     """(generator, config) of the snapshot picked in the sidebar; stops the page with a clear error."""
     from models import CheckpointError
 
     snap = st.session_state.get("snapshot")
     if not snap:
-        st.info("Pick a run in the sidebar.")
+        require_run()
         st.stop()
     try:
         return get_generator(snap)

@@ -22,7 +22,7 @@ from typing import Any
 
 import torch
 
-from models import atomic_write_bytes, read_header
+from models import CheckpointError, atomic_write_bytes, read_header
 from models.checkpoint import SNAPSHOT_SUFFIX
 
 from .presets import TrainConfig
@@ -88,13 +88,26 @@ def snapshot_path(run_dir: Path, step: int) -> Path:
     return Path(run_dir) / SNAPSHOTS / f"step-{step:07d}{SNAPSHOT_SUFFIX}"
 
 
-def list_snapshots(run_dir: str | os.PathLike) -> list[tuple[Path, dict]]:
-    """(path, meta) of each snapshot in step order; meta holds step, epoch... from the header."""
-    snaps = []
+def scan_snapshots(run_dir: str | os.PathLike) -> tuple[list[tuple[Path, dict]], list[tuple[Path, str]]]:
+    """(good, bad): (path, meta) of each readable snapshot in step order (meta holds step, epoch...
+    from the header), and (path, problem) of each one whose header cannot be read (truncated, corrupt)."""
+    good, bad = [], []
     for p in sorted((Path(run_dir) / SNAPSHOTS).glob(f"*{SNAPSHOT_SUFFIX}")):
-        snaps.append((p, read_header(p)["meta"]))
-    snaps.sort(key=lambda pm: pm[1].get("step", 0))
-    return snaps
+        try:
+            good.append((p, read_header(p)["meta"]))
+        except CheckpointError as e:
+            bad.append((p, e.problem))
+    good.sort(key=lambda pm: pm[1].get("step", 0))
+    return good, bad
+
+
+def list_snapshots(run_dir: str | os.PathLike) -> list[tuple[Path, dict]]:
+    """(path, meta) of each snapshot in step order; raises CheckpointError for the first unreadable one
+    (``scan_snapshots`` lists the readable ones and the others apart)."""
+    good, bad = scan_snapshots(run_dir)
+    if bad:
+        raise CheckpointError(*bad[0])
+    return good
 
 
 def read_config(run_dir: str | os.PathLike) -> TrainConfig:

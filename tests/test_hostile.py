@@ -72,3 +72,45 @@ def test_same_named_runs_on_ablation_and_training_pages(extra_runs):
     _no_crash(at)
     legend = {t["name"] for c in at.get("plotly_chart")[:1] for t in __import__("json").loads(c.proto.spec)["data"]}
     assert len(legend) == 6, legend  # 3 losses for each of the two same-named runs, not merged into 3
+
+
+def _truncate(path: Path, keep: int) -> None:
+    path.write_bytes(path.read_bytes()[:keep])
+
+
+def test_a_truncated_snapshot_is_listed_and_the_others_stay_usable(extra_runs):
+    run = _copy("toy-scalar", extra_runs)
+    snaps = sorted((run / "snapshots").glob("*.safetensors"))
+    _truncate(snaps[3], 100)
+    at = _start(run)
+    _no_crash(at)
+    assert not at.sidebar.error, [e.value for e in at.sidebar.error]
+    warning = " ".join(w.value for w in at.sidebar.warning)
+    assert snaps[3].name in warning and f"1 of {len(snaps)} snapshots" in warning
+    assert at.title[0].value == "Samples" and at.get("plotly_chart")  # the latest good snapshot is drawn
+    at.switch_page("views/compare.py").run()
+    _no_crash(at)
+    assert not _errors(at)
+    shown = [c.key for c in at.get("plotly_chart") if c.key.startswith("evo_")]
+    assert shown == [f"evo_{p.name}" for i, p in enumerate(snaps) if i != 3]  # every good snapshot, in order
+
+
+def test_an_unopenable_path_after_a_good_run_clears_every_page(extra_runs, tmp_path):
+    broken = extra_runs / "broken"
+    (broken / "snapshots").mkdir(parents=True)
+    (broken / "config.json").write_text("{not json")
+    at = _start(CHECKPOINTS / "mnist-dcgan")
+    assert at.get("image")
+    for typed, page in [(str(broken), "samples"), (str(tmp_path / "nowhere"), "compare")]:
+        at.sidebar.text_input(key="typed_run").set_value(typed).run()
+        at.switch_page(f"views/{page}.py").run()
+        _no_crash(at)
+        assert at.sidebar.error
+        for p in ("samples", "compare", "interpolate", "training", "diagnostics", "directions", "architecture"):
+            at.switch_page(f"views/{p}.py").run()
+            _no_crash(at)
+            assert not at.get("image") and not at.get("plotly_chart") and not at.dataframe, p
+            assert "cannot be opened" in at.info[0].value, p
+    at.sidebar.text_input(key="typed_run").set_value("").run()
+    at.switch_page("views/samples.py").run()
+    assert at.get("image") and not at.sidebar.error

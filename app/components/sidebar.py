@@ -13,6 +13,14 @@ from .. import export, state
 from . import latents as lat
 
 
+def _refuse(message: str) -> None:
+    """Say why no run is open, and forget the last one, so no page goes on showing its data."""
+    st.sidebar.error(message)
+    for key in ("run_dir", "snapshot"):
+        st.session_state.pop(key, None)
+    st.session_state["run_problem"] = message
+
+
 def run_picker() -> tuple[Path, Path, dict] | None:
     """Draw the run and snapshot pickers; returns (run_dir, snapshot_path, snapshot_meta) or None.
 
@@ -28,15 +36,13 @@ def run_picker() -> tuple[Path, Path, dict] | None:
     if typed.strip():
         run_dir = Path(typed.strip()).expanduser()
         if not runs.is_run(run_dir):
-            st.sidebar.error(
+            return _refuse(
                 f"{run_dir} is not a run folder: it needs config.json and snapshots/. Clear the box to pick a shipped run."
             )
-            return None
     elif not found:
-        st.sidebar.error(
+        return _refuse(
             "No runs found under checkpoints/ or runs/. Train one with `ganscope-train --preset mnist-dcgan --data-dir PATH`."
         )
-        return None
     else:
         names = [str(p) for p in found]
         if st.session_state.get("run_select") not in names:  # first visit: the shipped MNIST DCGAN if present
@@ -44,13 +50,16 @@ def run_picker() -> tuple[Path, Path, dict] | None:
         run_dir = Path(st.sidebar.selectbox("Run", names, format_func=state.run_label, key="run_select"))
     try:
         cfg = runs.read_config(run_dir)
-        snaps = runs.list_snapshots(run_dir)
-    except (runs.RunError, CheckpointError) as e:
-        st.sidebar.error(f"Cannot open this run: {e}. Pick another run or retrain it.")
-        return None
+        snaps, bad = runs.scan_snapshots(run_dir)
+    except (runs.RunError, CheckpointError, OSError) as e:
+        return _refuse(f"Cannot open this run: {e}. Pick another run or retrain it.")
+    if bad:
+        st.sidebar.warning(
+            f"{len(bad)} of {len(snaps) + len(bad)} snapshots cannot be read and are left out:  \n"
+            + "  \n".join(f"{p.name}: {problem}" for p, problem in bad)
+        )
     if not snaps:
-        st.sidebar.error(f"{run_dir} has no snapshots yet: wait for its first epoch or pick another run.")
-        return None
+        return _refuse(f"{run_dir} has no readable snapshots yet: wait for its first epoch or pick another run.")
     labels = [f"step {m.get('step', '?')} · epoch {m.get('epoch', '?')}" for _, m in snaps]
     choice = st.sidebar.select_slider(
         "Snapshot", options=list(range(len(snaps))), value=len(snaps) - 1, format_func=lambda i: labels[i], key=f"snap_{run_dir}"
@@ -58,6 +67,7 @@ def run_picker() -> tuple[Path, Path, dict] | None:
     snap_path, meta = snaps[choice]
     st.session_state["run_dir"] = str(run_dir)
     st.session_state["snapshot"] = str(snap_path)
+    st.session_state.pop("run_problem", None)
     _card(run_dir, cfg, snaps)
     return run_dir, snap_path, meta
 

@@ -21,6 +21,10 @@ st.markdown(
     "Coverage: how many of the 10 digits the MNIST classifier finds among 100 samples."
 )
 found = [p for p in state.discover_runs() if ABLATION_NAME.fullmatch(p.name)]
+latest = {p: snaps[-1][0] for p in found if (snaps := state.good_snapshots(p))}
+if len(latest) < len(found):
+    st.warning("No readable snapshot in: " + ", ".join(str(p) for p in found if p not in latest))
+found = list(latest)
 if not found:
     st.info("No ablation runs found. Train them with `ganscope-ablation --data-dir PATH --out runs`.")
     st.stop()
@@ -36,7 +40,7 @@ def _coverage(snapshot: str, mtime: float) -> dict:
 shown_as = state.short_names(found)
 rows = []
 for p in found:
-    snap = runs.list_snapshots(p)[-1][0]
+    snap = latest[p]
     cov = _coverage(str(snap), snap.stat().st_mtime)
     metrics = runs.read_metrics(p)
     opt, act, ln = p.name.removeprefix(ABLATION_PREFIX).split("-")
@@ -57,7 +61,7 @@ st.dataframe(table, hide_index=True, key="ablation_table")
 
 cols = st.columns(4)
 for i, p in enumerate(found):
-    snap = runs.list_snapshots(p)[-1][0]
+    snap = latest[p]
     G, _ = state.get_generator(snap)
     z = seed_latents(G, range(16)).numpy()
     samples = state.render_latents(snap, z)

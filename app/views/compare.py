@@ -16,7 +16,7 @@ from pipelines import runs
 
 st.title("Compare")
 G, cfg = state.current_generator()
-run_dir = Path(st.session_state["run_dir"])
+run_dir = state.require_run()
 c1, c2 = st.columns(2)
 start = int(c1.number_input("First seed", 0, 2**31 - 1 - 16, 0, key="cmp_seed"))
 count = int(c2.slider("Seeds", 1, 12, 8, key="cmp_count"))
@@ -25,7 +25,7 @@ z = seed_latents(G, seeds).numpy()
 labels = [i % G.num_classes for i in range(count)] if G.num_classes else None
 
 st.subheader("Evolution over training")
-snaps = runs.list_snapshots(run_dir)
+snaps = state.good_snapshots(run_dir)
 metrics: dict[str, dict] = {}
 for m in runs.read_metrics(run_dir):  # training-time and ganscope-evaluate records of a snapshot, merged
     metrics.setdefault(m.get("snapshot"), {}).update(m)
@@ -63,7 +63,7 @@ if not others:
     st.stop()
 other = Path(st.selectbox("Other run", [str(p) for p in others], key="cmp_other", format_func=state.run_label))
 try:
-    other_latest = runs.list_snapshots(other)[-1][0]
+    other_latest = state.good_snapshots(other)[-1][0]
     G2, cfg2 = state.get_generator(other_latest)
 except (CheckpointError, IndexError, runs.RunError) as e:
     st.error(f"Cannot load {other.name}: {e}. Pick another run.")

@@ -33,7 +33,7 @@ COLOURS = {
 
 st.title("Diagnostics")
 G, _ = state.current_generator()
-run_dir = Path(st.session_state["run_dir"])
+run_dir = state.require_run()
 cfg = runs.read_config(run_dir)
 try:
     dx = diagnose_run(run_dir)

@@ -12,7 +12,7 @@ from app.charts import GROUPS, curves
 from pipelines import runs
 
 st.title("Training")
-current = st.session_state.get("run_dir")
+current = str(state.require_run())
 available = [str(p) for p in state.discover_runs()]
 if current and current not in available:
     available.insert(0, current)
