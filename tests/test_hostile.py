@@ -114,3 +114,49 @@ def test_an_unopenable_path_after_a_good_run_clears_every_page(extra_runs, tmp_p
     at.sidebar.text_input(key="typed_run").set_value("").run()
     at.switch_page("views/samples.py").run()
     assert at.get("image") and not at.sidebar.error
+
+
+def test_compare_orders_by_every_registered_metric_best_first(extra_runs):
+    import json
+
+    from pipelines.metrics import METRICS
+
+    assert {"fd", "kid", "kl_uniform", "duplicates", "diversity", "inception_fd"} <= set(METRICS)  # one registry
+    run = _copy("toy-scalar", extra_runs)
+    snaps = sorted((run / "snapshots").glob("*.safetensors"))
+    scores = [3.0, 7.0, 1.0, 9.0, 4.0, 0.5, 8.0, 2.0, 6.0, 5.0][: len(snaps) - 1]  # the last snapshot has none
+    with open(run / "metrics.jsonl", "w") as f:
+        for i, (p, v) in enumerate(zip(snaps, scores, strict=False)):
+            f.write(json.dumps({"step": i, "snapshot": p.name, "diversity": None}) + "\n")  # a trainer record
+            f.write(json.dumps({"step": i, "snapshot": p.name, "source": "evaluate", **dict.fromkeys(METRICS, v)}) + "\n")
+    at = _start(run, "compare")
+    assert len(at.selectbox(key="cmp_order").options) == 1 + len(METRICS)  # training step, then every metric
+    for name, m in METRICS.items():
+        at.selectbox(key="cmp_order").set_value(name).run()
+        _no_crash(at)
+        shown = [c.key.removeprefix("evo_") for c in at.get("plotly_chart") if c.key.startswith("evo_")]
+        best = snaps[scores.index(max(scores) if m.higher_is_better else min(scores))].name
+        worst = snaps[scores.index(min(scores) if m.higher_is_better else max(scores))].name
+        assert shown[0] == best and shown[-2] == worst and shown[-1] == snaps[-1].name, (name, shown)
+
+
+def test_ablation_table_shows_every_run_s_final_metrics():
+    at = _start(page="ablation")
+    _no_crash(at)
+    table = at.dataframe[0].value
+    assert len(table) == 8
+    for col in ("diversity", "near_duplicates", "fd", "duplicates"):
+        assert table[col].notna().all(), table[col]
+
+
+@pytest.mark.parametrize("page", ["training", "diagnostics"])
+def test_metric_charts_give_each_metric_its_own_axis(page):
+    import json
+
+    at = _start(CHECKPOINTS / "mnist-dcgan", page)
+    _no_crash(at)
+    charts = {c.key: json.loads(c.proto.spec) for c in at.get("plotly_chart") if "metric" in (c.key or "")}
+    titles = [spec["layout"]["title"]["text"] for spec in charts.values()]
+    assert "fd (lower is better)" in titles and "diversity (higher is better)" in titles, titles
+    for spec in charts.values():
+        assert len(spec["data"]) == 1  # one run, one metric: fd (80–330) never shares an axis with a share in [0, 1]

@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from models import CheckpointError
+from pipelines import metrics as registry
 from pipelines import runs
 
 from .. import export, state
@@ -83,10 +84,10 @@ def _card(run_dir: Path, cfg, snaps) -> None:
         f"z: {m.z_dim} ({m.latent_dist}) · classes: {m.num_classes or 'none'}",
         f"trained: {last.get('epoch', '?')} epochs, {last.get('step', '?')} steps · {len(snaps)} snapshots",
     ]
-    metrics = runs.read_metrics(run_dir)
-    if metrics:
-        latest = {k: v for k, v in metrics[-1].items() if k not in ("step", "epoch", "snapshot")}
-        lines.append("latest: " + ", ".join(f"{k} {v:.3g}" for k, v in latest.items() if isinstance(v, float)))
+    last = registry.latest(runs.read_metrics(run_dir))
+    shown = [(n, registry.value(last, n)) for n in registry.present([last])]
+    if shown:
+        lines.append("latest: " + ", ".join(f"{n} {v:.3g}" for n, v in shown if v is not None))
     st.sidebar.caption("  \n".join(lines))
 
 

@@ -10,9 +10,12 @@ from app.charts import curves
 from app.components.samples_view import show
 from app.render import seed_latents
 from models import load_classifier
+from pipelines import metrics as registry
 from pipelines import runs
 from pipelines.ablation import ABLATION_NAME, ABLATION_PREFIX
 from pipelines.classifier import class_coverage, default_classifier_path
+
+TABLE_METRICS = ("diversity", "near_duplicates", "fd", "duplicates")  # of the final snapshot, from its metric records
 
 st.title("MLP ablation")
 st.markdown(
@@ -42,7 +45,7 @@ rows = []
 for p in found:
     snap = latest[p]
     cov = _coverage(str(snap), snap.stat().st_mtime)
-    metrics = runs.read_metrics(p)
+    last = registry.latest(runs.read_metrics(p))  # the trainer's and the evaluator's records of the final snapshot
     opt, act, ln = p.name.removeprefix(ABLATION_PREFIX).split("-")
     rows.append(
         {
@@ -52,12 +55,21 @@ for p in found:
             "LayerNorm": ln == "ln",
             "digits covered": cov["classes"],
             "confidence": round(cov["confidence"], 3),
-            "diversity": round(metrics[-1].get("diversity", float("nan")), 4) if metrics else None,
-            "near duplicates": metrics[-1].get("near_duplicates") if metrics else None,
+            **{name: registry.value(last, name) for name in TABLE_METRICS},
         }
     )
 table = pd.DataFrame(rows).sort_values(["digits covered", "confidence"], ascending=False)
-st.dataframe(table, hide_index=True, key="ablation_table")
+st.dataframe(
+    table,
+    hide_index=True,
+    key="ablation_table",
+    column_config={
+        n: st.column_config.NumberColumn(
+            n, help=f"{registry.METRICS[n].meaning} ({registry.METRICS[n].direction})", format="%.4g"
+        )
+        for n in TABLE_METRICS
+    },
+)
 
 cols = st.columns(4)
 for i, p in enumerate(found):

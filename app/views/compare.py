@@ -12,6 +12,7 @@ from app.components.export_buttons import export_row, provenance
 from app.components.samples_view import show
 from app.render import seed_latents
 from models import CheckpointError
+from pipelines import metrics as registry
 from pipelines import runs
 
 st.title("Compare")
@@ -26,21 +27,21 @@ labels = [i % G.num_classes for i in range(count)] if G.num_classes else None
 
 st.subheader("Evolution over training")
 snaps = state.good_snapshots(run_dir)
-metrics: dict[str, dict] = {}
-for m in runs.read_metrics(run_dir):  # training-time and ganscope-evaluate records of a snapshot, merged
-    metrics.setdefault(m.get("snapshot"), {}).update(m)
-numeric = sorted({k for m in metrics.values() for k, v in m.items() if isinstance(v, float) and k != "epoch"})
-order = st.selectbox("Order snapshots by", ["training step"] + numeric, key="cmp_order")
+metrics = registry.by_snapshot(runs.read_metrics(run_dir))  # the trainer's and ganscope-evaluate's records, merged
+order = st.selectbox(
+    "Order snapshots by",
+    ["training step"] + registry.present(metrics),
+    key="cmp_order",
+    format_func=lambda n: n if n == "training step" else f"{n} ({registry.METRICS[n].direction}, best first)",
+)
 if order != "training step":
-    from pipelines.metrics import METRICS
-
-    best_high = METRICS[order].higher_is_better if order in METRICS else True
-    snaps = sorted(snaps, key=lambda pm: metrics.get(pm[0].name, {}).get(order, float("nan")), reverse=best_high)
+    st.caption(f"**{order}**: {registry.METRICS[order].meaning}. Snapshots without it come last.")
+    snaps = registry.best_first(snaps, order, lambda pm: metrics.get(pm[0].name, {}))
 rows, provs, zs = [], [], []
 for path, meta in snaps:
     samples = state.render_latents(path, z, labels)
     rows.append(samples)
-    extra = metrics.get(path.name, {}).get(order) if order != "training step" else None
+    extra = registry.value(metrics.get(path.name, {}), order) if order != "training step" else None
     cap = f"step {meta.get('step')} · epoch {meta.get('epoch')}" + (f" · {order} {extra:.4f}" if extra is not None else "")
     show(samples, G.output, count, cap, key=f"evo_{path.name}")
     provs += [{**provenance(s, zi), "snapshot": str(path)} for s, zi in zip(seeds, z, strict=True)]
@@ -76,7 +77,7 @@ if G2.z_dim != G.z_dim or G2.latent_dist != G.latent_dist:
 left, right = st.columns(2)
 with left:
     show(
-        rows[-1] if order == "training step" else state.render_latents(snaps[-1][0], z, labels),
+        state.render_latents(max(snaps, key=lambda pm: pm[1].get("step") or 0)[0], z, labels),
         G.output,
         min(count, 4),
         f"{run_dir.name} (latest shown above)",

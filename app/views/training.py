@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import plotly.graph_objects as go
 import streamlit as st
 
 from app import state
 from app.charts import GROUPS, curves
+from app.components.metric_charts import metric_charts
+from pipelines import metrics as registry
 from pipelines import runs
 
 st.title("Training")
@@ -41,17 +40,4 @@ for title, fields in GROUPS.items():
     st.plotly_chart(curves(logs, fields, smoothing, (lo, hi), title), key=f"curve_{title}")
 
 st.subheader("Metrics per snapshot")
-fig = go.Figure()
-for r in chosen:
-    recs = runs.read_metrics(r)
-    for key in sorted({k for m in recs for k, v in m.items() if isinstance(v, float) and k != "epoch"}):
-        fig.add_trace(
-            go.Scatter(
-                x=[m["step"] for m in recs], y=[m.get(key) for m in recs], mode="lines+markers", name=f"{Path(r).name}: {key}"
-            )
-        )
-fig.update_layout(xaxis_title="step", height=300, margin={"l": 10, "r": 10, "t": 20, "b": 10})
-if fig.data:
-    st.plotly_chart(fig, key="metrics_plot")
-else:
-    st.caption("These runs have no metrics yet.")
+metric_charts({shown_as[r]: list(registry.by_snapshot(runs.read_metrics(r)).values()) for r in chosen}, key="metrics")
