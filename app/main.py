@@ -34,6 +34,6 @@ pages = [
     st.Page(str(ROOT / "app" / "views" / "architecture.py"), title="Architecture", icon=":material/account_tree:"),
 ]
 nav = st.navigation(pages)
-run_picker()
-restore_from_png()
+opened = run_picker()
+restore_from_png(opened[3].model.z_dim if opened else None)
 nav.run()

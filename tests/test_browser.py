@@ -186,3 +186,35 @@ def test_uploading_a_photo_projects_it_onto_the_face_run(server, browser, tmp_pa
         page.screenshot(path=str(out / "page-project.png"), full_page=False)
     finally:
         page.close()
+
+
+def _no_exception(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0, page.locator('[data-testid="stException"]').all_inner_texts()
+
+
+def test_bad_pngs_dropped_on_the_sidebar_get_a_sentence(server, browser, tmp_path):
+    from app.export import png_bytes
+
+    img = np.zeros((8, 8), np.uint8)
+    cases = {
+        "string-z.png": (png_bytes(img, {"seed": 1, "z": "0.1, 0.2"}), "not a list of finite numbers"),
+        "short-z.png": (png_bytes(img, {"seed": 2, "z": [0.5] * 64}), "does not fit this run"),
+        "text.png": (b"not an image at all\n", "not an image that can be read"),
+    }
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{server}/interpolate", timeout=120_000)
+        _wait_ready(page, "Interpolate")
+        for name, (data, says) in cases.items():
+            path = tmp_path / name
+            path.write_bytes(data)
+            page.locator('[data-testid="stSidebar"] input[type="file"]').set_input_files(str(path))
+            page.locator('[data-testid="stSidebar"] [data-testid="stAlertContentError"]').filter(has_text=says).wait_for(
+                timeout=60_000
+            )
+            text = page.locator('[data-testid="stSidebar"] [data-testid="stAlertContentError"]').inner_text()
+            assert name in text and "object at" not in text, text
+            _no_exception(page)
+        assert page.get_by_text("Restored").count() == 0
+    finally:
+        page.close()

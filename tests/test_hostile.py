@@ -160,3 +160,29 @@ def test_metric_charts_give_each_metric_its_own_axis(page):
     assert "fd (lower is better)" in titles and "diversity (higher is better)" in titles, titles
     for spec in charts.values():
         assert len(spec["data"]) == 1  # one run, one metric: fd (80–330) never shares an axis with a share in [0, 1]
+
+
+def _png(prov: dict) -> bytes:
+    import numpy as np
+
+    from app.export import png_bytes
+
+    return png_bytes(np.zeros((8, 8), np.uint8), prov)
+
+
+@pytest.mark.parametrize(
+    "data,says",
+    [
+        (_png({"z": "0.1, 0.2"}), "not a list of finite numbers"),
+        (_png({"z": [0.5] * 64}), "its latent has 64 numbers but this run's z size is 100, so it does not fit this run"),
+        (_png({"latents": [[0.1] * 100, [float("nan")] * 100]}), "not a list of finite numbers"),
+        (_png({"seed": 3}), "carries no ganscope latent"),
+        (b"just some text, renamed .png\n", "not an image that can be read"),
+    ],
+)
+def test_bad_png_chunks_are_refused_with_a_sentence(data, says):
+    from app.export import latents_from_png
+
+    with pytest.raises(ValueError, match=says) as e:
+        latents_from_png(data, z_dim=100)
+    assert "<" not in str(e.value) and "object at" not in str(e.value)  # a sentence, not a Python repr

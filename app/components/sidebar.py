@@ -9,6 +9,7 @@ import streamlit as st
 from models import CheckpointError
 from pipelines import metrics as registry
 from pipelines import runs
+from pipelines.presets import TrainConfig
 
 from .. import export, state
 from . import latents as lat
@@ -22,8 +23,8 @@ def _refuse(message: str) -> None:
     st.session_state["run_problem"] = message
 
 
-def run_picker() -> tuple[Path, Path, dict] | None:
-    """Draw the run and snapshot pickers; returns (run_dir, snapshot_path, snapshot_meta) or None.
+def run_picker() -> tuple[Path, Path, dict, TrainConfig] | None:
+    """Draw the run and snapshot pickers; returns (run_dir, snapshot_path, snapshot_meta, run config) or None.
 
     Stores ``run_dir`` and ``snapshot`` (paths as strings) in ``st.session_state``.
     """
@@ -70,7 +71,7 @@ def run_picker() -> tuple[Path, Path, dict] | None:
     st.session_state["snapshot"] = str(snap_path)
     st.session_state.pop("run_problem", None)
     _card(run_dir, cfg, snaps)
-    return run_dir, snap_path, meta
+    return run_dir, snap_path, meta, cfg
 
 
 def _card(run_dir: Path, cfg, snaps) -> None:
@@ -91,39 +92,48 @@ def _card(run_dir: Path, cfg, snaps) -> None:
     st.sidebar.caption("  \n".join(lines))
 
 
-def restore_from_png() -> None:
-    """Sidebar uploader: a PNG exported by ganscope brings its latent back into the picked latents."""
+def restore_from_png(z_dim: int | None = None) -> None:
+    """Sidebar uploader: a PNG exported by ganscope brings its latent back into the picked latents.
+
+    ``z_dim``: the open run's z size (a latent of another length is refused, saying so). Each upload is
+    restored once; later reruns repeat its message but do not re-send it to the interpolation start.
+    """
     up = st.sidebar.file_uploader("Restore a latent from a ganscope PNG", type=["png"], key="restore_png")
     if up is None:
         return
+    done = st.session_state.get("restore_done")
+    if done and done[0] == (up.file_id, z_dim):
+        getattr(st.sidebar, done[1])(done[2])
+        return
+    kind, message = _restore(up.getvalue(), up.name, z_dim)
+    st.session_state["restore_done"] = ((up.file_id, z_dim), kind, message)
+    getattr(st.sidebar, kind)(message)
+
+
+def _restore(data: bytes, file_name: str, z_dim: int | None) -> tuple[str, str]:
+    """Restore the latents of one PNG; returns (``"success"`` or ``"error"``, the sentence to show)."""
     try:
-        prov = export.read_png_provenance(up.getvalue())
+        prov, vectors = export.latents_from_png(data, z_dim)
     except ValueError as e:
-        st.sidebar.error(f"{up.name}: {e}. Drop a PNG exported by ganscope.")
-        return
-    if not prov or ("z" not in prov and "latents" not in prov):
-        st.sidebar.error(f"{up.name} carries no ganscope latent: only PNGs exported by ganscope can be restored.")
-        return
-    vectors = [prov["z"]] if "z" in prov else prov["latents"]
-    base = prov.get("name") or (f"seed {prov['seed']}" if "seed" in prov else Path(up.name).stem)
-    names = []
+        return "error", f"{file_name}: {e}."
+    seed = prov.get("seed") if isinstance(prov.get("seed"), int) else None
+    label = prov.get("label") if isinstance(prov.get("label"), int) else None
+    base = prov.get("name") or (f"seed {seed}" if seed is not None else Path(file_name).stem)
     for i, z in enumerate(vectors):
-        name = f"png: {base}" + (f" #{i}" if len(vectors) > 1 else "")
         entry = {
-            "name": name,
-            "z": [float(v) for v in z],
-            "label": prov.get("label"),
+            "name": f"png: {base}" + (f" #{i}" if len(vectors) > 1 else ""),
+            "z": z,
+            "label": label,
             "run": prov.get("run"),
             "snapshot": prov.get("snapshot"),
         }
-        if "seed" in prov and len(vectors) == 1:
-            entry["seed"] = prov["seed"]
+        if seed is not None and len(vectors) == 1:
+            entry["seed"] = seed
         lat.add(entry)
-        names.append(name)
     if len(vectors) == 1:
         lat.send_to("interp_a", lat.store()[-1])
-    where = Path(prov["run"]).name if prov.get("run") else "an unknown run"
-    st.sidebar.success(
-        f"Restored {len(names)} latent(s) from {where} "
-        f"({Path(prov.get('snapshot') or '?').name}); pick them as “picked latent” on any page."
+    where = Path(str(prov["run"])).name if prov.get("run") else "an unknown run"
+    return "success", (
+        f"Restored {len(vectors)} latent(s) from {where} "
+        f"({Path(str(prov.get('snapshot') or '?')).name}); pick them as “picked latent” on any page."
     )
