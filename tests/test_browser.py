@@ -218,3 +218,28 @@ def test_bad_pngs_dropped_on_the_sidebar_get_a_sentence(server, browser, tmp_pat
         assert page.get_by_text("Restored").count() == 0
     finally:
         page.close()
+
+
+def test_uploading_tiny_and_many_face_photos(server, browser, tmp_path):
+    from PIL import Image
+
+    tiny = tmp_path / "tiny.png"
+    Image.new("RGB", (5, 5), (120, 90, 70)).save(tiny)
+    page = browser.new_page(viewport={"width": 1400, "height": 1300})
+    try:
+        page.goto(f"{server}/project", timeout=120_000)
+        _wait_ready(page, "Project a photo")
+        page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+        page.keyboard.type("faces-orl")
+        page.keyboard.press("Enter")
+        page.get_by_text("Projecting onto faces-orl").wait_for(timeout=120_000)
+        upload = page.locator('[data-testid="stMain"] input[type="file"]')
+        upload.set_input_files(str(tiny))
+        page.get_by_text("tiny.png: The faces in this photo (or the photo itself) are too small").wait_for(timeout=120_000)
+        _no_exception(page)
+        upload.set_input_files(str(SHARED / "faces" / "wild" / "dlib" / "2008_002470.jpg"))
+        page.get_by_text("3 faces found in 2008_002470.jpg").wait_for(timeout=120_000)
+        _no_exception(page)
+        assert page.get_by_text("face 3", exact=True).count() >= 1
+    finally:
+        page.close()

@@ -186,3 +186,33 @@ def test_bad_png_chunks_are_refused_with_a_sentence(data, says):
     with pytest.raises(ValueError, match=says) as e:
         latents_from_png(data, z_dim=100)
     assert "<" not in str(e.value) and "object at" not in str(e.value)  # a sentence, not a Python repr
+
+
+@pytest.mark.parametrize("side", [1, 5])
+def test_a_tiny_photo_says_too_small(side, tmp_path):
+    from PIL import Image
+
+    photo = tmp_path / f"tiny-{side}.png"
+    Image.new("RGB", (side, side), (128, 90, 70)).save(photo)
+    at = _start(CHECKPOINTS / "faces-orl", "project")
+    at.text_input(key="proj_path").set_value(str(photo)).run()
+    _no_crash(at)
+    assert any("too small to crop" in e and photo.name in e for e in _errors(at)), _errors(at)
+    assert not at.get("image")
+
+
+def test_a_photo_with_several_faces_says_how_many_and_projects_the_one_picked(faces_dir):
+    photo = faces_dir / "wild" / "dlib" / "2008_002470.jpg"  # three people
+    at = _start(CHECKPOINTS / "faces-orl", "project")
+    at.text_input(key="proj_path").set_value(str(photo)).run()
+    _no_crash(at)
+    assert any("3 faces found in 2008_002470.jpg" in i.value for i in at.info), [i.value for i in at.info]
+    assert len(at.radio(key="proj_face").options) == 3
+    at.radio(key="proj_face").set_value(1)
+    at.number_input(key="proj_steps").set_value(10)
+    at.number_input(key="proj_restarts").set_value(1).run()
+    at.button(key="proj_go").click().run()
+    _no_crash(at)
+    assert not _errors(at)
+    captions = [im.proto.imgs[0].caption for im in at.get("image")]
+    assert "reconstruction · photo 2008_002470.jpg (face 2)" in captions, captions
