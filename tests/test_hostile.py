@@ -216,3 +216,24 @@ def test_a_photo_with_several_faces_says_how_many_and_projects_the_one_picked(fa
     assert not _errors(at)
     captions = [im.proto.imgs[0].caption for im in at.get("image")]
     assert "reconstruction · photo 2008_002470.jpg (face 2)" in captions, captions
+
+
+def _values(chart) -> list[float]:
+    import base64
+    import json
+
+    import numpy as np
+
+    x = json.loads(chart.proto.spec)["data"][0]["x"]
+    if isinstance(x, dict):  # plotly's binary encoding of numeric arrays
+        return np.frombuffer(base64.b64decode(x["bdata"]), dtype=x["dtype"]).tolist()
+    return x
+
+
+def test_toy_scalar_samples_show_the_real_outputs_and_say_they_leave_the_range():
+    at = _start(CHECKPOINTS / "toy-scalar")
+    _no_crash(at)
+    xs = _values(at.get("plotly_chart")[0])
+    assert len(xs) == 64 and min(xs) > 2.0 and max(xs) - min(xs) > 0.1, (min(xs), max(xs))  # not one bar at 2.0
+    notes = [c.value for c in at.caption if "outside its declared range [0, 2]" in c.value]
+    assert notes, [c.value for c in at.caption]
