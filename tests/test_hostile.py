@@ -237,3 +237,28 @@ def test_toy_scalar_samples_show_the_real_outputs_and_say_they_leave_the_range()
     assert len(xs) == 64 and min(xs) > 2.0 and max(xs) - min(xs) > 0.1, (min(xs), max(xs))  # not one bar at 2.0
     notes = [c.value for c in at.caption if "outside its declared range [0, 2]" in c.value]
     assert notes, [c.value for c in at.caption]
+
+
+def test_a_conditional_run_shows_all_ten_digits_and_offers_a_class_wherever_a_latent_is_chosen():
+    at = _start(CHECKPOINTS / "mnist-cgan")
+    _no_crash(at)
+    assert "80 samples, seeds 0–79, one class per row" in at.get("image")[0].proto.imgs[0].caption  # rows 0–9
+    first = at.get("image")[0].proto.imgs[0].url
+    at.selectbox(key="grid_class").set_value(7).run()
+    _no_crash(at)
+    assert "all of class 7" in at.get("image")[0].proto.imgs[0].caption and at.get("image")[0].proto.imgs[0].url != first
+    for page, key in [
+        ("interpolate", "interp_a_class"),
+        ("arithmetic", "arith_class"),
+        ("directions", "dir_base_class"),
+        ("project", "proj_class"),
+    ]:
+        at.switch_page(f"views/{page}.py").run()
+        _no_crash(at)
+        picker = at.selectbox(key=key)
+        assert len(picker.options) == 10, page
+        before = [im.proto.imgs[0].url for im in at.get("image")]
+        picker.set_value(3).run()
+        _no_crash(at)
+        if before:  # pages that draw samples draw them in the picked class
+            assert [im.proto.imgs[0].url for im in at.get("image")] != before, page

@@ -97,7 +97,7 @@ def class_input(G, key: str, default: int | None = 0, label: str = "Class", wher
     return int(where.selectbox(label, range(G.num_classes), key=key, format_func=lambda i: f"{i}: {names[i]}"))
 
 
-def latent_input(G, label: str, key: str, default_seed: int = 0) -> dict:
+def latent_input(G, label: str, key: str, default_seed: int = 0, with_class: bool = True) -> dict:
     """Pick one latent: by seed, or from the picked latents (including those sent from other pages).
 
     For a class-conditional generator a class picker comes with it, in both modes (a picked latent starts
@@ -115,7 +115,7 @@ def latent_input(G, label: str, key: str, default_seed: int = 0) -> dict:
             st.session_state[f"{key}_pick"] = names[-1]
         name = st.selectbox("latent", names, key=f"{key}_pick", label_visibility="collapsed")
         entry = picked[names.index(name)]
-        if G.num_classes:
+        if G.num_classes and with_class:
             if st.session_state.get(f"{key}_class_of") != name:  # a newly picked latent: start at its own class
                 st.session_state[f"{key}_class_of"] = name
                 st.session_state.pop(f"{key}_class", None)
@@ -123,7 +123,7 @@ def latent_input(G, label: str, key: str, default_seed: int = 0) -> dict:
         return entry
     st.session_state.setdefault(f"{key}_seed", default_seed)
     seed = st.number_input("seed", 0, 2**31 - 1, key=f"{key}_seed", label_visibility="collapsed")
-    return entry_from_seed(G, int(seed), label=class_input(G, f"{key}_class"))
+    return entry_from_seed(G, int(seed), label=class_input(G, f"{key}_class") if with_class else None)
 
 
 def _to_set(entry: dict, key: str) -> None:
