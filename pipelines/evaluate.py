@@ -142,7 +142,8 @@ def evaluate_run(
         )
     spec = cfg.model.output
     size, channels = (28, 1) if domain else (spec.shape[1], spec.shape[0])
-    test = load_dataset(cfg.dataset, data_dir or cfg.data_dir, size, channels, train=cfg.dataset == "folder")
+    data_dir = data_dir or runs.resolve_data_dir(run_dir, cfg.data_dir)  # a relative data_dir works from any folder
+    test = load_dataset(cfg.dataset, data_dir, size, channels, train=cfg.dataset == "folder")
     if cfg.classes:  # compare with the real images of the classes the run trained on
         keep = torch.isin(test.labels, torch.tensor(cfg.classes))
         test.images, test.labels = test.images[keep], test.labels[keep]

@@ -25,6 +25,7 @@ import torch
 from models import CheckpointError, atomic_write_bytes, read_header
 from models.checkpoint import SNAPSHOT_SUFFIX
 
+from .data import DataError
 from .presets import TrainConfig
 
 CONFIG = "config.json"
@@ -126,6 +127,46 @@ def read_log(run_dir: str | os.PathLike) -> list[dict]:
 
 def read_metrics(run_dir: str | os.PathLike) -> list[dict]:
     return read_jsonl(Path(run_dir) / METRICS)
+
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]  # the ganscope checkout (shipped runs say ../shared/data/...)
+
+
+def data_dir_candidates(run_dir: str | os.PathLike, data_dir: str | os.PathLike) -> list[Path]:
+    """Where a run's recorded ``data_dir`` may be, in the order they are tried.
+
+    An absolute path is itself. A relative one (e.g. ``../shared/data/mnist`` in the shipped runs, written
+    from the repository root) is tried from the current folder, from the folder the run was trained from
+    (the parent of ``runs/`` or ``checkpoints/`` holding the run), from the ganscope checkout and from the
+    run folder itself, so ``ganscope-evaluate`` and the dashboard find it from anywhere.
+    """
+    d = Path(data_dir).expanduser()
+    if d.is_absolute():
+        return [d]
+    run = Path(run_dir).resolve()
+    found: list[Path] = []
+    for base in (Path.cwd(), run.parent.parent, PROJECT_ROOT, run):
+        cand = (base / d).resolve()
+        if cand not in found:
+            found.append(cand)
+    return found
+
+
+def resolve_data_dir(run_dir: str | os.PathLike, data_dir: str | os.PathLike) -> Path:
+    """The first existing place of a run's ``data_dir`` (see ``data_dir_candidates``).
+
+    Raises:
+        DataError: naming every place it looked, and how to point at the data instead.
+    """
+    cands = data_dir_candidates(run_dir, data_dir)
+    for c in cands:
+        if c.exists():
+            return c
+    raise DataError(
+        f"the run's data folder {str(data_dir)!r} was not found; looked in "
+        + ", ".join(str(c) for c in cands)
+        + ". Pass --data-dir (or type the folder in the dashboard) to point at the data"
+    )
 
 
 def is_run(path: Path) -> bool:

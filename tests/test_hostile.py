@@ -262,3 +262,34 @@ def test_a_conditional_run_shows_all_ten_digits_and_offers_a_class_wherever_a_la
         _no_crash(at)
         if before:  # pages that draw samples draw them in the picked class
             assert [im.proto.imgs[0].url for im in at.get("image")] != before, page
+
+
+def test_evaluate_finds_a_relative_data_dir_from_any_folder_and_says_where_it_looked(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "elsewhere").mkdir()
+    run = _copy("mnist-mlp-naive", tmp_path / "elsewhere")
+    assert json.loads((run / "config.json").read_text())["train"]["data_dir"] == "../shared/data/mnist"
+    env = {**os.environ, "PYTHONPATH": str(CHECKPOINTS.parent)}
+    cmd = [sys.executable, "-m", "pipelines.evaluate", str(run), "--samples", "40", "--json"]
+    out = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert len(json.loads(out.stdout)) == 2 and "fd" in json.loads(out.stdout)[-1]
+    cfg = json.loads((run / "config.json").read_text())
+    cfg["train"]["data_dir"] = "../no/such/mnist"
+    (run / "config.json").write_text(json.dumps(cfg))
+    out = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "'../no/such/mnist' was not found; looked in" in out.stderr and str(tmp_path.parent / "no" / "such") in out.stderr
+
+
+def test_diagnostics_finds_the_training_data_from_another_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    at = _start(CHECKPOINTS / "mnist-mlp-naive", "diagnostics")
+    _no_crash(at)
+    assert not _errors(at)
+    assert at.text_input(key="dx_data_dir").value == str((CHECKPOINTS.parent / "../shared/data/mnist").resolve())
+    assert any("nearest of the first" in im.proto.imgs[0].caption for im in at.get("image"))

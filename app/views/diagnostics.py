@@ -3,8 +3,6 @@ metrics per snapshot, the best snapshot by a metric, and nearest training images
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -97,8 +95,14 @@ st.subheader("Nearest training images")
 if G.output.kind != "image" or cfg.dataset not in ("mnist", "fashion-mnist", "folder"):
     st.caption("The memorisation check compares generated images with the training images; this run has none.")
     st.stop()
-default_dir = cfg.data_dir if Path(cfg.data_dir).exists() else str(state.ROOT.parent / "shared" / "data" / cfg.dataset)
-data_dir = st.text_input("Training data folder", default_dir, key="dx_data_dir")
+try:
+    default_dir, looked = str(runs.resolve_data_dir(run_dir, cfg.data_dir)), ""
+except DataError as e:
+    default_dir, looked = cfg.data_dir, str(e)
+if st.session_state.get("dx_data_for") != str(run_dir):  # a new run: its own data folder
+    st.session_state["dx_data_for"] = str(run_dir)
+    st.session_state["dx_data_dir"] = default_dir
+data_dir = st.text_input("Training data folder", key="dx_data_dir", help=f"the run's config says {cfg.data_dir!r}")
 
 
 @st.cache_data(show_spinner="Loading training images…", max_entries=4)
@@ -109,7 +113,8 @@ def _train_images(dataset: str, data_dir: str, size: int, channels: int) -> np.n
 try:
     train_u8 = torch.from_numpy(_train_images(cfg.dataset, data_dir, G.output.shape[1], G.output.shape[0]))
 except DataError as e:
-    st.error(f"{e}. Point the box above at the run's training data.")
+    where = f" ({looked})" if looked and data_dir == default_dir else ""
+    st.error(f"{e}{where}. Point the box above at the run's training data.")
     st.stop()
 c1, c2 = st.columns(2)
 first = int(c1.number_input("First seed", 0, 2**31 - 10, 0, key="dx_seed"))
