@@ -195,7 +195,19 @@ def load_state(run_dir: Path) -> dict:
     path = Path(run_dir) / STATE
     if not path.is_file():
         raise RunError(f"{run_dir} has no {STATE} to resume from (was it trained elsewhere, or shipped?)")
+    import pickle
+    import warnings
+
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # noqa: BLE001 - any unpickling failure is one clear message
-        raise RunError(f"{path}: cannot load resume state ({type(e).__name__}: {e})") from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's notes on pickle protocols are not for our users
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:  # torch's message here advises weights_only=False: never
+        raise RunError(
+            f"{path}: refused to load the resume state: it holds Python objects other than tensors, which ganscope "
+            "never unpickles (a crafted or foreign file); delete it and train the run afresh"
+        ) from None
+    except Exception:  # noqa: BLE001 - truncated, corrupt or not a torch file at all: one clear message
+        raise RunError(
+            f"{path}: cannot load the resume state: the file is truncated, corrupt or not one ganscope wrote"
+        ) from None

@@ -293,3 +293,37 @@ def test_diagnostics_finds_the_training_data_from_another_folder(tmp_path, monke
     assert not _errors(at)
     assert at.text_input(key="dx_data_dir").value == str((CHECKPOINTS.parent / "../shared/data/mnist").resolve())
     assert any("nearest of the first" in im.proto.imgs[0].caption for im in at.get("image"))
+
+
+class _Evil:
+    """Unpickling this would run a shell command."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_resuming_from_a_crafted_state_pt_is_refused_in_one_line_of_our_own(tmp_path):
+    import io
+    import os
+    import subprocess
+    import sys
+
+    import torch
+
+    run = tmp_path / "run"
+    env = {**os.environ, "PYTHONPATH": str(CHECKPOINTS.parent)}
+    cmd = [sys.executable, "-m", "pipelines.train", "--preset", "pattern-1010", "--max-steps", "5", "--out", str(run)]
+    assert subprocess.run(cmd, env=env, capture_output=True, timeout=300).returncode == 0
+    buf = io.BytesIO()
+    torch.save({"G": _Evil(tmp_path / "pwned")}, buf)
+    (run / "state.pt").write_bytes(buf.getvalue())
+    out = subprocess.run([*cmd[:-4], "--out", str(run), "--resume"], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 1 and not (tmp_path / "pwned").exists()
+    lines = [ln for ln in out.stderr.splitlines() if ln.strip() and "%|" not in ln]
+    assert lines == [f"error: {run / 'state.pt'}: refused to load the resume state: it holds Python objects other than "
+                     "tensors, which ganscope never unpickles (a crafted or foreign file); delete it and train the run afresh"]  # fmt: skip
