@@ -6,6 +6,7 @@
       metrics.jsonl                one record per snapshot
       snapshots/step-0000469.safetensors   generator weights + architecture config (no pickle)
       state.pt                     resume state (G, D, optimisers, step, RNG); never shipped in git
+      skipped.jsonl                folder datasets only: each unreadable file skipped, with the reason
 
 Every whole-file write goes to a temporary file in the same folder and is renamed over the
 target, so a crash leaves either the old file or the new one, never half of one.
@@ -33,6 +34,7 @@ LOG = "log.jsonl"
 METRICS = "metrics.jsonl"
 SNAPSHOTS = "snapshots"
 STATE = "state.pt"
+SKIPPED = "skipped.jsonl"
 
 
 class RunError(RuntimeError):
@@ -83,6 +85,19 @@ def truncate_jsonl(path: Path, max_step: int) -> int:
     text = "".join(json.dumps(r) + "\n" for r in keep)
     atomic_write_bytes(path, text.encode())
     return len(records) - len(keep)
+
+
+def write_skipped(run_dir: str | os.PathLike, skipped: list[tuple[str, str]]) -> Path | None:
+    """Record the training files that could not be read (``ImageData.skipped``) in the run folder, one
+    JSON line each (``file``, ``reason``), replacing an earlier list; returns the file (None: nothing skipped,
+    and an old list is removed)."""
+    path = Path(run_dir) / SKIPPED
+    if not skipped:
+        path.unlink(missing_ok=True)
+        return None
+    text = "".join(json.dumps({"file": f, "reason": r}) + "\n" for f, r in skipped)
+    atomic_write_bytes(path, text.encode("utf-8"))
+    return path
 
 
 def snapshot_path(run_dir: Path, step: int) -> Path:
