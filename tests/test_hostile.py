@@ -383,3 +383,15 @@ def test_ablation_ends_with_a_summary_table(mnist_dir, tmp_path, capsys):
     rows = table[2:]
     assert len(rows) == 8 and {r.split()[0] for r in rows} == {p.name for p in tmp_path.iterdir()}
     assert all(len(r.split()) == 9 for r in rows), rows  # every column filled
+
+
+def test_leaving_and_coming_back_keeps_each_page_s_defaults(tmp_path):
+    at = _start(CHECKPOINTS / "mnist-cgan")
+    assert at.number_input(key="grid_rows").value == 10
+    for page in ("training", "samples", "diagnostics", "samples", "diagnostics"):
+        at.switch_page(f"views/{page}.py").run()
+        _no_crash(at)
+        assert not _errors(at), (page, _errors(at))
+    assert at.text_input(key="dx_data_dir").value  # still the run's data folder
+    at.switch_page("views/samples.py").run()
+    assert at.number_input(key="grid_rows").value == 10

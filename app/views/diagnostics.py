@@ -102,6 +102,7 @@ except DataError as e:
 if st.session_state.get("dx_data_for") != str(run_dir):  # a new run: its own data folder
     st.session_state["dx_data_for"] = str(run_dir)
     st.session_state["dx_data_dir"] = default_dir
+st.session_state.setdefault("dx_data_dir", default_dir)  # widget state is dropped while another page shows
 data_dir = st.text_input("Training data folder", key="dx_data_dir", help=f"the run's config says {cfg.data_dir!r}")
 
 

@@ -84,6 +84,7 @@ c1, c2, c3, c4, c5 = st.columns(5)
 if st.session_state.get("proj_crop_run") != run_name:  # a new run: crop faces by default on face-sized runs
     st.session_state["proj_crop_run"] = run_name
     st.session_state["proj_crop"] = getattr(cfg, "image_size", 0) >= 64
+st.session_state.setdefault("proj_crop", getattr(cfg, "image_size", 0) >= 64)  # dropped while another page shows
 crop_faces = c1.checkbox("Crop the face (MTCNN)", key="proj_crop", help="off: the centred square of the photo")
 steps = int(c2.number_input("Steps", 10, 2000, 200, 10, key="proj_steps", help="the optimisation's step budget"))
 restarts = int(c3.number_input("Restarts", 1, 32, 4, key="proj_restarts", help="random starts optimised together"))

@@ -15,9 +15,11 @@ st.title("Samples")
 G, cfg = state.current_generator()
 spec = G.output
 
-if st.session_state.get("grid_run") != st.session_state["run_dir"]:  # a new run: one row per class if it has classes
+default_rows = G.num_classes if 8 < G.num_classes <= 16 else 8  # a conditional run: one row per class
+if st.session_state.get("grid_run") != st.session_state["run_dir"]:  # a new run starts at its default grid
     st.session_state["grid_run"] = st.session_state["run_dir"]
-    st.session_state["grid_rows"] = G.num_classes if 8 < G.num_classes <= 16 else 8
+    st.session_state["grid_rows"] = default_rows
+st.session_state.setdefault("grid_rows", default_rows)  # widget state is dropped while another page shows
 c1, c2, c3, c4, c5 = st.columns([1, 1, 1.3, 1.6, 0.9])
 rows = int(c1.number_input("Rows", 1, 16, key="grid_rows"))
 cols = int(c2.number_input("Columns", 1, 16, 8, key="grid_cols"))
