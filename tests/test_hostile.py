@@ -395,3 +395,16 @@ def test_leaving_and_coming_back_keeps_each_page_s_defaults(tmp_path):
     assert at.text_input(key="dx_data_dir").value  # still the run's data folder
     at.switch_page("views/samples.py").run()
     assert at.number_input(key="grid_rows").value == 10
+
+
+def test_a_run_whose_training_data_is_not_here_says_where_it_looked_without_an_error():
+    at = _start(CHECKPOINTS / "faces-orl", "diagnostics")  # its crops are never shipped
+    _no_crash(at)
+    assert not _errors(at)
+    assert any("'data/orl-crops' was not found; looked in" in i.value for i in at.info), [i.value for i in at.info]
+
+
+def test_compare_offers_a_run_with_the_same_latent_space_first():
+    at = _start(CHECKPOINTS / "ring-8", "compare")  # z 16, normal: as sine
+    _no_crash(at)
+    assert not at.warning, [w.value for w in at.warning]  # no "different latent space" for the default pairing

@@ -15,6 +15,17 @@ from models import CheckpointError
 from pipelines import metrics as registry
 from pipelines import runs
 
+
+def _distance(path: Path, model_cfg) -> int:
+    """0 for a run with the same latent size, distribution and output kind as ``model_cfg``, more the less alike."""
+    try:
+        m = runs.read_config(path).model
+    except runs.RunError:
+        return 9
+    same = (m.z_dim == model_cfg.z_dim, m.latent_dist == model_cfg.latent_dist, m.output.kind == model_cfg.output.kind)
+    return 3 - sum(same)
+
+
 st.title("Compare")
 G, cfg = state.current_generator()
 run_dir = state.require_run()
@@ -58,7 +69,10 @@ export_row(
 )
 
 st.subheader("Two runs side by side")
-others = [p for p in state.discover_runs() if p != run_dir and any((p / runs.SNAPSHOTS).glob("*.safetensors"))]
+others = sorted(  # runs sharing this one's latent space and kind of output first: the same seeds mean the same latents
+    (p for p in state.discover_runs() if p != run_dir and any((p / runs.SNAPSHOTS).glob("*.safetensors"))),
+    key=lambda p: _distance(p, cfg),
+)
 if not others:
     st.caption("Only one run is available.")
     st.stop()

@@ -111,11 +111,13 @@ def _train_images(dataset: str, data_dir: str, size: int, channels: int) -> np.n
     return load_dataset(dataset, data_dir, size, channels, limit=10_000).images.numpy()
 
 
+if looked and data_dir == default_dir:  # the run's own data folder is not on this machine: say where we looked
+    st.info(f"The memorisation check needs the run's training images: {looked}.")
+    st.stop()
 try:
     train_u8 = torch.from_numpy(_train_images(cfg.dataset, data_dir, G.output.shape[1], G.output.shape[0]))
 except DataError as e:
-    where = f" ({looked})" if looked and data_dir == default_dir else ""
-    st.error(f"{e}{where}. Point the box above at the run's training data.")
+    st.error(f"{e}. Point the box above at the run's training data.")
     st.stop()
 c1, c2 = st.columns(2)
 first = int(c1.number_input("First seed", 0, 2**31 - 10, 0, key="dx_seed"))
