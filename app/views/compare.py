@@ -17,13 +17,13 @@ from pipelines import runs
 
 
 def _distance(path: Path, model_cfg) -> int:
-    """0 for a run with the same latent size, distribution and output kind as ``model_cfg``, more the less alike."""
+    """0 for a run with the same latent size, distribution and output kind as ``model_cfg``; more the less alike."""
     try:
         m = runs.read_config(path).model
     except runs.RunError:
         return 9
-    same = (m.z_dim == model_cfg.z_dim, m.latent_dist == model_cfg.latent_dist, m.output.kind == model_cfg.output.kind)
-    return 3 - sum(same)
+    latent = 2 * (m.z_dim != model_cfg.z_dim) + 2 * (m.latent_dist != model_cfg.latent_dist)  # the latent space first
+    return latent + (m.output.kind != model_cfg.output.kind)
 
 
 st.title("Compare")
