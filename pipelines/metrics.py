@@ -139,8 +139,10 @@ def by_snapshot(records: Iterable[dict]) -> dict[str, dict]:
     """
     merged: dict[str, dict] = {}
     for r in records:
-        key = r.get("snapshot") or f"step {r.get('step')}"
-        merged.setdefault(key, {}).update({k: v for k, v in r.items() if v is not None or k not in merged.get(key, {})})
+        rec = merged.setdefault(r.get("snapshot") or f"step {r.get('step')}", {})
+        for k, v in r.items():
+            if v is not None or k not in rec:  # a later null never erases a value
+                rec[k] = v
     return dict(sorted(merged.items(), key=lambda kv: kv[1].get("step") or 0))
 
 
