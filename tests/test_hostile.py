@@ -408,3 +408,15 @@ def test_compare_offers_a_run_with_the_same_latent_space_first():
     at = _start(CHECKPOINTS / "ring-8", "compare")  # z 16, normal: as sine
     _no_crash(at)
     assert not at.warning, [w.value for w in at.warning]  # no "different latent space" for the default pairing
+
+
+def test_an_ablation_run_whose_snapshot_does_not_load_is_left_out_with_a_note(extra_runs):
+    twin = _copy("ablation-sgd-leaky-ln", extra_runs)
+    snap = next((twin / "snapshots").iterdir())
+    data = bytearray(snap.read_bytes())
+    data[-64:] = b"\xff" * 64  # the header still reads; the weights are now NaN
+    snap.write_bytes(bytes(data))
+    at = _start(page="ablation")
+    _no_crash(at)
+    assert len(at.dataframe[0].value) == 8
+    assert any(str(snap) in w.value for w in at.warning), [w.value for w in at.warning]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
@@ -9,7 +11,7 @@ from app import export, state
 from app.charts import curves
 from app.components.samples_view import show
 from app.render import seed_latents
-from models import load_classifier
+from models import CheckpointError, load_classifier
 from pipelines import metrics as registry
 from pipelines import runs
 from pipelines.ablation import ABLATION_NAME, ABLATION_PREFIX
@@ -24,9 +26,29 @@ st.markdown(
     "Coverage: how many of the 10 digits the MNIST classifier finds among 100 samples."
 )
 found = [p for p in state.discover_runs() if ABLATION_NAME.fullmatch(p.name)]
-latest = {p: snaps[-1][0] for p in found if (snaps := state.good_snapshots(p))}
-if len(latest) < len(found):
-    st.warning("No readable snapshot in: " + ", ".join(str(p) for p in found if p not in latest))
+
+
+def _unusable(run: Path, snaps: list) -> str | None:
+    """Why a run cannot be shown (no readable snapshot, or its last one does not load), else None."""
+    if not snaps:
+        return f"{run}: no readable snapshot"
+    try:
+        state.get_generator(snaps[-1][0])
+    except (CheckpointError, OSError) as e:
+        return str(e)
+    return None
+
+
+latest, problems = {}, []
+for p in found:
+    snaps = state.good_snapshots(p)
+    problem = _unusable(p, snaps)
+    if problem:
+        problems.append(problem)
+    else:
+        latest[p] = snaps[-1][0]
+if problems:
+    st.warning("Left out:  \n" + "  \n".join(problems))
 found = list(latest)
 if not found:
     st.info("No ablation runs found. Train them with `ganscope-ablation --data-dir PATH --out runs`.")
