@@ -50,7 +50,7 @@ seeds = list(range(seed, seed + n))
 labels = None
 if G.num_classes:
     names = lat.class_names(G.num_classes)
-    choice = st.selectbox(
+    choice = st.columns([1, 2])[0].selectbox(
         "Class",
         ["rows"] + list(range(G.num_classes)),
         key="grid_class",
