@@ -4,6 +4,8 @@ No Inception weights can be downloaded here, so MNIST and Fashion-MNIST runs are
 128-d feature space of our own domain classifiers (``ganscope-train-classifier``), against the
 real test set:
 
+The metrics themselves are registered in ``pipelines.metrics`` (``needs="features"``):
+
 * ``fd``         Fréchet distance between Gaussians fitted to real and generated features (FID's formula).
 * ``kid``        kernel inception distance: unbiased MMD² with the cubic polynomial kernel (lower is better).
 * ``precision``  share of samples inside the real k-NN manifold (Kynkäänniemi et al. 2019, k = 3).
@@ -24,13 +26,10 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-from scipy import linalg
 
 from models import CheckpointError, load_classifier, load_generator
 from models.latent import sample_latents
@@ -38,125 +37,15 @@ from models.latent import sample_latents
 from . import runs
 from .classifier import default_classifier_path
 from .data import DataError, load_dataset, to_range
+from .metrics import (  # noqa: F401 - frechet_distance, kernel_distance, manifold_coverage are re-exported
+    INCEPTION_METRICS,
+    frechet_distance,
+    kernel_distance,
+    manifold_coverage,
+    score,
+)
 
 log = logging.getLogger(__name__)
-K_NN = 3
-
-
-@dataclass(frozen=True)
-class FeatureMetric:
-    name: str
-    fn: Callable[..., float]
-    description: str
-    higher_is_better: bool
-
-
-FEATURE_METRICS: dict[str, FeatureMetric] = {}
-
-
-def register(name: str, description: str, higher_is_better: bool):
-    """Add a metric ``fn(real_feats, fake_feats, real_probs, fake_probs) -> float`` to the registry."""
-
-    def wrap(fn):
-        FEATURE_METRICS[name] = FeatureMetric(name, fn, description, higher_is_better)
-        return fn
-
-    return wrap
-
-
-def _sqrtm(a: np.ndarray) -> np.ndarray:
-    """The matrix square root; SciPy before 1.16 also returned an error estimate (``disp=False``), later ones don't."""
-    out = linalg.sqrtm(a)
-    return out[0] if isinstance(out, tuple) else out
-
-
-def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """‖μa − μb‖² + Tr(Σa + Σb − 2(ΣaΣb)^½) between Gaussians fitted to two feature sets."""
-    mu1, mu2 = a.mean(0), b.mean(0)
-    s1, s2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    covmean = _sqrtm(s1 @ s2)
-    if not np.isfinite(covmean).all():
-        eps = np.eye(s1.shape[0]) * 1e-6
-        covmean = _sqrtm((s1 + eps) @ (s2 + eps))
-    covmean = covmean.real
-    return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean))
-
-
-def kernel_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """Unbiased MMD² with k(x, y) = (x·y / d + 1)³ (KID), features scaled so ``a`` has unit RMS."""
-    d = a.shape[1]
-    scale = np.sqrt((a**2).mean()) or 1.0
-    a, b = a / scale, b / scale
-    kxx, kyy, kxy = (a @ a.T / d + 1) ** 3, (b @ b.T / d + 1) ** 3, (a @ b.T / d + 1) ** 3
-    m, n = len(a), len(b)
-    return float((kxx.sum() - np.trace(kxx)) / (m * (m - 1)) + (kyy.sum() - np.trace(kyy)) / (n * (n - 1)) - 2 * kxy.mean())
-
-
-def _radii(x: torch.Tensor, k: int) -> torch.Tensor:
-    d = torch.cdist(x, x)
-    return d.kthvalue(k + 1, dim=1).values  # +1: the point itself is at distance 0
-
-
-def manifold_coverage(ref: np.ndarray, query: np.ndarray, k: int = K_NN) -> float:
-    """Share of ``query`` points within the k-NN radius of some ``ref`` point."""
-    r, q = torch.from_numpy(ref).double(), torch.from_numpy(query).double()
-    radii = _radii(r, k)
-    return float((torch.cdist(q, r) <= radii[None]).any(dim=1).double().mean())
-
-
-@register("fd", "Fréchet distance to the real test set (classifier features)", False)
-def _fd(real, fake, rp, fp):
-    return frechet_distance(real, fake)
-
-
-@register("kid", "kernel distance (unbiased MMD², cubic kernel) to the real test set", False)
-def _kid(real, fake, rp, fp):
-    return kernel_distance(real, fake)
-
-
-@register("precision", "share of samples on the real k-NN manifold", True)
-def _precision(real, fake, rp, fp):
-    return manifold_coverage(real, fake)
-
-
-@register("recall", "share of real images on the samples' k-NN manifold", True)
-def _recall(real, fake, rp, fp):
-    return manifold_coverage(fake, real)
-
-
-@register("modes", "classes the classifier finds among the samples", True)
-def _modes(real, fake, rp, fp):
-    return float(len(np.unique(fp.argmax(1))))
-
-
-@register("kl_uniform", "KL(class histogram of the samples ‖ uniform)", False)
-def _kl(real, fake, rp, fp):
-    h = np.bincount(fp.argmax(1), minlength=fp.shape[1]) / len(fp)
-    nz = h > 0
-    return float((h[nz] * np.log(h[nz] * fp.shape[1])).sum())
-
-
-@register("feature_spread", "mean pairwise feature distance among samples", True)
-def _spread(real, fake, rp, fp):
-    d = torch.cdist(torch.from_numpy(fake).double(), torch.from_numpy(fake).double())
-    n = len(fake)
-    return float(d.sum() / (n * (n - 1)))
-
-
-def _nn_distances(x: np.ndarray) -> torch.Tensor:
-    t = torch.from_numpy(x).double()
-    return (torch.cdist(t, t) + torch.eye(len(t), dtype=torch.float64) * 1e18).min(dim=1).values
-
-
-@register("duplicates", "share of samples whose nearest other sample is closer than 99% of real images' are", False)
-def _dups(real, fake, rp, fp):
-    thr = torch.quantile(_nn_distances(real), 0.01)  # by construction about 1% for a fresh real set
-    return float((_nn_distances(fake) < thr).double().mean())
-
-
-def score(real_feats: np.ndarray, fake_feats: np.ndarray, real_probs: np.ndarray, fake_probs: np.ndarray) -> dict:
-    """Every registered feature metric."""
-    return {n: m.fn(real_feats, fake_feats, real_probs, fake_probs) for n, m in FEATURE_METRICS.items()}
 
 
 @torch.inference_mode()
@@ -190,9 +79,6 @@ def inception_status() -> str:
         f"unavailable: torchvision's Inception v3 weights are not in {hub}; run once online to fetch them "
         "(torchvision.models.inception_v3(weights='DEFAULT')) to get Inception-feature metrics"
     )
-
-
-INCEPTION_METRICS = ("fd", "kid", "precision", "recall", "feature_spread", "duplicates")
 
 
 def inception_extractor(allow_download: bool = False) -> torch.nn.Module:
@@ -230,7 +116,7 @@ def inception_embed(model: torch.nn.Module, images_m11: torch.Tensor, batch: int
 def inception_scores(model: torch.nn.Module, real_m11: torch.Tensor, fake_m11: torch.Tensor) -> dict:
     """The class-free metrics on Inception features, keyed ``inception_<name>``."""
     rf, ff = inception_embed(model, real_m11), inception_embed(model, fake_m11)
-    return {f"inception_{n}": FEATURE_METRICS[n].fn(rf, ff, None, None) for n in INCEPTION_METRICS}
+    return {f"inception_{n}": v for n, v in score(rf, ff, None, None).items()}
 
 
 def evaluate_run(
@@ -242,7 +128,7 @@ def evaluate_run(
     inception: torch.nn.Module | None = None,
     every: int = 1,
 ) -> list[dict]:
-    """Score every snapshot of a run (or every ``every``-th and the last); returns (and appends) one record each.
+    """Score every snapshot of a run; returns (and appends) one record each.
 
     MNIST and Fashion-MNIST runs are scored in their domain classifier's feature space; with an
     ``inception`` feature extractor (see ``inception_extractor``) any image run is also scored on
@@ -257,7 +143,8 @@ def evaluate_run(
         )
     spec = cfg.model.output
     size, channels = (28, 1) if domain else (spec.shape[1], spec.shape[0])
-    test = load_dataset(cfg.dataset, data_dir or cfg.data_dir, size, channels, train=cfg.dataset == "folder")
+    data_dir = data_dir or runs.resolve_data_dir(run_dir, cfg.data_dir)  # a relative data_dir works from any folder
+    test = load_dataset(cfg.dataset, data_dir, size, channels, train=cfg.dataset == "folder")
     if cfg.classes:  # compare with the real images of the classes the run trained on
         keep = torch.isin(test.labels, torch.tensor(cfg.classes))
         test.images, test.labels = test.images[keep], test.labels[keep]
