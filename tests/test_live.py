@@ -61,3 +61,32 @@ def test_no_warning_for_healthy_runs():
     assert early_warning(runs.read_log(CHECKPOINTS / "eights-stable")) is None
     assert early_warning(runs.read_log(CHECKPOINTS / "mnist-dcgan")) is None
     assert early_warning([]) is None
+
+
+def test_sidebar_warns_while_a_failing_run_trains(tmp_path):
+    """A run mid-way (its log still growing) that the diagnosis calls a convergence failure: the sidebar
+    says it is training and shows the warning with its evidence; once finished, no warning."""
+    import shutil
+
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    src = CHECKPOINTS / "eights-convergence-failure"
+    run = tmp_path / "failing"
+    shutil.copytree(src, run)
+    log = runs.read_log(src)
+    (run / runs.LOG).unlink()
+    for record in log[:200]:  # training has reached step 200 of 450
+        runs.append_jsonl(run / runs.LOG, record)
+    at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=120)
+    at.run()
+    at.sidebar.text_input(key="typed_run").set_value(str(run)).run()
+    assert not at.exception
+    assert "training: step 200 of 450" in at.sidebar.caption[-1].value
+    warning = [w.value for w in at.sidebar.warning]
+    assert any(w.startswith("discriminator winning since step") and "convergence_failure" in w for w in warning), warning
+
+    at.sidebar.text_input(key="typed_run").set_value(str(src)).run()  # the finished run: status, no banner
+    assert "finished: step 450 of 450" in at.sidebar.caption[-1].value
+    assert not [w.value for w in at.sidebar.warning if "winning" in w.value]

@@ -72,6 +72,7 @@ def run_picker() -> tuple[Path, Path, dict, TrainConfig] | None:
     st.session_state.pop("run_problem", None)
     _batchnorm_choice(run_dir, cfg.model)
     _card(run_dir, cfg, snaps)
+    _live_banner(run_dir)
     return run_dir, snap_path, meta, cfg
 
 
@@ -109,6 +110,36 @@ def _imported_lines(source: dict, model) -> list[str]:
             "runs in onnxruntime: no gradients or layer activations (Project a photo and Directions by layer unavailable)"
         )
     return lines
+
+
+LIVE_REFRESH_SECONDS = 3  # how often a page of a training run looks for new log records and snapshots
+
+
+def _live_banner(run_dir: Path) -> None:
+    """On a run that is training: its early warning, if the latest log window has one, and a watcher
+    that reruns the page when the log grows (and once more when training stops)."""
+    status = live.run_status(run_dir)
+    if status.state != "training" and st.session_state.get("live_watch") != str(run_dir):
+        return
+    warning = live.early_warning(runs.read_log(run_dir)) if status.state == "training" else None
+    if warning:
+        st.sidebar.warning(f"{warning[1]} (verdict: {warning[0]})", icon=":material/warning:")
+    if status.state == "training":
+        st.session_state["live_watch"] = str(run_dir)
+        with st.sidebar:
+            _watch_live_run(str(run_dir), (status.state, status.step, len(runs.list_snapshots(run_dir))))
+    else:  # training stopped: this rerun shows it; stop watching
+        st.session_state.pop("live_watch", None)
+
+
+@st.fragment(run_every=LIVE_REFRESH_SECONDS)
+def _watch_live_run(run_dir: str, shown: tuple) -> None:
+    """Every few seconds: rerun the whole page if the run's status, step or snapshots changed since
+    it was drawn (widgets keep their values; cached renders of unchanged snapshots are reused)."""
+    status = live.run_status(run_dir)
+    now = (status.state, status.step, len(runs.list_snapshots(run_dir)))
+    if now != shown:
+        st.rerun(scope="app")
 
 
 def _card(run_dir: Path, cfg, snaps) -> None:
