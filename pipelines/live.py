@@ -126,3 +126,22 @@ def early_warning(records: list[dict]) -> tuple[str, str] | None:
     else:
         detail = f"G loss varies by {s['g_cv']:.0%}, D accuracy on fakes spans {s['acc_fake_range']:.2f}"
     return latest.verdict, f"{WARNINGS[latest.verdict]} since step {since:,}: {detail}"
+
+
+def verdict_changes(records: list[dict], steps: list[int]) -> dict[int, str]:
+    """For snapshots at ``steps``: the ones whose log window's verdict differs from the previous
+    snapshot's, as {step: "stable → convergence_failure"} (the first snapshot is never marked)."""
+    if len(records) < 8 or len(steps) < 2:
+        return {}
+    windows = diagnose(records, windows=WINDOWS).windows
+
+    def verdict_at(step: int) -> str:
+        return next((w.verdict for w in windows if step <= w.end), windows[-1].verdict)
+
+    marks, previous = {}, None
+    for step in sorted(steps):
+        verdict = verdict_at(step)
+        if previous is not None and verdict != previous:
+            marks[step] = f"{previous} → {verdict}"
+        previous = verdict
+    return marks

@@ -149,6 +149,14 @@ def test_compare_page_shows_every_snapshot():
     at.selectbox(key="cmp_other").set_value(str(CHECKPOINTS / "mnist-mlp")).run()
     _ok(at)
     assert any("mnist-mlp" in c for c in _captions(at))
+    assert not any("verdict changed" in c for c in _captions(at))  # a healthy run: no marks
+
+
+def test_compare_marks_the_snapshot_where_the_verdict_changed():
+    at = _app("compare", run="eights-convergence-failure")
+    caps = [c for c in _captions(at) if c.startswith("step ")]
+    marked = [c for c in caps if "verdict changed" in c]
+    assert len(marked) == 1 and marked[0].startswith("step 450") and "stable → convergence_failure" in marked[0], caps
 
 
 def test_training_page_overlays_runs():

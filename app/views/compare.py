@@ -12,8 +12,8 @@ from app.components.export_buttons import export_row, provenance
 from app.components.samples_view import show
 from app.render import seed_latents
 from models import CheckpointError
+from pipelines import live, runs
 from pipelines import metrics as registry
-from pipelines import runs
 
 
 def _distance(path: Path, model_cfg) -> int:
@@ -48,12 +48,15 @@ order = st.selectbox(
 if order != "training step":
     st.caption(f"**{order}**: {registry.METRICS[order].meaning}. Snapshots without it come last.")
     snaps = registry.best_first(snaps, order, lambda pm: metrics.get(pm[0].name, {}))
+changed = live.verdict_changes(runs.read_log(run_dir), [m.get("step") or 0 for _, m in snaps])
 rows, provs, zs = [], [], []
 for path, meta in snaps:
     samples = state.render_latents(path, z, labels)
     rows.append(samples)
     extra = registry.value(metrics.get(path.name, {}), order) if order != "training step" else None
     cap = f"step {meta.get('step')} · epoch {meta.get('epoch')}" + (f" · {order} {extra:.4f}" if extra is not None else "")
+    if (meta.get("step") or 0) in changed:  # the diagnosis of the log changed its verdict by this snapshot
+        cap += f" · :warning: verdict changed: {changed[meta.get('step') or 0]}"
     show(samples, G.output, count, cap, key=f"evo_{path.name}")
     provs += [{**provenance(s, zi), "snapshot": str(path)} for s, zi in zip(seeds, z, strict=True)]
     zs.append(z)
