@@ -44,7 +44,7 @@ from models.latent import sample_latents
 from . import runs
 from .classifier import default_classifier_path
 from .data import DataError, load_dataset, to_range
-from .face_features import FACE_METRICS, FEATURE_SPACE, FeatureError, face_embed
+from .face_features import FEATURE_SPACE, FeatureError, face_embed
 from .metrics import toy_scores
 from .toydata import TOY_DATASETS
 
@@ -321,7 +321,8 @@ def evaluate_run(
     out = []
     for path, meta in runs.list_snapshots(run_dir):
         G, _ = load_generator(path)
-        rec = {"step": meta.get("step"), "epoch": meta.get("epoch"), "snapshot": path.name, "source": "evaluate", "samples": samples}
+        rec = {"step": meta.get("step"), "epoch": meta.get("epoch"), "snapshot": path.name}
+        rec.update(source="evaluate", samples=samples)
         if kind == "toy":
             rec.update(toy_scores(generated(G, samples), cfg.dataset))
         else:
