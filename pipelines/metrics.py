@@ -91,6 +91,15 @@ def pattern_error(values: torch.Tensor) -> float:
     return float((values.double() - PATTERN_TARGET.double()).abs().mean())
 
 
+@register_metric("pattern_w1", "mean over the 4 entries of the Wasserstein-1 distance to their real uniform ranges", False,
+                 datasets=("pattern-1010",), raw=True)  # fmt: skip
+def pattern_w1(values: torch.Tensor) -> float:
+    from .toydata import PATTERN_TARGET, uniform_w1
+
+    lows = (PATTERN_TARGET * 0.8).tolist()  # [0.8, 0, 0.8, 0]: each entry is U(low, low + 0.2)
+    return sum(uniform_w1(values[:, i], lo, lo + 0.2) for i, lo in enumerate(lows)) / len(lows)
+
+
 @register_metric("sine_fit_error", "mean RMS distance of a generated curve to the nearest real sine curve", False,
                  datasets=("sine",), raw=True)  # fmt: skip
 def sine_fit_error(curves: torch.Tensor) -> float:

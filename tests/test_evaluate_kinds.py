@@ -88,7 +88,10 @@ def test_toy_metrics_on_real_and_wrong_samples():
     """Real toy data scores (near) perfectly; collapsed or wrong samples do not."""
     real = {n: make_toy(n, 2000, seed=3)[0] for n in ("ring-8", "pattern-1010", "sine", "quadratic", "scalar")}
     assert toy_scores(real["ring-8"], "ring-8") == pytest.approx({"ring_modes": 8.0, "ring_quality": 1.0}, abs=0.02)
-    assert toy_scores(real["pattern-1010"], "pattern-1010")["pattern_error"] == pytest.approx(0.1, abs=0.01)
+    pattern = toy_scores(real["pattern-1010"], "pattern-1010")
+    assert pattern["pattern_error"] == pytest.approx(0.1, abs=0.01) and pattern["pattern_w1"] < 0.01
+    exact = toy_scores(torch.tensor([[1.0, 0.0, 1.0, 0.0]]).repeat(100, 1), "pattern-1010")
+    assert exact["pattern_error"] == 0 and exact["pattern_w1"] == pytest.approx(0.1, abs=1e-6)  # no spread: not real
     sine = toy_scores(real["sine"], "sine")
     assert sine["sine_fit_error"] < 0.01 and sine["sine_corr"] > 0.999 and sine["sine_coverage"] > 0.99
     collapsed = toy_scores(real["sine"][:1].repeat(2000, 1), "sine")
