@@ -20,7 +20,7 @@ from pipelines import runs
 from pipelines.classifier import default_classifier_path
 from pipelines.data import DataError, load_dataset, to_range
 from pipelines.diagnose import RULES, diagnose_run
-from pipelines.evaluate import FEATURE_METRICS, inception_status, nearest_training
+from pipelines.evaluate import FEATURE_METRICS, inception_status, nearest_training, run_kind
 from pipelines.metrics import METRICS
 
 COLOURS = {
@@ -102,9 +102,10 @@ else:
         f"Best by **{chosen}** ({'higher' if higher else 'lower'} is better): step **{best[0]}** "
         f"with {best[1]:.4f}. " + (info.description if info else "")
     )
-if cfg.dataset not in ("mnist", "fashion-mnist"):
+if not run_kind(cfg.dataset):
     st.caption(
-        f"Feature metrics (ganscope-evaluate) need a domain classifier: MNIST and Fashion-MNIST only. "
+        f"Feature metrics (ganscope-evaluate) need a feature space: a domain classifier (MNIST, Fashion-MNIST), "
+        f"MTCNN's O-Net (face folders) or a toy dataset's own metrics; none for {cfg.dataset}. "
         f"Inception features: {inception_status()}."
     )
 
