@@ -15,6 +15,7 @@ if str(ROOT) not in sys.path:  # `streamlit run app/main.py` puts app/ on the pa
 
 import streamlit as st  # noqa: E402
 
+from app.components.importer import import_uploader  # noqa: E402
 from app.components.sidebar import restore_from_png, run_picker  # noqa: E402
 
 st.set_page_config(page_title="ganscope", page_icon=":material/blur_on:", layout="wide")
@@ -35,5 +36,6 @@ pages = [
 ]
 nav = st.navigation(pages)
 run_picker()
+import_uploader()
 restore_from_png()
 nav.run()

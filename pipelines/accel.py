@@ -72,7 +72,7 @@ def capture_step(step_fn: Callable[[], None], *opts: torch.optim.Optimizer) -> t
         with torch.cuda.graph(graph):
             step_fn()
     except RuntimeError as e:  # an op that cannot be captured: train eagerly instead
-        log.warning("CUDA graph capture failed, training eagerly: %s", e)
+        log.warning("CUDA graph capture failed, training eagerly: %s", e, exc_info=log.isEnabledFor(logging.DEBUG))
         return None
     return graph
 

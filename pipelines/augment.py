@@ -74,7 +74,7 @@ def cutout(x: torch.Tensor, gen: torch.Generator | None = None, ratio: float = 0
     gy = torch.clamp(gy + oy - ch // 2, 0, h - 1)
     gx = torch.clamp(gx + ox - cw // 2, 0, w - 1)
     mask = torch.ones(n, h, w, dtype=x.dtype, device=x.device)
-    mask[b, gy, gx] = 0
+    mask[b, gy, gx] = torch.zeros((), dtype=x.dtype, device=x.device)  # a device zero: capturable in a CUDA graph
     return x * mask.unsqueeze(1)
 
 

@@ -73,14 +73,20 @@ def register(name: str, description: str, higher_is_better: bool):
     return wrap
 
 
+def _sqrtm(a: np.ndarray) -> np.ndarray:
+    """The matrix square root; SciPy before 1.16 also returned an error estimate (``disp=False``), later ones don't."""
+    out = linalg.sqrtm(a)
+    return out[0] if isinstance(out, tuple) else out
+
+
 def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     """‖μa − μb‖² + Tr(Σa + Σb − 2(ΣaΣb)^½) between Gaussians fitted to two feature sets."""
     mu1, mu2 = a.mean(0), b.mean(0)
     s1, s2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    covmean, _ = linalg.sqrtm(s1 @ s2, disp=False)
+    covmean = _sqrtm(s1 @ s2)
     if not np.isfinite(covmean).all():
         eps = np.eye(s1.shape[0]) * 1e-6
-        covmean = linalg.sqrtm((s1 + eps) @ (s2 + eps))
+        covmean = _sqrtm((s1 + eps) @ (s2 + eps))
     covmean = covmean.real
     return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean))
 
@@ -292,8 +298,10 @@ def evaluate_run(
     classifier: Path | None = None,
     write: bool = True,
     inception: torch.nn.Module | None = None,
+    every: int = 1,
 ) -> list[dict]:
-    """Score every snapshot of a run; returns (and, with ``write``, appends to metrics.jsonl) one record each.
+    """Score every snapshot of a run (or every ``every``-th and the last); returns (and, with ``write``,
+    appends to metrics.jsonl) one record each.
 
     By the run's dataset (``run_kind``): MNIST and Fashion-MNIST runs in their domain classifier's
     feature space against the test set; face runs (folder) in O-Net's face feature space against the
@@ -319,7 +327,9 @@ def evaluate_run(
     elif kind == "face":
         real_f = face_embed(real_m11)[0]
     out = []
-    for path, meta in runs.list_snapshots(run_dir):
+    snapshots = runs.list_snapshots(run_dir)
+    snapshots = [s for i, s in enumerate(snapshots) if i % every == every - 1 or i == len(snapshots) - 1]
+    for path, meta in snapshots:
         G, _ = load_generator(path)
         rec = {"step": meta.get("step"), "epoch": meta.get("epoch"), "snapshot": path.name}
         rec.update(source="evaluate", samples=samples)

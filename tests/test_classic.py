@@ -11,9 +11,9 @@ from models.latent import sample_latents
 from pipelines import runs
 from pipelines.architecture import layer_table, plan_rows
 from pipelines.dynamics import simulate
+from pipelines.loss import GANLoss
 from pipelines.presets import TrainConfig, get_preset
 from pipelines.toydata import SINE_X, make_toy, ring_centres, ring_coverage
-from pipelines.loss import GANLoss
 from pipelines.train import train
 from tests.conftest import CHECKPOINTS
 
