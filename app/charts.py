@@ -58,3 +58,22 @@ def curves(
         title=title, xaxis_title="step", height=320, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h"}
     )
     return fig
+
+
+def metric_figure(series: dict[str, list[dict]], name: str, title: str) -> go.Figure:
+    """One metric over training: one line per run, from its merged per-snapshot records (``pipelines.metrics.
+    by_snapshot``), on an axis of its own, so a metric in the hundreds never flattens one between 0 and 1."""
+    fig = go.Figure()
+    for run, records in series.items():
+        pts = [(r["step"], r[name]) for r in records if isinstance(r.get(name), (int, float)) and r.get("step") is not None]
+        if pts:
+            fig.add_trace(go.Scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="lines+markers", name=run))
+    fig.update_layout(
+        title={"text": title, "font": {"size": 13}},
+        xaxis_title="step",
+        height=230,
+        margin={"l": 10, "r": 10, "t": 36, "b": 10},
+        showlegend=len(series) > 1,
+        legend={"orientation": "h"},
+    )
+    return fig

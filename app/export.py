@@ -39,8 +39,11 @@ def read_png_provenance(data: bytes) -> dict | None:
         with Image.open(io.BytesIO(data)) as im:
             im.load()
             text = getattr(im, "text", {}) or {}
-    except Exception as e:  # noqa: BLE001 - any decoder failure means "not an image"
-        raise ValueError(f"not a readable image ({type(e).__name__}: {e})") from None
+            fmt = im.format
+    except Exception:  # noqa: BLE001 - any decoder failure means "not an image"
+        raise ValueError("it is not an image that can be read (perhaps another kind of file renamed .png)") from None
+    if fmt != "PNG":
+        raise ValueError(f"it is a {fmt} image, not a PNG; ganscope keeps latents only in the PNGs it exports")
     raw = text.get(PROVENANCE_KEY)
     if raw is None:
         return None
@@ -49,6 +52,32 @@ def read_png_provenance(data: bytes) -> dict | None:
     except json.JSONDecodeError:
         return None
     return prov if isinstance(prov, dict) else None
+
+
+def latents_from_png(data: bytes, z_dim: int | None = None) -> tuple[dict, list[list[float]]]:
+    """(provenance, latent vectors) of a PNG exported by ganscope, checked before anything is restored.
+
+    Raises ValueError with a sentence a user can act on: not a PNG, no ganscope latent, a latent that is
+    not a list of numbers, or one whose length does not fit ``z_dim`` (this run's z size).
+    """
+    prov = read_png_provenance(data)
+    if not prov or ("z" not in prov and "latents" not in prov):
+        raise ValueError("it carries no ganscope latent: only PNGs exported by ganscope can be restored")
+    vectors = [prov["z"]] if "z" in prov else prov["latents"]
+    if not isinstance(vectors, list) or not vectors:
+        raise ValueError("its ganscope chunk holds no latent vectors")
+    out = []
+    for v in vectors:
+        ok = isinstance(v, list) and v and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
+        if not ok or not np.isfinite(np.asarray(v, dtype=np.float64)).all():
+            raise ValueError(f"its ganscope chunk holds a latent that is not a list of finite numbers ({str(v)[:40]!r})")
+        if z_dim is not None and len(v) != z_dim:
+            raise ValueError(
+                f"its latent has {len(v)} numbers but this run's z size is {z_dim}, so it does not fit this run; "
+                f"pick a run with z size {len(v)} and drop it again"
+            )
+        out.append([float(x) for x in v])
+    return prov, out
 
 
 def zip_bytes(images: Sequence[np.ndarray], provenances: Sequence[dict], stem: str = "sample") -> bytes:

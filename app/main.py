@@ -35,7 +35,7 @@ pages = [
     st.Page(str(ROOT / "app" / "views" / "architecture.py"), title="Architecture", icon=":material/account_tree:"),
 ]
 nav = st.navigation(pages)
-run_picker()
+opened = run_picker()
 import_uploader()
-restore_from_png()
+restore_from_png(opened[3].model.z_dim if opened else None)
 nav.run()

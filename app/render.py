@@ -15,19 +15,23 @@ from torchvision.utils import make_grid
 from models.latent import sample_latents, truncate
 
 
-def to_unit(x: torch.Tensor, value_range: Sequence[float]) -> torch.Tensor:
-    """Map generator output in ``value_range`` to [0, 1] (clamped)."""
+def to_unit(x: torch.Tensor, value_range: Sequence[float], clamp: bool = True) -> torch.Tensor:
+    """Map generator output in ``value_range`` to [0, 1] (clamped unless ``clamp`` is False)."""
     lo, hi = value_range
-    return ((x.float() - lo) / (hi - lo)).clamp_(0, 1)
+    u = (x.float() - lo) / (hi - lo)
+    return u.clamp_(0, 1) if clamp else u
 
 
 def generate(G: torch.nn.Module, z: torch.Tensor, labels: torch.Tensor | None = None, batch: int = 256) -> torch.Tensor:
-    """Run ``G`` on latents in batches under inference mode; returns float samples in [0, 1] on the CPU."""
+    """Run ``G`` on latents in batches under inference mode; returns float samples on the CPU, mapped from
+    the declared value range to [0, 1]: clamped for images (pixels), not for points, vectors and curves,
+    whose values are drawn as the generator gives them, even outside the range it declares."""
     out = []
     with torch.inference_mode():
         for i in range(0, z.shape[0], batch):
             lab = None if labels is None else labels[i : i + batch]
-            out.append(to_unit(G(z[i : i + batch].to(torch.float32), lab), G.output.value_range))
+            x = G(z[i : i + batch].to(torch.float32), lab)
+            out.append(to_unit(x, G.output.value_range, clamp=G.output.kind == "image"))
     return torch.cat(out) if out else torch.empty(0, *G.output.shape)
 
 

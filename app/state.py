@@ -47,6 +47,23 @@ def import_dir() -> Path:
     return Path(os.environ.get("GANSCOPE_IMPORT_DIR") or ROOT / "runs")
 
 
+def run_label(path: str | Path) -> str:
+    """How a run is named on screen: its folder name and, to tell same-named runs apart, where it lives."""
+    path = Path(path)
+    try:
+        return f"{path.name}  ({path.parent.relative_to(ROOT)})"
+    except ValueError:
+        return f"{path.name}  ({path.parent})"
+
+
+def short_names(paths) -> dict[str, str]:
+    """Display names for several runs at once (legends, tables): the folder name, or ``run_label``
+    where two of them share a folder name."""
+    paths = [str(p) for p in paths]
+    names = [Path(p).name for p in paths]
+    return {p: (run_label(p) if names.count(Path(p).name) > 1 else Path(p).name) for p in paths}
+
+
 def discover_runs() -> list[Path]:
     """Every run folder under the run roots, shipped ones first."""
     found: list[Path] = []
@@ -97,13 +114,31 @@ def render_latents(path: str | Path, z, labels=None) -> np.ndarray:
     return _render_latents(str(p), p.stat().st_mtime, bn_mode(p), z, labels)
 
 
+def require_run() -> Path:
+    """The run picked in the sidebar; when none is open (or it cannot be opened), the page stops with a
+    note and draws nothing, so no page goes on showing a previous run's data under an error."""
+    run = st.session_state.get("run_dir")
+    if run:
+        return Path(run)
+    if st.session_state.get("run_problem"):
+        st.info("Nothing to show: the run in the sidebar cannot be opened (the sidebar says why). Pick another run.")
+    else:
+        st.info("Pick a run in the sidebar.")
+    st.stop()
+
+
+def good_snapshots(run_dir: str | Path) -> list[tuple[Path, dict]]:
+    """The readable snapshots of a run, in step order (the sidebar lists the unreadable ones)."""
+    return runs.scan_snapshots(run_dir)[0]
+
+
 def current_generator():
     """(generator, config) of the snapshot picked in the sidebar; stops the page with a clear error."""
     from models import CheckpointError
 
     snap = st.session_state.get("snapshot")
     if not snap:
-        st.info("Pick a run in the sidebar.")
+        require_run()
         st.stop()
     try:
         return get_generator(snap)

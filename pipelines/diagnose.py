@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from . import runs
+from .metrics import latest
 
 VERDICTS = ("stable", "mode_collapse", "convergence_failure", "oscillation", "diverged")
 
@@ -167,11 +168,8 @@ def _sample_evidence(metrics: list[dict], images: bool = True, n_classes: int = 
     if not metrics:
         return []
     R = RULES
-    last_step = max(m.get("step", 0) for m in metrics)
-    last = {}
-    for m in metrics:
-        if m.get("step") == last_step:
-            last.update(m)
+    last = latest(metrics)
+    last_step = int(last.get("step") or 0)
     span = (last_step, last_step)
     ev = []
     if images and last.get("near_duplicates") is not None and last["near_duplicates"] >= R["mc_near_duplicates_min"]:

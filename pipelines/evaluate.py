@@ -4,6 +4,8 @@ No Inception weights can be downloaded here, so MNIST and Fashion-MNIST runs are
 128-d feature space of our own domain classifiers (``ganscope-train-classifier``), against the
 real test set:
 
+The metrics themselves are registered in ``pipelines.metrics`` (``needs="features"``):
+
 * ``fd``         Fréchet distance between Gaussians fitted to real and generated features (FID's formula).
 * ``kid``        kernel inception distance: unbiased MMD² with the cubic polynomial kernel (lower is better).
 * ``precision``  share of samples inside the real k-NN manifold (Kynkäänniemi et al. 2019, k = 3).
@@ -30,13 +32,10 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-from scipy import linalg
 
 from models import CheckpointError, load_classifier, load_generator
 from models.latent import sample_latents
@@ -45,127 +44,18 @@ from . import runs
 from .classifier import default_classifier_path
 from .data import DataError, load_dataset, to_range
 from .face_features import FEATURE_SPACE, FeatureError, face_embed
-from .metrics import toy_scores
+from .metrics import (  # noqa: F401 - frechet_distance, kernel_distance, manifold_coverage are re-exported
+    INCEPTION_METRICS,
+    METRICS,
+    frechet_distance,
+    kernel_distance,
+    manifold_coverage,
+    score,
+)
+from .toy_metrics import toy_scores
 from .toydata import TOY_DATASETS
 
 log = logging.getLogger(__name__)
-K_NN = 3
-
-
-@dataclass(frozen=True)
-class FeatureMetric:
-    name: str
-    fn: Callable[..., float]
-    description: str
-    higher_is_better: bool
-
-
-FEATURE_METRICS: dict[str, FeatureMetric] = {}
-
-
-def register(name: str, description: str, higher_is_better: bool):
-    """Add a metric ``fn(real_feats, fake_feats, real_probs, fake_probs) -> float`` to the registry."""
-
-    def wrap(fn):
-        FEATURE_METRICS[name] = FeatureMetric(name, fn, description, higher_is_better)
-        return fn
-
-    return wrap
-
-
-def _sqrtm(a: np.ndarray) -> np.ndarray:
-    """The matrix square root; SciPy before 1.16 also returned an error estimate (``disp=False``), later ones don't."""
-    out = linalg.sqrtm(a)
-    return out[0] if isinstance(out, tuple) else out
-
-
-def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """‖μa − μb‖² + Tr(Σa + Σb − 2(ΣaΣb)^½) between Gaussians fitted to two feature sets."""
-    mu1, mu2 = a.mean(0), b.mean(0)
-    s1, s2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    covmean = _sqrtm(s1 @ s2)
-    if not np.isfinite(covmean).all():
-        eps = np.eye(s1.shape[0]) * 1e-6
-        covmean = _sqrtm((s1 + eps) @ (s2 + eps))
-    covmean = covmean.real
-    return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean))
-
-
-def kernel_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """Unbiased MMD² with k(x, y) = (x·y / d + 1)³ (KID), features scaled so ``a`` has unit RMS."""
-    d = a.shape[1]
-    scale = np.sqrt((a**2).mean()) or 1.0
-    a, b = a / scale, b / scale
-    kxx, kyy, kxy = (a @ a.T / d + 1) ** 3, (b @ b.T / d + 1) ** 3, (a @ b.T / d + 1) ** 3
-    m, n = len(a), len(b)
-    return float((kxx.sum() - np.trace(kxx)) / (m * (m - 1)) + (kyy.sum() - np.trace(kyy)) / (n * (n - 1)) - 2 * kxy.mean())
-
-
-def _radii(x: torch.Tensor, k: int) -> torch.Tensor:
-    d = torch.cdist(x, x)
-    return d.kthvalue(k + 1, dim=1).values  # +1: the point itself is at distance 0
-
-
-def manifold_coverage(ref: np.ndarray, query: np.ndarray, k: int = K_NN) -> float:
-    """Share of ``query`` points within the k-NN radius of some ``ref`` point."""
-    r, q = torch.from_numpy(ref).double(), torch.from_numpy(query).double()
-    radii = _radii(r, k)
-    return float((torch.cdist(q, r) <= radii[None]).any(dim=1).double().mean())
-
-
-@register("fd", "Fréchet distance to the real test set (classifier features)", False)
-def _fd(real, fake, rp, fp):
-    return frechet_distance(real, fake)
-
-
-@register("kid", "kernel distance (unbiased MMD², cubic kernel) to the real test set", False)
-def _kid(real, fake, rp, fp):
-    return kernel_distance(real, fake)
-
-
-@register("precision", "share of samples on the real k-NN manifold", True)
-def _precision(real, fake, rp, fp):
-    return manifold_coverage(real, fake)
-
-
-@register("recall", "share of real images on the samples' k-NN manifold", True)
-def _recall(real, fake, rp, fp):
-    return manifold_coverage(fake, real)
-
-
-@register("modes", "classes the classifier finds among the samples", True)
-def _modes(real, fake, rp, fp):
-    return float(len(np.unique(fp.argmax(1))))
-
-
-@register("kl_uniform", "KL(class histogram of the samples ‖ uniform)", False)
-def _kl(real, fake, rp, fp):
-    h = np.bincount(fp.argmax(1), minlength=fp.shape[1]) / len(fp)
-    nz = h > 0
-    return float((h[nz] * np.log(h[nz] * fp.shape[1])).sum())
-
-
-@register("feature_spread", "mean pairwise feature distance among samples", True)
-def _spread(real, fake, rp, fp):
-    d = torch.cdist(torch.from_numpy(fake).double(), torch.from_numpy(fake).double())
-    n = len(fake)
-    return float(d.sum() / (n * (n - 1)))
-
-
-def _nn_distances(x: np.ndarray) -> torch.Tensor:
-    t = torch.from_numpy(x).double()
-    return (torch.cdist(t, t) + torch.eye(len(t), dtype=torch.float64) * 1e18).min(dim=1).values
-
-
-@register("duplicates", "share of samples whose nearest other sample is closer than 99% of real images' are", False)
-def _dups(real, fake, rp, fp):
-    thr = torch.quantile(_nn_distances(real), 0.01)  # by construction about 1% for a fresh real set
-    return float((_nn_distances(fake) < thr).double().mean())
-
-
-def score(real_feats: np.ndarray, fake_feats: np.ndarray, real_probs: np.ndarray, fake_probs: np.ndarray) -> dict:
-    """Every registered feature metric."""
-    return {n: m.fn(real_feats, fake_feats, real_probs, fake_probs) for n, m in FEATURE_METRICS.items()}
 
 
 @torch.inference_mode()
@@ -193,8 +83,7 @@ def generated_m11(G, n: int, seed_offset: int = 1_000_000) -> torch.Tensor:
     return (generated(G, n, seed_offset) - lo) / (hi - lo) * 2 - 1
 
 
-CLASS_FREE = ("fd", "kid", "precision", "recall", "feature_spread", "duplicates")  # need no class probabilities
-SET_METRICS = ("precision", "recall", "feature_spread", "duplicates")  # compared at equal set sizes
+SET_METRICS = ("precision", "recall", "feature_spread", "duplicates")  # on face runs compared at equal set sizes
 
 
 def run_kind(dataset: str) -> str:
@@ -208,14 +97,15 @@ def run_kind(dataset: str) -> str:
 
 
 def face_scores(real_feats: np.ndarray, fake_m11: torch.Tensor) -> dict:
-    """The class-free feature metrics of samples against real face features (``face_embed``), plus
-    ``face_prob``. ``fd`` and ``kid`` use every sample; the k-NN metrics (precision, recall,
-    feature_spread, duplicates) use as many samples as there are real images, as Kynkäänniemi et al.
-    compare equal sets (with 5,000 samples against 400 crops the samples' k-NN balls would shrink)."""
-    fake, face_prob = face_embed(fake_m11)
+    """The class-free feature metrics (``INCEPTION_METRICS``) of samples against real face features
+    (``face_embed``), and the ``"face"`` metrics on O-Net's face probabilities. ``fd`` and ``kid`` use every
+    sample; the k-NN metrics (precision, recall, feature_spread, duplicates) use as many samples as there
+    are real images, as Kynkäänniemi et al. compare equal sets (with 5,000 samples against 400 crops the
+    samples' k-NN balls would shrink)."""
+    fake, probs = face_embed(fake_m11)
     equal = fake[: len(real_feats)]
-    out = {n: FEATURE_METRICS[n].fn(real_feats, equal if n in SET_METRICS else fake, None, None) for n in CLASS_FREE}
-    out["face_prob"] = float(face_prob.mean())
+    out = {n: METRICS[n].fn(real_feats, equal if n in SET_METRICS else fake, None, None) for n in INCEPTION_METRICS}
+    out.update({n: m.fn(probs) for n, m in METRICS.items() if m.needs == "face"})
     return out
 
 
@@ -229,9 +119,6 @@ def inception_status() -> str:
         f"unavailable: torchvision's Inception v3 weights are not in {hub}; run once online to fetch them "
         "(torchvision.models.inception_v3(weights='DEFAULT')) to get Inception-feature metrics"
     )
-
-
-INCEPTION_METRICS = ("fd", "kid", "precision", "recall", "feature_spread", "duplicates")
 
 
 def inception_extractor(allow_download: bool = False) -> torch.nn.Module:
@@ -269,22 +156,22 @@ def inception_embed(model: torch.nn.Module, images_m11: torch.Tensor, batch: int
 def inception_scores(model: torch.nn.Module, real_m11: torch.Tensor, fake_m11: torch.Tensor) -> dict:
     """The class-free metrics on Inception features, keyed ``inception_<name>``."""
     rf, ff = inception_embed(model, real_m11), inception_embed(model, fake_m11)
-    return {f"inception_{n}": FEATURE_METRICS[n].fn(rf, ff, None, None) for n in INCEPTION_METRICS}
+    return {f"inception_{n}": v for n, v in score(rf, ff, None, None).items()}
 
 
-def real_images(cfg, data_dir: str | None, samples: int) -> torch.Tensor:
+def real_images(run_dir: Path, cfg, data_dir: str | None, samples: int) -> torch.Tensor:
     """Up to ``samples`` real images in [-1, 1] to compare a run with: the test set of the classes it
     trained on, or for a folder run its training images (a folder has no test split)."""
     domain = run_kind(cfg.dataset) == "classifier"
     spec = cfg.model.output
     size, channels = (28, 1) if domain else (spec.shape[1], spec.shape[0])
-    root = data_dir or cfg.data_dir
-    if cfg.dataset == "folder" and not Path(root).is_dir():
-        raise DataError(
-            f"the run's real images are not at {root}: pass --data-dir to the face crops it trained on "
-            "(ganscope-crop-faces SRC_DIR OUT_DIR --size 64 makes them; see README, Faces)"
-        )
-    test = load_dataset(cfg.dataset, root, size, channels, train=cfg.dataset == "folder")
+    try:
+        data_dir = data_dir or runs.resolve_data_dir(run_dir, cfg.data_dir)  # a relative data_dir works from any folder
+    except DataError as e:
+        if cfg.dataset != "folder":
+            raise
+        raise DataError(f"{e}: the face crops it trained on (ganscope-crop-faces SRC_DIR OUT_DIR --size 64 makes them)") from None
+    test = load_dataset(cfg.dataset, data_dir, size, channels, train=cfg.dataset == "folder")
     if cfg.classes:  # compare with the real images of the classes the run trained on
         keep = torch.isin(test.labels, torch.tensor(cfg.classes))
         test.images, test.labels = test.images[keep], test.labels[keep]
@@ -320,7 +207,7 @@ def evaluate_run(
     if kind == "toy" and inception is not None:
         raise DataError(f"{run_dir.name} is a toy run ({cfg.dataset}), not images: Inception features do not apply")
     if kind != "toy":
-        real_m11 = real_images(cfg, data_dir, samples)
+        real_m11 = real_images(run_dir, cfg, data_dir, samples)
     if kind == "classifier":
         model, _ = load_classifier(classifier or default_classifier_path(cfg.dataset))
         real_f, real_p = embed(model, real_m11)

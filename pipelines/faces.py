@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".pgm", ".ppm", ".pbm", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 MANIFEST = "manifest.jsonl"
 DEFAULT_MAX_PIXELS = 64_000_000
+MIN_DETECT_SIDE = 20  # MTCNN's smallest pyramid level needs more than 12 px; smaller photos are too_small, not a crash
 
 
 @dataclass
@@ -111,7 +112,10 @@ class FaceCropper:
         return square.resize((self.size, self.size), Image.Resampling.LANCZOS)
 
     def faces(self, image: Image.Image, keep: str = "largest") -> tuple[str, list, list, list[Image.Image]]:
-        """(status, boxes, probs, crops) for one upright RGB photo."""
+        """(status, boxes, probs, crops) for one upright RGB photo; a photo under ``min_face`` (or under
+        ``MIN_DETECT_SIDE``) pixels on a side is ``too_small`` without running the detector."""
+        if min(image.size) < max(self.min_face, MIN_DETECT_SIDE):
+            return "too_small", [], [], []
         return self._faces(image, self.detect([image])[0], keep)
 
     def _faces(self, image, found, keep):
@@ -264,8 +268,8 @@ def crop_folder(
                 status, _, reason = str(e).partition(": ")
                 record(CropRow(rel, status, reason=reason))
                 continue
-            if min(image.size) < min_face:
-                reason = f"the photo is {image.width}x{image.height}, under --min-face {min_face}"
+            if min(image.size) < max(min_face, MIN_DETECT_SIDE):
+                reason = f"the photo is {image.width}x{image.height}, under --min-face {max(min_face, MIN_DETECT_SIDE)}"
                 record(CropRow(rel, "too_small", reason=reason))
                 continue
             if pending and (image.size != pending[0][1].size or len(pending) >= batch_size):

@@ -310,7 +310,7 @@ def _mnist_cgan() -> TrainConfig:
         seed=0,
         batch_size=32,
         label_flip=0.0,
-        r1_gamma=0.2,  # fd 32.6 -> 26.0 at 5,000 samples (README, "Recipes")
+        r1_gamma=0.0,  # R1 0.2 cut fd 32.6 -> 26.0 but the asked-for digit 95% -> 88% (README, "Recipes"): off
         log_every=20,
     )
 

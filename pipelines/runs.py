@@ -6,6 +6,7 @@
       metrics.jsonl                one record per snapshot
       snapshots/step-0000469.safetensors   generator weights + architecture config (no pickle)
       state.pt                     resume state (G, D, optimisers, step, RNG); never shipped in git
+      skipped.jsonl                folder datasets only: each unreadable file skipped, with the reason
 
 Every whole-file write goes to a temporary file in the same folder and is renamed over the
 target, so a crash leaves either the old file or the new one, never half of one.
@@ -22,9 +23,10 @@ from typing import Any
 
 import torch
 
-from models import atomic_write_bytes, read_header
+from models import CheckpointError, atomic_write_bytes, read_header
 from models.checkpoint import SNAPSHOT_SUFFIX
 
+from .data import DataError
 from .presets import TrainConfig
 
 CONFIG = "config.json"
@@ -32,6 +34,7 @@ LOG = "log.jsonl"
 METRICS = "metrics.jsonl"
 SNAPSHOTS = "snapshots"
 STATE = "state.pt"
+SKIPPED = "skipped.jsonl"
 
 
 class RunError(RuntimeError):
@@ -84,17 +87,43 @@ def truncate_jsonl(path: Path, max_step: int) -> int:
     return len(records) - len(keep)
 
 
+def write_skipped(run_dir: str | os.PathLike, skipped: list[tuple[str, str]]) -> Path | None:
+    """Record the training files that could not be read (``ImageData.skipped``) in the run folder, one
+    JSON line each (``file``, ``reason``), replacing an earlier list; returns the file (None: nothing skipped,
+    and an old list is removed)."""
+    path = Path(run_dir) / SKIPPED
+    if not skipped:
+        path.unlink(missing_ok=True)
+        return None
+    text = "".join(json.dumps({"file": f, "reason": r}) + "\n" for f, r in skipped)
+    atomic_write_bytes(path, text.encode("utf-8"))
+    return path
+
+
 def snapshot_path(run_dir: Path, step: int) -> Path:
     return Path(run_dir) / SNAPSHOTS / f"step-{step:07d}{SNAPSHOT_SUFFIX}"
 
 
-def list_snapshots(run_dir: str | os.PathLike) -> list[tuple[Path, dict]]:
-    """(path, meta) of each snapshot in step order; meta holds step, epoch... from the header."""
-    snaps = []
+def scan_snapshots(run_dir: str | os.PathLike) -> tuple[list[tuple[Path, dict]], list[tuple[Path, str]]]:
+    """(good, bad): (path, meta) of each readable snapshot in step order (meta holds step, epoch...
+    from the header), and (path, problem) of each one whose header cannot be read (truncated, corrupt)."""
+    good, bad = [], []
     for p in sorted((Path(run_dir) / SNAPSHOTS).glob(f"*{SNAPSHOT_SUFFIX}")):
-        snaps.append((p, read_header(p)["meta"]))
-    snaps.sort(key=lambda pm: pm[1].get("step", 0))
-    return snaps
+        try:
+            good.append((p, read_header(p)["meta"]))
+        except CheckpointError as e:
+            bad.append((p, e.problem))
+    good.sort(key=lambda pm: pm[1].get("step", 0))
+    return good, bad
+
+
+def list_snapshots(run_dir: str | os.PathLike) -> list[tuple[Path, dict]]:
+    """(path, meta) of each snapshot in step order; raises CheckpointError for the first unreadable one
+    (``scan_snapshots`` lists the readable ones and the others apart)."""
+    good, bad = scan_snapshots(run_dir)
+    if bad:
+        raise CheckpointError(*bad[0])
+    return good
 
 
 def read_config(run_dir: str | os.PathLike) -> TrainConfig:
@@ -125,6 +154,46 @@ def read_metrics(run_dir: str | os.PathLike) -> list[dict]:
     return read_jsonl(Path(run_dir) / METRICS)
 
 
+PROJECT_ROOT = Path(__file__).resolve().parents[1]  # the ganscope checkout (shipped runs say ../shared/data/...)
+
+
+def data_dir_candidates(run_dir: str | os.PathLike, data_dir: str | os.PathLike) -> list[Path]:
+    """Where a run's recorded ``data_dir`` may be, in the order they are tried.
+
+    An absolute path is itself. A relative one (e.g. ``../shared/data/mnist`` in the shipped runs, written
+    from the repository root) is tried from the current folder, from the folder the run was trained from
+    (the parent of ``runs/`` or ``checkpoints/`` holding the run), from the ganscope checkout and from the
+    run folder itself, so ``ganscope-evaluate`` and the dashboard find it from anywhere.
+    """
+    d = Path(data_dir).expanduser()
+    if d.is_absolute():
+        return [d]
+    run = Path(run_dir).resolve()
+    found: list[Path] = []
+    for base in (Path.cwd(), run.parent.parent, PROJECT_ROOT, run):
+        cand = (base / d).resolve()
+        if cand not in found:
+            found.append(cand)
+    return found
+
+
+def resolve_data_dir(run_dir: str | os.PathLike, data_dir: str | os.PathLike) -> Path:
+    """The first existing place of a run's ``data_dir`` (see ``data_dir_candidates``).
+
+    Raises:
+        DataError: naming every place it looked, and how to point at the data instead.
+    """
+    cands = data_dir_candidates(run_dir, data_dir)
+    for c in cands:
+        if c.exists():
+            return c
+    raise DataError(
+        f"the run's data folder {str(data_dir)!r} was not found; looked in "
+        + ", ".join(str(c) for c in cands)
+        + ". Pass --data-dir (or type the folder in the dashboard) to point at the data"
+    )
+
+
 def is_run(path: Path) -> bool:
     return (path / CONFIG).is_file() and (path / SNAPSHOTS).is_dir()
 
@@ -151,7 +220,19 @@ def load_state(run_dir: Path) -> dict:
     path = Path(run_dir) / STATE
     if not path.is_file():
         raise RunError(f"{run_dir} has no {STATE} to resume from (was it trained elsewhere, or shipped?)")
+    import pickle
+    import warnings
+
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # noqa: BLE001 - any unpickling failure is one clear message
-        raise RunError(f"{path}: cannot load resume state ({type(e).__name__}: {e})") from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's notes on pickle protocols are not for our users
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:  # torch's message here advises weights_only=False: never
+        raise RunError(
+            f"{path}: refused to load the resume state: it holds Python objects other than tensors, which ganscope "
+            "never unpickles (a crafted or foreign file); delete it and train the run afresh"
+        ) from None
+    except Exception:  # noqa: BLE001 - truncated, corrupt or not a torch file at all: one clear message
+        raise RunError(
+            f"{path}: cannot load the resume state: the file is truncated, corrupt or not one ganscope wrote"
+        ) from None

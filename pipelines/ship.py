@@ -12,6 +12,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from models import CheckpointError
+
 from . import runs
 
 
@@ -24,16 +26,26 @@ def pick_evenly(n: int, keep: int) -> list[int]:
     return sorted({round(i * (n - 1) / (keep - 1)) for i in range(keep)})
 
 
-def ship(run_dir: Path, dest: Path, keep: int = 6) -> list[Path]:
-    """Copy ``run_dir`` to ``dest`` with ``keep`` snapshots; returns the snapshots copied."""
+def ship(run_dir: Path, dest: Path, keep: int = 6, force: bool = False) -> list[Path]:
+    """Copy ``run_dir`` to ``dest`` with ``keep`` snapshots; returns the snapshots copied.
+
+    An existing ``dest`` is refused (RunError) unless ``force``, which replaces it."""
+    run_dir, dest = Path(run_dir), Path(dest)
+    runs.read_config(run_dir)  # refuse a folder that is not a valid run
     snaps = runs.list_snapshots(run_dir)
     if not snaps:
         raise runs.RunError(f"{run_dir} has no snapshots to ship")
-    runs.read_config(run_dir)  # refuse a folder that is not a valid run
-    if dest.exists():
-        shutil.rmtree(dest)
+    if dest.exists() or dest.is_symlink():
+        if not force:
+            raise runs.RunError(f"{dest} already exists: pass --force to replace it, or pick another destination")
+        if dest.resolve() == run_dir.resolve():
+            raise runs.RunError(f"{dest} is the run itself: ship it somewhere else")
+        if dest.is_dir() and not dest.is_symlink():
+            shutil.rmtree(dest)
+        else:
+            dest.unlink()
     (dest / runs.SNAPSHOTS).mkdir(parents=True)
-    for name in (runs.CONFIG, runs.LOG, runs.METRICS):
+    for name in (runs.CONFIG, runs.LOG, runs.METRICS, runs.SKIPPED):
         if (run_dir / name).is_file():
             shutil.copy2(run_dir / name, dest / name)
     chosen = [snaps[i][0] for i in pick_evenly(len(snaps), keep)]
@@ -47,10 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("run_dir", type=Path)
     p.add_argument("dest", type=Path, help="e.g. checkpoints/mnist-dcgan")
     p.add_argument("--keep", type=int, default=6, help="snapshots to keep (default 6)")
+    p.add_argument("--force", action="store_true", help="replace DEST if it exists (refused otherwise)")
     args = p.parse_args(argv)
     try:
-        chosen = ship(args.run_dir, args.dest, args.keep)
-    except runs.RunError as e:
+        chosen = ship(args.run_dir, args.dest, args.keep, args.force)
+    except (runs.RunError, CheckpointError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     size = sum(f.stat().st_size for f in args.dest.rglob("*") if f.is_file())

@@ -224,6 +224,7 @@ def _train(cfg, run_dir, resume, dev, launch, progress, callbacks, data, ro: Run
     total = cfg.epochs * spe if not cfg.max_steps else min(cfg.epochs * spe, cfg.max_steps)
     if launch.writer:
         _write_config(run_dir, cfg, launch)
+        runs.write_skipped(run_dir, data.skipped)  # unreadable files of a folder dataset, with the reasons
 
     # Build.
     if dev.type == "cuda":

@@ -220,3 +220,60 @@ def test_importing_a_generator_opens_it_as_a_run(server, browser, imports, tmp_p
         page.screenshot(path=str(out / "page-import.png"), full_page=False)
     finally:
         page.close()
+
+
+def _no_exception(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0, page.locator('[data-testid="stException"]').all_inner_texts()
+
+
+def test_bad_pngs_dropped_on_the_sidebar_get_a_sentence(server, browser, tmp_path):
+    from app.export import png_bytes
+
+    img = np.zeros((8, 8), np.uint8)
+    cases = {
+        "string-z.png": (png_bytes(img, {"seed": 1, "z": "0.1, 0.2"}), "not a list of finite numbers"),
+        "short-z.png": (png_bytes(img, {"seed": 2, "z": [0.5] * 64}), "does not fit this run"),
+        "text.png": (b"not an image at all\n", "not an image that can be read"),
+    }
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{server}/interpolate", timeout=120_000)
+        _wait_ready(page, "Interpolate")
+        for name, (data, says) in cases.items():
+            path = tmp_path / name
+            path.write_bytes(data)
+            page.locator('.st-key-restore_png input[type="file"]').set_input_files(str(path))
+            page.locator('[data-testid="stSidebar"] [data-testid="stAlertContentError"]').filter(has_text=says).wait_for(
+                timeout=60_000
+            )
+            text = page.locator('[data-testid="stSidebar"] [data-testid="stAlertContentError"]').inner_text()
+            assert name in text and "object at" not in text, text
+            _no_exception(page)
+        assert page.get_by_text("Restored").count() == 0
+    finally:
+        page.close()
+
+
+def test_uploading_tiny_and_many_face_photos(server, browser, tmp_path):
+    from PIL import Image
+
+    tiny = tmp_path / "tiny.png"
+    Image.new("RGB", (5, 5), (120, 90, 70)).save(tiny)
+    page = browser.new_page(viewport={"width": 1400, "height": 1300})
+    try:
+        page.goto(f"{server}/project", timeout=120_000)
+        _wait_ready(page, "Project a photo")
+        page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+        page.keyboard.type("faces-orl")
+        page.keyboard.press("Enter")
+        page.get_by_text("Projecting onto faces-orl").wait_for(timeout=120_000)
+        upload = page.locator('[data-testid="stMain"] input[type="file"]')
+        upload.set_input_files(str(tiny))
+        page.get_by_text("tiny.png: The faces in this photo (or the photo itself) are too small").wait_for(timeout=120_000)
+        _no_exception(page)
+        upload.set_input_files(str(SHARED / "faces" / "wild" / "dlib" / "2008_002470.jpg"))
+        page.get_by_text("3 faces found in 2008_002470.jpg").wait_for(timeout=120_000)
+        _no_exception(page)
+        page.get_by_text("face 3", exact=True).first.wait_for(timeout=60_000)  # a thumbnail and a choice per face
+    finally:
+        page.close()

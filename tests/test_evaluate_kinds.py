@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 
@@ -14,7 +15,7 @@ from pipelines import runs
 from pipelines.data import load_dataset, to_range
 from pipelines.evaluate import evaluate_run, frechet_distance, kernel_distance, main
 from pipelines.face_features import face_embed
-from pipelines.metrics import toy_scores
+from pipelines.toy_metrics import toy_scores
 from pipelines.toydata import make_toy
 from tests.conftest import CHECKPOINTS
 
@@ -133,8 +134,12 @@ def test_cli_evaluates_every_kind(name, orl_crops, tmp_path, capsys):
     assert len(added) == len(runs.list_snapshots(run)) and all(r["source"] == "evaluate" for r in added)
 
 
-def test_cli_faces_without_crops_says_how_to_make_them(tmp_path, capsys, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the run's data_dir, data/orl-crops, is not here
-    assert main([str(CHECKPOINTS / "faces-orl"), "--samples", "10"]) == 1
+def test_cli_faces_without_crops_says_how_to_make_them(tmp_path, capsys):
+    run = tmp_path / "faces-orl"
+    shutil.copytree(CHECKPOINTS / "faces-orl", run)
+    cfg = json.loads((run / "config.json").read_text())
+    cfg["train"]["data_dir"] = str(tmp_path / "no-crops-here")  # where the run says its crops were: gone
+    (run / "config.json").write_text(json.dumps(cfg))
+    assert main([str(run), "--samples", "10"]) == 1
     err = capsys.readouterr().err
     assert "--data-dir" in err and "ganscope-crop-faces" in err and "Traceback" not in err

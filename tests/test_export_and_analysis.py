@@ -28,7 +28,7 @@ def test_png_round_trips_pixels_and_provenance():
     assert export.read_png_provenance(data) == prov
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(data))), _img()[:, :, 0])
     assert export.read_png_provenance(export.png_bytes(_img())) is None
-    with pytest.raises(ValueError, match="not a readable image"):
+    with pytest.raises(ValueError, match="not an image that can be read"):
         export.read_png_provenance(b"GIF89a not really")
 
 

@@ -155,3 +155,20 @@ def test_faces_dcgan_trains_at_80_pixels_too(tmp_path, orl_crops):
     assert main([*args, "--batch-size", "8", "--out", str(out), "--no-progress"]) == 0
     G, cfg = _check_run(out, 1)
     assert cfg.model.image_size == 80 and G(torch.randn(2, 100)).shape == (2, 3, 80, 80)
+
+
+def test_folder_dataset_lists_unreadable_files_in_the_run_folder(tmp_path, orl_crops):
+    import shutil
+
+    data = tmp_path / "faces"
+    data.mkdir()
+    for p in sorted(orl_crops.rglob("*.png"))[:40]:
+        shutil.copy(p, data / p.name)
+    (data / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    (data / "notes.jpg").write_text("hello")
+    out = tmp_path / "run"
+    args = ["--preset", "faces-orl", "--data-dir", str(data), "--max-steps", "1", "--batch-size", "8", "--out", str(out)]
+    assert main([*args, "--no-progress"]) == 0
+    skipped = [json.loads(line) for line in (out / runs.SKIPPED).read_text().splitlines()]
+    assert sorted(s["file"].rsplit("/", 1)[-1] for s in skipped) == ["broken.png", "notes.jpg"]
+    assert all(s["reason"] for s in skipped)

@@ -71,8 +71,37 @@ def send_to(key: str, entry: dict) -> None:
     st.session_state[f"{key}_pick"] = entry["name"]
 
 
-def latent_input(G, label: str, key: str, default_seed: int = 0) -> dict:
-    """Pick one latent: by seed, or from the picked latents (including those sent from other pages)."""
+def class_names(n: int) -> list[str]:
+    """Names of a conditional run's classes: the dataset's (digits, garments) when the open run says which."""
+    from pipelines import runs
+    from pipelines.data import FASHION_CLASSES, MNIST_CLASSES
+
+    try:
+        dataset = runs.read_config(st.session_state.get("run_dir") or "").dataset
+    except runs.RunError:
+        dataset = ""
+    known = {"mnist": MNIST_CLASSES, "fashion-mnist": FASHION_CLASSES}.get(dataset, ())
+    return [known[i] if i < len(known) else str(i) for i in range(n)]
+
+
+def class_input(G, key: str, default: int | None = 0, label: str = "Class", where=st) -> int | None:
+    """The class to draw for a class-conditional generator (None, and no widget, for unconditional ones).
+
+    ``default`` is used when the widget has no value yet (e.g. the class a picked latent was made with).
+    """
+    if not G.num_classes:
+        return None
+    names = class_names(G.num_classes)
+    if st.session_state.get(key) not in range(G.num_classes):
+        st.session_state[key] = default if default in range(G.num_classes) else 0
+    return int(where.selectbox(label, range(G.num_classes), key=key, format_func=lambda i: f"{i}: {names[i]}"))
+
+
+def latent_input(G, label: str, key: str, default_seed: int = 0, with_class: bool = True) -> dict:
+    """Pick one latent: by seed, or from the picked latents (including those sent from other pages).
+
+    For a class-conditional generator a class picker comes with it, in both modes (a picked latent starts
+    at the class it was made with); the returned entry carries the class as ``label``."""
     picked = usable(G)
     options = ["seed", "picked"] if picked else ["seed"]
     if st.session_state.get(f"{key}_mode") not in options:
@@ -85,13 +114,16 @@ def latent_input(G, label: str, key: str, default_seed: int = 0) -> dict:
         if st.session_state.get(f"{key}_pick") not in names:
             st.session_state[f"{key}_pick"] = names[-1]
         name = st.selectbox("latent", names, key=f"{key}_pick", label_visibility="collapsed")
-        return picked[names.index(name)]
+        entry = picked[names.index(name)]
+        if G.num_classes and with_class:
+            if st.session_state.get(f"{key}_class_of") != name:  # a newly picked latent: start at its own class
+                st.session_state[f"{key}_class_of"] = name
+                st.session_state.pop(f"{key}_class", None)
+            entry = {**entry, "label": class_input(G, f"{key}_class", entry.get("label"))}
+        return entry
     st.session_state.setdefault(f"{key}_seed", default_seed)
     seed = st.number_input("seed", 0, 2**31 - 1, key=f"{key}_seed", label_visibility="collapsed")
-    lab = None
-    if G.num_classes:
-        lab = int(st.number_input("class", 0, G.num_classes - 1, 0, key=f"{key}_class"))
-    return entry_from_seed(G, int(seed), label=lab)
+    return entry_from_seed(G, int(seed), label=class_input(G, f"{key}_class") if with_class else None)
 
 
 def _to_set(entry: dict, key: str) -> None:

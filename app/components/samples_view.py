@@ -27,11 +27,29 @@ def to_values(samples: np.ndarray, spec: OutputSpec) -> np.ndarray:
     return np.asarray(samples) * (hi - lo) + lo
 
 
+def outside_range(samples: np.ndarray, spec: OutputSpec) -> str | None:
+    """A sentence when non-image samples leave the generator's declared value range, else None."""
+    if spec.kind == "image" or not len(samples):
+        return None
+    v = to_values(samples, spec)
+    lo, hi = spec.value_range
+    vmin, vmax = float(np.nanmin(v)), float(np.nanmax(v))
+    tol = 1e-6 * (hi - lo)
+    if vmin >= lo - tol and vmax <= hi + tol:
+        return None
+    share = float(((v < lo - tol) | (v > hi + tol)).mean())
+    return (
+        f"The generator's outputs run from {vmin:.3g} to {vmax:.3g}, outside its declared range "
+        f"[{lo:g}, {hi:g}] ({share:.0%} of the values): drawn as they are, not clipped."
+    )
+
+
 def figure(samples: np.ndarray, spec: OutputSpec, title: str = "") -> go.Figure:
-    """A plotly figure for non-image samples."""
+    """A plotly figure for non-image samples, drawn with their real values (never clipped to the range)."""
     v = to_values(samples, spec).reshape(len(samples), -1)
     if spec.kind == "vector":
-        fig = go.Figure(go.Heatmap(z=v, zmin=spec.value_range[0], zmax=spec.value_range[1], colorscale="Viridis"))
+        lo, hi = min(spec.value_range[0], float(v.min())), max(spec.value_range[1], float(v.max()))
+        fig = go.Figure(go.Heatmap(z=v, zmin=lo, zmax=hi, colorscale="Viridis"))
         fig.update_layout(xaxis_title="element", yaxis_title="sample")
     elif spec.kind == "curve":
         fig = go.Figure([go.Scatter(y=row, mode="lines", line={"width": 1}, showlegend=False) for row in v])
@@ -52,4 +70,7 @@ def show(samples: np.ndarray, spec: OutputSpec, nrow: int, caption: str, key: st
         st.image(grid, caption=caption, width="content", output_format="PNG")
         return grid
     st.plotly_chart(figure(samples, spec, caption), key=key)
+    note = outside_range(samples, spec)
+    if note:
+        st.caption(f":warning: {note}")
     return None

@@ -7,21 +7,24 @@ from pathlib import Path
 import streamlit as st
 
 from models import CheckpointError
+from pipelines import metrics as registry
 from pipelines import runs
+from pipelines.presets import TrainConfig
 
 from .. import export, state
 from . import latents as lat
 
 
-def _label(path: Path) -> str:
-    try:
-        return f"{path.name}  ({path.parent.relative_to(state.ROOT)})"
-    except ValueError:
-        return str(path)
+def _refuse(message: str) -> None:
+    """Say why no run is open, and forget the last one, so no page goes on showing its data."""
+    st.sidebar.error(message)
+    for key in ("run_dir", "snapshot"):
+        st.session_state.pop(key, None)
+    st.session_state["run_problem"] = message
 
 
-def run_picker() -> tuple[Path, Path, dict] | None:
-    """Draw the run and snapshot pickers; returns (run_dir, snapshot_path, snapshot_meta) or None.
+def run_picker() -> tuple[Path, Path, dict, TrainConfig] | None:
+    """Draw the run and snapshot pickers; returns (run_dir, snapshot_path, snapshot_meta, run config) or None.
 
     Stores ``run_dir`` and ``snapshot`` (paths as strings) in ``st.session_state``.
     """
@@ -35,29 +38,30 @@ def run_picker() -> tuple[Path, Path, dict] | None:
     if typed.strip():
         run_dir = Path(typed.strip()).expanduser()
         if not runs.is_run(run_dir):
-            st.sidebar.error(
+            return _refuse(
                 f"{run_dir} is not a run folder: it needs config.json and snapshots/. Clear the box to pick a shipped run."
             )
-            return None
     elif not found:
-        st.sidebar.error(
+        return _refuse(
             "No runs found under checkpoints/ or runs/. Train one with `ganscope-train --preset mnist-dcgan --data-dir PATH`."
         )
-        return None
     else:
         names = [str(p) for p in found]
         if st.session_state.get("run_select") not in names:  # first visit: the shipped MNIST DCGAN if present
             st.session_state["run_select"] = next((n for n in names if Path(n).name == "mnist-dcgan"), names[0])
-        run_dir = Path(st.sidebar.selectbox("Run", names, format_func=lambda s: _label(Path(s)), key="run_select"))
+        run_dir = Path(st.sidebar.selectbox("Run", names, format_func=state.run_label, key="run_select"))
     try:
         cfg = runs.read_config(run_dir)
-        snaps = runs.list_snapshots(run_dir)
-    except (runs.RunError, CheckpointError) as e:
-        st.sidebar.error(f"Cannot open this run: {e}. Pick another run or retrain it.")
-        return None
+        snaps, bad = runs.scan_snapshots(run_dir)
+    except (runs.RunError, CheckpointError, OSError) as e:
+        return _refuse(f"Cannot open this run: {e}. Pick another run or retrain it.")
+    if bad:
+        st.sidebar.warning(
+            f"{len(bad)} of {len(snaps) + len(bad)} snapshots cannot be read and are left out:  \n"
+            + "  \n".join(f"{p.name}: {problem}" for p, problem in bad)
+        )
     if not snaps:
-        st.sidebar.error(f"{run_dir} has no snapshots yet: wait for its first epoch or pick another run.")
-        return None
+        return _refuse(f"{run_dir} has no readable snapshots yet: wait for its first epoch or pick another run.")
     labels = [f"step {m.get('step', '?')} · epoch {m.get('epoch', '?')}" for _, m in snaps]
     choice = st.sidebar.select_slider(
         "Snapshot", options=list(range(len(snaps))), value=len(snaps) - 1, format_func=lambda i: labels[i], key=f"snap_{run_dir}"
@@ -65,9 +69,10 @@ def run_picker() -> tuple[Path, Path, dict] | None:
     snap_path, meta = snaps[choice]
     st.session_state["run_dir"] = str(run_dir)
     st.session_state["snapshot"] = str(snap_path)
+    st.session_state.pop("run_problem", None)
     _batchnorm_choice(run_dir, cfg.model)
     _card(run_dir, cfg, snaps)
-    return run_dir, snap_path, meta
+    return run_dir, snap_path, meta, cfg
 
 
 BN_LABELS = {"running": "running statistics (eval mode)", "batch": "batch statistics (train mode)"}
@@ -121,46 +126,55 @@ def _card(run_dir: Path, cfg, snaps) -> None:
         lines += _imported_lines(source, m)
     else:
         lines.append(f"trained: {last.get('epoch', '?')} epochs, {last.get('step', '?')} steps · {len(snaps)} snapshots")
-    metrics = runs.read_metrics(run_dir)
-    if metrics:
-        latest = {k: v for k, v in metrics[-1].items() if k not in ("step", "epoch", "snapshot")}
-        lines.append("latest: " + ", ".join(f"{k} {v:.3g}" for k, v in latest.items() if isinstance(v, float)))
+    last_metrics = registry.latest(runs.read_metrics(run_dir))
+    shown = [(n, registry.value(last_metrics, n)) for n in registry.present([last_metrics])]
+    if shown:
+        lines.append("latest: " + ", ".join(f"{n} {v:.3g}" for n, v in shown if v is not None))
     st.sidebar.caption("  \n".join(lines))
 
 
-def restore_from_png() -> None:
-    """Sidebar uploader: a PNG exported by ganscope brings its latent back into the picked latents."""
+def restore_from_png(z_dim: int | None = None) -> None:
+    """Sidebar uploader: a PNG exported by ganscope brings its latent back into the picked latents.
+
+    ``z_dim``: the open run's z size (a latent of another length is refused, saying so). Each upload is
+    restored once; later reruns repeat its message but do not re-send it to the interpolation start.
+    """
     up = st.sidebar.file_uploader("Restore a latent from a ganscope PNG", type=["png"], key="restore_png")
     if up is None:
         return
+    done = st.session_state.get("restore_done")
+    if done and done[0] == (up.file_id, z_dim):
+        getattr(st.sidebar, done[1])(done[2])
+        return
+    kind, message = _restore(up.getvalue(), up.name, z_dim)
+    st.session_state["restore_done"] = ((up.file_id, z_dim), kind, message)
+    getattr(st.sidebar, kind)(message)
+
+
+def _restore(data: bytes, file_name: str, z_dim: int | None) -> tuple[str, str]:
+    """Restore the latents of one PNG; returns (``"success"`` or ``"error"``, the sentence to show)."""
     try:
-        prov = export.read_png_provenance(up.getvalue())
+        prov, vectors = export.latents_from_png(data, z_dim)
     except ValueError as e:
-        st.sidebar.error(f"{up.name}: {e}. Drop a PNG exported by ganscope.")
-        return
-    if not prov or ("z" not in prov and "latents" not in prov):
-        st.sidebar.error(f"{up.name} carries no ganscope latent: only PNGs exported by ganscope can be restored.")
-        return
-    vectors = [prov["z"]] if "z" in prov else prov["latents"]
-    base = prov.get("name") or (f"seed {prov['seed']}" if "seed" in prov else Path(up.name).stem)
-    names = []
+        return "error", f"{file_name}: {e}."
+    seed = prov.get("seed") if isinstance(prov.get("seed"), int) else None
+    label = prov.get("label") if isinstance(prov.get("label"), int) else None
+    base = prov.get("name") or (f"seed {seed}" if seed is not None else Path(file_name).stem)
     for i, z in enumerate(vectors):
-        name = f"png: {base}" + (f" #{i}" if len(vectors) > 1 else "")
         entry = {
-            "name": name,
-            "z": [float(v) for v in z],
-            "label": prov.get("label"),
+            "name": f"png: {base}" + (f" #{i}" if len(vectors) > 1 else ""),
+            "z": z,
+            "label": label,
             "run": prov.get("run"),
             "snapshot": prov.get("snapshot"),
         }
-        if "seed" in prov and len(vectors) == 1:
-            entry["seed"] = prov["seed"]
+        if seed is not None and len(vectors) == 1:
+            entry["seed"] = seed
         lat.add(entry)
-        names.append(name)
     if len(vectors) == 1:
         lat.send_to("interp_a", lat.store()[-1])
-    where = Path(prov["run"]).name if prov.get("run") else "an unknown run"
-    st.sidebar.success(
-        f"Restored {len(names)} latent(s) from {where} "
-        f"({Path(prov.get('snapshot') or '?').name}); pick them as “picked latent” on any page."
+    where = Path(str(prov["run"])).name if prov.get("run") else "an unknown run"
+    return "success", (
+        f"Restored {len(vectors)} latent(s) from {where} "
+        f"({Path(str(prov.get('snapshot') or '?')).name}); pick them as “picked latent” on any page."
     )

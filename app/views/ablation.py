@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
@@ -9,10 +11,13 @@ from app import export, state
 from app.charts import curves
 from app.components.samples_view import show
 from app.render import seed_latents
-from models import load_classifier
+from models import CheckpointError, load_classifier
+from pipelines import metrics as registry
 from pipelines import runs
-from pipelines.ablation import ABLATION_PREFIX
+from pipelines.ablation import ABLATION_NAME, ABLATION_PREFIX
 from pipelines.classifier import class_coverage, default_classifier_path
+
+TABLE_METRICS = ("diversity", "near_duplicates", "fd", "duplicates")  # of the final snapshot, from its metric records
 
 st.title("MLP ablation")
 st.markdown(
@@ -20,7 +25,31 @@ st.markdown(
     "below trains the same 100-200-784 network with one combination (BCE, 4 epochs on 10,000 images). "
     "Coverage: how many of the 10 digits the MNIST classifier finds among 100 samples."
 )
-found = [p for p in state.discover_runs() if p.name.startswith(ABLATION_PREFIX)]
+found = [p for p in state.discover_runs() if ABLATION_NAME.fullmatch(p.name)]
+
+
+def _unusable(run: Path, snaps: list) -> str | None:
+    """Why a run cannot be shown (no readable snapshot, or its last one does not load), else None."""
+    if not snaps:
+        return f"{run}: no readable snapshot"
+    try:
+        state.get_generator(snaps[-1][0])
+    except (CheckpointError, OSError) as e:
+        return str(e)
+    return None
+
+
+latest, problems = {}, []
+for p in found:
+    snaps = state.good_snapshots(p)
+    problem = _unusable(p, snaps)
+    if problem:
+        problems.append(problem)
+    else:
+        latest[p] = snaps[-1][0]
+if problems:
+    st.warning("Left out:  \n" + "  \n".join(problems))
+found = list(latest)
 if not found:
     st.info("No ablation runs found. Train them with `ganscope-ablation --data-dir PATH --out runs`.")
     st.stop()
@@ -33,40 +62,55 @@ def _coverage(snapshot: str, mtime: float) -> dict:
     return class_coverage(G, model, 100)
 
 
+shown_as = state.short_names(found)
 rows = []
 for p in found:
-    snap = runs.list_snapshots(p)[-1][0]
+    snap = latest[p]
     cov = _coverage(str(snap), snap.stat().st_mtime)
-    metrics = runs.read_metrics(p)
+    last = registry.latest(runs.read_metrics(p))  # the trainer's and the evaluator's records of the final snapshot
     opt, act, ln = p.name.removeprefix(ABLATION_PREFIX).split("-")
     rows.append(
         {
-            "run": p.name,
+            "run": shown_as[str(p)],
             "optimiser": opt,
             "activation": act,
             "LayerNorm": ln == "ln",
             "digits covered": cov["classes"],
             "confidence": round(cov["confidence"], 3),
-            "diversity": round(metrics[-1].get("diversity", float("nan")), 4) if metrics else None,
-            "near duplicates": metrics[-1].get("near_duplicates") if metrics else None,
+            **{name: registry.value(last, name) for name in TABLE_METRICS},
         }
     )
 table = pd.DataFrame(rows).sort_values(["digits covered", "confidence"], ascending=False)
-st.dataframe(table, hide_index=True, key="ablation_table")
+st.dataframe(
+    table,
+    hide_index=True,
+    key="ablation_table",
+    column_config={
+        n: st.column_config.NumberColumn(
+            n, help=f"{registry.METRICS[n].meaning} ({registry.METRICS[n].direction})", format="%.4g"
+        )
+        for n in TABLE_METRICS
+    },
+)
 
 cols = st.columns(4)
 for i, p in enumerate(found):
-    snap = runs.list_snapshots(p)[-1][0]
+    snap = latest[p]
     G, _ = state.get_generator(snap)
     z = seed_latents(G, range(16)).numpy()
     samples = state.render_latents(snap, z)
     with cols[i % 4]:
-        grid = show(samples, G.output, 4, p.name.removeprefix(ABLATION_PREFIX), key=f"abl_{p.name}")
+        grid = show(samples, G.output, 4, shown_as[str(p)].removeprefix(ABLATION_PREFIX), key=f"abl_{p}")
         if grid is not None:
             prov = {"run": str(p), "snapshot": str(snap), "seeds": list(range(16)), "latents": z.round(6).tolist()}
-            st.download_button("PNG", export.png_bytes(grid, prov), f"{p.name}.png", "image/png", key=f"abl_png_{p.name}")
+            st.download_button("PNG", export.png_bytes(grid, prov), f"{p.name}.png", "image/png", key=f"abl_png_{p}")
 field = st.selectbox("Curve", ["g_loss", "d_loss_real", "d_loss_fake", "d_acc_real", "d_acc_fake"], key="abl_field")
 st.plotly_chart(
-    curves({p.name.removeprefix(ABLATION_PREFIX): runs.read_log(p) for p in found}, (field,), 0.9, title=f"{field} of every run"),
+    curves(
+        {shown_as[str(p)].removeprefix(ABLATION_PREFIX): runs.read_log(p) for p in found},
+        (field,),
+        0.9,
+        title=f"{field} of every run",
+    ),
     key="abl_curves",
 )

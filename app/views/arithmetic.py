@@ -18,6 +18,7 @@ G, cfg = state.current_generator()
 spec = G.output
 snap = st.session_state["snapshot"]
 sets = lat.concept_sets()
+label = lat.class_input(G, "arith_class", label="Class (every sample on this page is drawn in it)")
 
 st.subheader("Pick members")
 c1, c2, c3 = st.columns([1, 1, 2])
@@ -25,7 +26,7 @@ start = int(c1.number_input("Candidate seeds from", 0, 2**31 - 1 - 64, 0, key="a
 count = int(c2.select_slider("How many", [8, 16, 24, 32], 16, key="arith_count"))
 cand_seeds = list(range(start, start + count))
 cand_z = seed_latents(G, cand_seeds).numpy()
-cand_labels = [0] * count if G.num_classes else None
+cand_labels = [label] * count if G.num_classes else None
 show(
     state.render_latents(snap, cand_z, cand_labels),
     spec,
@@ -40,7 +41,7 @@ target = p2.selectbox("to set", lat.SET_NAMES, key="arith_target")
 
 def _add_chosen() -> None:
     for s in st.session_state["arith_pick"]:
-        e = lat.entry_from_seed(G, s, label=0 if G.num_classes else None)
+        e = lat.entry_from_seed(G, s, label=label)
         if all(m["name"] != e["name"] for m in sets[st.session_state["arith_target"]]):
             sets[st.session_state["arith_target"]].append(e)
     st.session_state["arith_pick"] = []
@@ -64,7 +65,7 @@ for name in lat.SET_NAMES:
         zs = torch.stack([lat.tensor(m) for m in members])
         means[name] = average(zs)
         shown = torch.cat([zs, means[name][None]]).numpy()
-        labels = [0] * len(shown) if G.num_classes else None
+        labels = [label] * len(shown) if G.num_classes else None
         show(
             state.render_latents(snap, shown, labels),
             spec,
@@ -95,14 +96,14 @@ noise = r2.slider(
 )
 n_var = int(r2.slider("Variations", 0, 15, 7, key="arith_nvar"))
 zs = torch.cat([result[None], variations(result, n_var, noise, seed=1)]) if n_var else result[None]
-labels = [0] * zs.shape[0] if G.num_classes else None
+labels = [label] * zs.shape[0] if G.num_classes else None
 samples = state.render_latents(snap, zs.numpy(), labels)
 with r1:
     show(samples[:1], spec, 1, f"result: {expr.lstrip('+ ')}", key="arith_result")
 with r2:
     if n_var:
         show(samples[1:], spec, min(8, n_var), f"{n_var} variations around the result", key="arith_vars")
-entry = lat.entry_from_vector(f"result {expr.lstrip('+ ')}", result.numpy(), 0 if G.num_classes else None)
+entry = lat.entry_from_vector(f"result {expr.lstrip('+ ')}", result.numpy(), label)
 lat.send_buttons(entry, key="arith_send")
 provs = [provenance(entry if i == 0 else None, z, {"expression": expr, "variation": i}) for i, z in enumerate(zs.numpy())]
 export_row(

@@ -21,17 +21,33 @@ from app.render import seed_latents
 from pipelines import runs
 from pipelines.toydata import SINE_X, TOY_DATASETS, make_toy, ring_centres, ring_coverage
 
+
+def _dataset(path: Path) -> str:
+    """The run's dataset, or "" when its config cannot be read (it is then simply not offered)."""
+    try:
+        return runs.read_config(path).dataset
+    except runs.RunError:
+        return ""
+
+
+def _open_run(path: str) -> None:
+    st.session_state["typed_run"] = ""
+    st.session_state["run_select"] = path
+
+
 st.title("Classic GANs")
-run_dir = Path(st.session_state.get("run_dir", ""))
+run_dir = Path(st.session_state.get("run_dir") or "")
 cfg = runs.read_config(run_dir) if run_dir.name else None
 if cfg is None or cfg.dataset not in TOY_DATASETS:
-    toy_runs = [p for p in state.discover_runs() if runs.read_config(p).dataset in TOY_DATASETS]
+    toy_runs = [p for p in state.discover_runs() if _dataset(p) in TOY_DATASETS]
     st.info(
         "This page draws the small classic GANs (the 1010 pattern, sine curves, the y = x² GAN, the ring of "
-        "Gaussians). The run picked in the sidebar is an image GAN; pick one of these:"
+        "Gaussians). "
+        + ("The run picked in the sidebar is an image GAN" if cfg else "No run is open in the sidebar")
+        + "; pick one of these:"
     )
     for p in toy_runs:
-        st.button(p.name, key=f"goto_{p.name}", on_click=lambda p=p: st.session_state.update(run_select=str(p)))
+        st.button(state.run_label(p), key=f"goto_{p}", on_click=_open_run, args=(str(p),))
     st.stop()
 
 G, _ = state.current_generator()
@@ -56,7 +72,7 @@ if cfg.dataset == "scalar":
         curves({run_dir.name: log}, ("d_loss_real", "d_loss_fake", "g_loss"), 0.0, title="Errors (MSE)"), key="scalar_loss"
     )
 elif cfg.dataset == "pattern-1010":
-    snaps = runs.list_snapshots(run_dir)
+    snaps = state.good_snapshots(run_dir)
     means = [to_values(state.render_latents(p, z[:64]), spec).mean(0) for p, _ in snaps]
     fig = go.Figure(
         go.Heatmap(

@@ -12,11 +12,23 @@ from app.components.export_buttons import export_row, provenance
 from app.components.samples_view import show
 from app.render import seed_latents
 from models import CheckpointError
+from pipelines import metrics as registry
 from pipelines import runs
+
+
+def _distance(path: Path, model_cfg) -> int:
+    """0 for a run with the same latent size, distribution and output kind as ``model_cfg``; more the less alike."""
+    try:
+        m = runs.read_config(path).model
+    except runs.RunError:
+        return 9
+    latent = 2 * (m.z_dim != model_cfg.z_dim) + 2 * (m.latent_dist != model_cfg.latent_dist)  # the latent space first
+    return latent + (m.output.kind != model_cfg.output.kind)
+
 
 st.title("Compare")
 G, cfg = state.current_generator()
-run_dir = Path(st.session_state["run_dir"])
+run_dir = state.require_run()
 c1, c2 = st.columns(2)
 start = int(c1.number_input("First seed", 0, 2**31 - 1 - 16, 0, key="cmp_seed"))
 count = int(c2.slider("Seeds", 1, 12, 8, key="cmp_count"))
@@ -25,22 +37,22 @@ z = seed_latents(G, seeds).numpy()
 labels = [i % G.num_classes for i in range(count)] if G.num_classes else None
 
 st.subheader("Evolution over training")
-snaps = runs.list_snapshots(run_dir)
-metrics: dict[str, dict] = {}
-for m in runs.read_metrics(run_dir):  # training-time and ganscope-evaluate records of a snapshot, merged
-    metrics.setdefault(m.get("snapshot"), {}).update(m)
-numeric = sorted({k for m in metrics.values() for k, v in m.items() if isinstance(v, float) and k != "epoch"})
-order = st.selectbox("Order snapshots by", ["training step"] + numeric, key="cmp_order")
+snaps = state.good_snapshots(run_dir)
+metrics = registry.by_snapshot(runs.read_metrics(run_dir))  # the trainer's and ganscope-evaluate's records, merged
+order = st.selectbox(
+    "Order snapshots by",
+    ["training step"] + registry.present(metrics),
+    key="cmp_order",
+    format_func=lambda n: n if n == "training step" else f"{n} ({registry.METRICS[n].direction}, best first)",
+)
 if order != "training step":
-    from pipelines.metrics import METRICS
-
-    best_high = METRICS[order].higher_is_better if order in METRICS else True
-    snaps = sorted(snaps, key=lambda pm: metrics.get(pm[0].name, {}).get(order, float("nan")), reverse=best_high)
+    st.caption(f"**{order}**: {registry.METRICS[order].meaning}. Snapshots without it come last.")
+    snaps = registry.best_first(snaps, order, lambda pm: metrics.get(pm[0].name, {}))
 rows, provs, zs = [], [], []
 for path, meta in snaps:
     samples = state.render_latents(path, z, labels)
     rows.append(samples)
-    extra = metrics.get(path.name, {}).get(order) if order != "training step" else None
+    extra = registry.value(metrics.get(path.name, {}), order) if order != "training step" else None
     cap = f"step {meta.get('step')} · epoch {meta.get('epoch')}" + (f" · {order} {extra:.4f}" if extra is not None else "")
     show(samples, G.output, count, cap, key=f"evo_{path.name}")
     provs += [{**provenance(s, zi), "snapshot": str(path)} for s, zi in zip(seeds, z, strict=True)]
@@ -57,13 +69,16 @@ export_row(
 )
 
 st.subheader("Two runs side by side")
-others = [p for p in state.discover_runs() if p != run_dir and any((p / runs.SNAPSHOTS).glob("*.safetensors"))]
+others = sorted(  # runs sharing this one's latent space and kind of output first: the same seeds mean the same latents
+    (p for p in state.discover_runs() if p != run_dir and any((p / runs.SNAPSHOTS).glob("*.safetensors"))),
+    key=lambda p: _distance(p, cfg),
+)
 if not others:
     st.caption("Only one run is available.")
     st.stop()
-other = Path(st.selectbox("Other run", [str(p) for p in others], key="cmp_other", format_func=lambda s: Path(s).name))
+other = Path(st.selectbox("Other run", [str(p) for p in others], key="cmp_other", format_func=state.run_label))
 try:
-    other_latest = runs.list_snapshots(other)[-1][0]
+    other_latest = state.good_snapshots(other)[-1][0]
     G2, cfg2 = state.get_generator(other_latest)
 except (CheckpointError, IndexError, runs.RunError) as e:
     st.error(f"Cannot load {other.name}: {e}. Pick another run.")
@@ -76,7 +91,7 @@ if G2.z_dim != G.z_dim or G2.latent_dist != G.latent_dist:
 left, right = st.columns(2)
 with left:
     show(
-        rows[-1] if order == "training step" else state.render_latents(snaps[-1][0], z, labels),
+        state.render_latents(max(snaps, key=lambda pm: pm[1].get("step") or 0)[0], z, labels),
         G.output,
         min(count, 4),
         f"{run_dir.name} (latest shown above)",

@@ -3,25 +3,23 @@ metrics per snapshot, the best snapshot by a metric, and nearest training images
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 import torch
 
 from app import export, state
 from app.charts import curves
+from app.components.metric_charts import metric_charts
 from app.components.samples_view import grid_image
 from app.render import seed_latents
 from models import load_classifier
+from pipelines import metrics as registry
 from pipelines import runs
 from pipelines.classifier import default_classifier_path
 from pipelines.data import DataError, load_dataset, to_range
 from pipelines.diagnose import RULES, diagnose_run
-from pipelines.evaluate import FEATURE_METRICS, inception_status, nearest_training, run_kind
-from pipelines.metrics import METRICS
+from pipelines.evaluate import inception_status, nearest_training, run_kind
 
 COLOURS = {
     "stable": "rgba(46,160,67,0.12)",
@@ -33,7 +31,7 @@ COLOURS = {
 
 st.title("Diagnostics")
 G, _ = state.current_generator()
-run_dir = Path(st.session_state["run_dir"])
+run_dir = state.require_run()
 cfg = runs.read_config(run_dir)
 source = runs.read_source(run_dir)
 if source is not None and not runs.read_log(run_dir):
@@ -85,30 +83,15 @@ for title, fields in {
     st.plotly_chart(fig, key=f"dx_{title}")
 
 st.subheader("Metrics per snapshot")
-metrics = runs.read_metrics(run_dir)
-by_step: dict[int, dict] = {}
-for m in metrics:
-    by_step.setdefault(m["step"], {}).update(m)
-keys = sorted(
-    {k for m in by_step.values() for k, v in m.items() if isinstance(v, (int, float)) and k not in ("step", "epoch", "samples")}
-)
-if not keys:
-    st.caption("No metrics recorded for this run.")
-else:
-    fig = go.Figure()
-    steps = sorted(by_step)
-    for k in keys:
-        fig.add_trace(go.Scatter(x=steps, y=[by_step[s].get(k) for s in steps], mode="lines+markers", name=k))
-    fig.update_layout(xaxis_title="step", height=320, margin={"l": 10, "r": 10, "t": 20, "b": 10})
-    st.plotly_chart(fig, key="dx_metrics")
+merged = list(registry.by_snapshot(runs.read_metrics(run_dir)).values())
+keys = metric_charts({run_dir.name: merged}, key="dx_metric")
+if keys:
     chosen = st.selectbox("Best snapshot by", keys, key="dx_best_metric")
-    info = FEATURE_METRICS.get(chosen) or METRICS.get(chosen)
-    higher = info.higher_is_better if info else True
-    scored = [(s, by_step[s][chosen]) for s in steps if by_step[s].get(chosen) is not None]
-    best = max(scored, key=lambda x: x[1]) if higher else min(scored, key=lambda x: x[1])
+    info = registry.METRICS[chosen]
+    best = registry.best_first(merged, chosen, lambda r: r)[0]
     st.markdown(
-        f"Best by **{chosen}** ({'higher' if higher else 'lower'} is better): step **{best[0]}** "
-        f"with {best[1]:.4f}. " + (info.description if info else "")
+        f"Best by **{chosen}** ({info.direction}): step **{best['step']}** "
+        f"with {registry.value(best, chosen):.4f}. {info.meaning}."
     )
 if not run_kind(cfg.dataset):
     st.caption(
@@ -121,8 +104,15 @@ st.subheader("Nearest training images")
 if G.output.kind != "image" or cfg.dataset not in ("mnist", "fashion-mnist", "folder"):
     st.caption("The memorisation check compares generated images with the training images; this run has none.")
     st.stop()
-default_dir = cfg.data_dir if Path(cfg.data_dir).exists() else str(state.ROOT.parent / "shared" / "data" / cfg.dataset)
-data_dir = st.text_input("Training data folder", default_dir, key="dx_data_dir")
+try:
+    default_dir, looked = str(runs.resolve_data_dir(run_dir, cfg.data_dir)), ""
+except DataError as e:
+    default_dir, looked = cfg.data_dir, str(e)
+if st.session_state.get("dx_data_for") != str(run_dir):  # a new run: its own data folder
+    st.session_state["dx_data_for"] = str(run_dir)
+    st.session_state["dx_data_dir"] = default_dir
+st.session_state.setdefault("dx_data_dir", default_dir)  # widget state is dropped while another page shows
+data_dir = st.text_input("Training data folder", key="dx_data_dir", help=f"the run's config says {cfg.data_dir!r}")
 
 
 @st.cache_data(show_spinner="Loading training images…", max_entries=4)
@@ -130,6 +120,9 @@ def _train_images(dataset: str, data_dir: str, size: int, channels: int) -> np.n
     return load_dataset(dataset, data_dir, size, channels, limit=10_000).images.numpy()
 
 
+if looked and data_dir == default_dir:  # the run's own data folder is not on this machine: say where we looked
+    st.info(f"The memorisation check needs the run's training images: {looked}.")
+    st.stop()
 try:
     train_u8 = torch.from_numpy(_train_images(cfg.dataset, data_dir, G.output.shape[1], G.output.shape[0]))
 except DataError as e:

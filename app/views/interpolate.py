@@ -23,7 +23,9 @@ ca, cb = st.columns(2)
 with ca:
     a = lat.latent_input(G, "Start (A)", key="interp_a", default_seed=0)
 with cb:
-    b = lat.latent_input(G, "End (B)", key="interp_b", default_seed=1)
+    b = lat.latent_input(G, "End (B)", key="interp_b", default_seed=1, with_class=False)
+    if G.num_classes:
+        st.caption("The whole path is drawn in A's class (the class picker on the left).")
 za, zb = lat.tensor(a), lat.tensor(b)
 label = a.get("label")
 

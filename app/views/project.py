@@ -20,12 +20,13 @@ from app.components import latents as lat
 from app.components.export_buttons import provenance, single_png
 from app.export import npy_bytes
 from app.render import to_unit
-from pipelines.faces import IMAGE_EXTENSIONS, FaceCropper, open_photo
+from pipelines.faces import IMAGE_EXTENSIONS, MIN_DETECT_SIDE, FaceCropper, open_photo
 from pipelines.project import project, to_generator_range
 
 STATUS_TEXT = {
     "no_face": "No face was found in this photo. Try a photo where a face is clearly visible, or turn face cropping off.",
-    "too_small": "The faces in this photo are too small to crop (under {min_face} px). Try a closer photo.",
+    "too_small": "The faces in this photo (or the photo itself) are too small to crop: under {min_face} px. "
+    "Try a closer or larger photo, or turn face cropping off.",
 }
 
 
@@ -34,15 +35,35 @@ def cropper(size: int, margin: float, min_face: int) -> FaceCropper:
     return FaceCropper(size=size, margin=margin, min_face=min_face, device="cpu")
 
 
-def _target(image: Image.Image, G, crop_faces: bool, margin: float, min_face: int):
-    """(status, crop as a PIL image or None)."""
-    size = G.output.shape[-1]
+@st.cache_data(max_entries=8, show_spinner="Looking for faces…")
+def find_targets(data: bytes, size: int, crop_faces: bool, margin: float, min_face: int) -> tuple[str, list[np.ndarray]]:
+    """(status, crops as uint8 RGB arrays): every face in the photo, largest first, or its centred square.
+
+    Raises ValueError (from ``open_photo``) for a file that is not a readable photo.
+    """
+    image = open_photo(data)
     if crop_faces:
-        status, _, _, crops = cropper(size, margin, min_face).faces(image)
-        return status, (crops[0] if crops else None)
+        status, _, _, crops = cropper(size, margin, min_face).faces(image, keep="all")
+        return status, [np.asarray(c) for c in crops]
     side = min(image.size)  # no detector: the centred square
     left, top = (image.width - side) // 2, (image.height - side) // 2
-    return "ok", image.crop((left, top, left + side, top + side)).resize((size, size), Image.Resampling.LANCZOS)
+    square = image.crop((left, top, left + side, top + side)).resize((size, size), Image.Resampling.LANCZOS)
+    return "ok", [np.asarray(square)]
+
+
+def chosen_photo(up, typed: str) -> tuple[bytes, str] | None:
+    """(bytes, name) of the uploaded photo, else of the typed path; None when neither is given.
+
+    Stops the page with a sentence for a typed path that is not a file."""
+    if up is not None:
+        return up.getvalue(), up.name
+    if not typed.strip():
+        return None
+    path = Path(typed.strip()).expanduser()
+    if not path.is_file():
+        st.error(f"{path} is not a file. Type the path of a photo on this machine, or upload one.")
+        st.stop()
+    return path.read_bytes(), path.name
 
 
 st.title("Project a photo")
@@ -70,6 +91,7 @@ c1, c2, c3, c4, c5 = st.columns(5)
 if st.session_state.get("proj_crop_run") != run_name:  # a new run: crop faces by default on face-sized runs
     st.session_state["proj_crop_run"] = run_name
     st.session_state["proj_crop"] = getattr(cfg, "image_size", 0) >= 64
+st.session_state.setdefault("proj_crop", getattr(cfg, "image_size", 0) >= 64)  # dropped while another page shows
 crop_faces = c1.checkbox("Crop the face (MTCNN)", key="proj_crop", help="off: the centred square of the photo")
 steps = int(c2.number_input("Steps", 10, 2000, 200, 10, key="proj_steps", help="the optimisation's step budget"))
 restarts = int(c3.number_input("Restarts", 1, 32, 4, key="proj_restarts", help="random starts optimised together"))
@@ -79,29 +101,34 @@ with st.expander("Cropping"):
     margin = st.slider("Margin around the face box", 0.0, 1.0, 0.2, 0.05, key="proj_margin", help="0.2 as in training")
     min_face = int(st.number_input("Smallest face (px)", 12, 400, 40, key="proj_min_face"))
 
+photo = chosen_photo(up, typed)
+crop = None
+if photo is not None:
+    try:
+        status, crops = find_targets(photo[0], spec.shape[-1], crop_faces, margin, min_face)
+    except ValueError as e:
+        status, crops = str(e), []
+    if not crops:
+        st.session_state.pop("proj_result", None)
+        what = STATUS_TEXT.get(status, f"Cannot read it as a photo ({status}).")
+        st.error(f"{photo[1]}: " + what.format(min_face=max(min_face, MIN_DETECT_SIDE)))
+        st.stop()
+    pick = 0
+    if len(crops) > 1:
+        st.info(f"{len(crops)} faces found in {photo[1]} (largest first): pick the one to project.")
+        thumbs = st.columns(min(len(crops), 8))
+        for i, c in enumerate(crops[:8]):
+            thumbs[i].image(c, caption=f"face {i + 1}", width=96)
+        pick = st.radio("Face", range(len(crops)), horizontal=True, key="proj_face", format_func=lambda i: f"face {i + 1}")
+        pick = min(int(pick), len(crops) - 1)
+    crop = Image.fromarray(crops[pick])
+label = lat.class_input(G, "proj_class", label="Class to project with")
+
 if st.button("Project", type="primary", key="proj_go"):
-    data, name = None, None
-    if up is not None:
-        data, name = up.getvalue(), up.name
-    elif typed.strip():
-        path = Path(typed.strip()).expanduser()
-        if not path.is_file():
-            st.error(f"{path} is not a file.")
-            st.stop()
-        data, name = path.read_bytes(), path.name
-    else:
+    if crop is None:
         st.warning("Upload a photo or type its path first.")
         st.stop()
-    try:
-        photo = open_photo(data)
-    except ValueError as e:
-        st.error(f"Cannot read {name}: {e}")
-        st.stop()
-    status, crop = _target(photo, G, crop_faces, margin, min_face)
-    if crop is None:
-        st.session_state.pop("proj_result", None)
-        st.error(STATUS_TEXT.get(status, status).format(min_face=min_face))
-        st.stop()
+    name = photo[1] + (f" (face {pick + 1})" if len(crops) > 1 else "")
     crop = crop.convert("L" if spec.shape[0] == 1 else "RGB")
     target = to_generator_range(TF.to_tensor(crop), G)
     bar = st.progress(0.0, text="projecting…")
@@ -113,8 +140,8 @@ if st.button("Project", type="primary", key="proj_go"):
             bar.progress(i / n, text=f"step {i}/{n} · best pixel MSE {mse / unit:.4f}")
 
     with torch.inference_mode(False):
-        result = project(G, target, steps=steps, restarts=restarts, prior=prior, seed=seed, progress=tick)
-    entry = lat.entry_from_vector(f"photo {name}", result.z.numpy())
+        result = project(G, target, steps=steps, restarts=restarts, prior=prior, seed=seed, label=label, progress=tick)
+    entry = lat.entry_from_vector(f"photo {name}", result.z.numpy(), label)
     lat.add(entry)
     st.session_state["proj_result"] = {
         "entry": entry,

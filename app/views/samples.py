@@ -15,8 +15,13 @@ st.title("Samples")
 G, cfg = state.current_generator()
 spec = G.output
 
+default_rows = G.num_classes if 8 < G.num_classes <= 16 else 8  # a conditional run: one row per class
+if st.session_state.get("grid_run") != st.session_state["run_dir"]:  # a new run starts at its default grid
+    st.session_state["grid_run"] = st.session_state["run_dir"]
+    st.session_state["grid_rows"] = default_rows
+st.session_state.setdefault("grid_rows", default_rows)  # widget state is dropped while another page shows
 c1, c2, c3, c4, c5 = st.columns([1, 1, 1.3, 1.6, 0.9])
-rows = int(c1.number_input("Rows", 1, 16, 8, key="grid_rows"))
+rows = int(c1.number_input("Rows", 1, 16, key="grid_rows"))
 cols = int(c2.number_input("Columns", 1, 16, 8, key="grid_cols"))
 st.session_state.setdefault("grid_seed", 0)
 if c5.button("Resample", help="Next seeds, same grid size", key="resample"):
@@ -44,10 +49,20 @@ n = rows * cols
 seeds = list(range(seed, seed + n))
 labels = None
 if G.num_classes:
-    labels = [r % G.num_classes for r in range(rows) for _ in range(cols)]
+    names = lat.class_names(G.num_classes)
+    choice = st.columns([1, 2])[0].selectbox(
+        "Class",
+        ["rows"] + list(range(G.num_classes)),
+        key="grid_class",
+        format_func=lambda c: "one class per row" if c == "rows" else f"{c}: {names[c]}",
+        help="A class-conditional run draws the class it is given: one per row, or the same one in every cell.",
+    )
+    labels = [r % G.num_classes if choice == "rows" else int(choice) for r in range(rows) for _ in range(cols)]
 z = seed_latents(G, seeds, psi).numpy()
 samples = state.render_latents(st.session_state["snapshot"], z, labels)
-caption = f"{n} samples, seeds {seeds[0]}–{seeds[-1]}" + (", one class per row" if labels else "")
+caption = f"{n} samples, seeds {seeds[0]}–{seeds[-1]}"
+if labels:
+    caption += ", one class per row" if choice == "rows" else f", all of class {labels[0]}"
 grid = show(samples, spec, cols, caption, key="samples_plot")
 
 provs = [

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import plotly.graph_objects as go
 import streamlit as st
 
 from app import state
 from app.charts import GROUPS, curves
+from app.components.metric_charts import metric_charts
+from pipelines import metrics as registry
 from pipelines import runs
 
 st.title("Training")
-current = st.session_state.get("run_dir")
+current = str(state.require_run())
 available = [str(p) for p in state.discover_runs()]
 if current and current not in available:
     available.insert(0, current)
@@ -20,13 +19,14 @@ if not available:
     st.info("No runs yet: train one with ganscope-train.")
     st.stop()
 chosen = st.multiselect(
-    "Runs", available, default=[current] if current else available[:1], key="train_runs", format_func=lambda s: Path(s).name
+    "Runs", available, default=[current] if current else available[:1], key="train_runs", format_func=state.run_label
 )
 if not chosen:
     st.info("Pick at least one run.")
     st.stop()
-logs = {Path(r).name: runs.read_log(r) for r in chosen}
-imported = [Path(r).name for r in chosen if runs.read_source(r) is not None and not logs[Path(r).name]]
+shown_as = state.short_names(chosen)
+logs = {shown_as[r]: runs.read_log(r) for r in chosen}
+imported = [shown_as[r] for r in chosen if runs.read_source(r) is not None and not logs[shown_as[r]]]
 if imported:
     st.info(
         f"No training log for {', '.join(imported)}: imported runs were trained elsewhere, so there are no curves to show. "
@@ -46,17 +46,4 @@ for title, fields in GROUPS.items():
     st.plotly_chart(curves(logs, fields, smoothing, (lo, hi), title), key=f"curve_{title}")
 
 st.subheader("Metrics per snapshot")
-fig = go.Figure()
-for r in chosen:
-    recs = runs.read_metrics(r)
-    for key in sorted({k for m in recs for k, v in m.items() if isinstance(v, float) and k != "epoch"}):
-        fig.add_trace(
-            go.Scatter(
-                x=[m["step"] for m in recs], y=[m.get(key) for m in recs], mode="lines+markers", name=f"{Path(r).name}: {key}"
-            )
-        )
-fig.update_layout(xaxis_title="step", height=300, margin={"l": 10, "r": 10, "t": 20, "b": 10})
-if fig.data:
-    st.plotly_chart(fig, key="metrics_plot")
-else:
-    st.caption("These runs have no metrics yet.")
+metric_charts({shown_as[r]: list(registry.by_snapshot(runs.read_metrics(r)).values()) for r in chosen}, key="metrics")

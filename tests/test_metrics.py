@@ -1,0 +1,67 @@
+"""The one metric registry: registration, the trainer's and evaluator's sets, merging records per snapshot."""
+
+import numpy as np
+import pytest
+import torch
+
+from pipelines import metrics as registry
+
+
+def test_every_metric_is_registered_once_with_a_direction_and_a_meaning():
+    assert {"diversity", "near_duplicates", "ring_modes", "fd", "kid", "precision", "modes", "kl_uniform"} <= set(
+        registry.METRICS
+    )
+    for m in registry.METRICS.values():
+        assert m.meaning and m.needs in registry.NEEDS and isinstance(m.higher_is_better, bool)
+    with pytest.raises(ValueError, match="already registered"):
+        registry.register_metric("fd", "again", False, "features", fn=lambda *a: 0.0)
+
+
+def test_registering_a_metric_is_one_call_and_the_trainer_computes_it(monkeypatch):
+    monkeypatch.setattr(registry, "METRICS", dict(registry.METRICS))
+    registry.register_metric(
+        "pattern_error", "mean |x − 1010|", False, "raw", ("pattern-1010",),
+        fn=lambda v: float((v - torch.tensor([1.0, 0.0, 1.0, 0.0])).abs().mean()),
+    )  # fmt: skip
+    x = torch.tensor([[1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 1.0, 0.0]])
+    got = registry.compute_all(x, raw=x, dataset="pattern-1010")
+    assert got["pattern_error"] == pytest.approx(0.125) and "fd" not in got and "ring_modes" not in got
+    assert "pattern_error" not in registry.compute_all(x, raw=x, dataset="mnist")
+    assert registry.best_first(["a", "b"], "pattern_error", {"a": {"pattern_error": 0.3}, "b": {"pattern_error": 0.1}}.get) == [
+        "b",
+        "a",
+    ]
+
+
+def test_records_of_a_snapshot_merge_and_order_best_first():
+    recs = [
+        {"step": 2, "snapshot": "s2", "diversity": 0.3, "near_duplicates": 0.0},
+        {"step": 1, "snapshot": "s1", "diversity": 0.2, "near_duplicates": 0.5},
+        {"step": 2, "snapshot": "s2", "source": "evaluate", "fd": 80.0, "diversity": None},
+        {"step": 1, "snapshot": "s1", "source": "evaluate", "fd": 300.0},
+    ]
+    merged = registry.by_snapshot(recs)
+    assert list(merged) == ["s1", "s2"]
+    assert merged["s2"] == {
+        "step": 2,
+        "snapshot": "s2",
+        "diversity": 0.3,
+        "near_duplicates": 0.0,
+        "source": "evaluate",
+        "fd": 80.0,
+    }
+    assert registry.latest(recs)["diversity"] == 0.3 and registry.latest(recs)["fd"] == 80.0
+    assert registry.present(merged) == ["diversity", "near_duplicates", "fd"]
+    order = registry.best_first(list(merged), "fd", merged.get)
+    assert order == ["s2", "s1"]
+    assert registry.best_first(list(merged), "near_duplicates", merged.get) == ["s2", "s1"]
+    assert registry.best_first(list(merged) + ["none"], "kid", lambda k: merged.get(k, {})) == ["s1", "s2", "none"]
+
+
+def test_the_evaluator_scores_feature_metrics_and_inception_ones_class_free():
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((60, 8)), rng.standard_normal((60, 8))
+    p = np.eye(10)[rng.integers(0, 10, 60)]
+    full = registry.score(a, b, p, p)
+    assert set(full) == {n for n, m in registry.METRICS.items() if m.needs == "features"}
+    assert set(registry.score(a, b, None, None)) == set(registry.INCEPTION_METRICS)
