@@ -24,11 +24,12 @@ What a metric needs (``needs``) decides who computes it and what its function re
 Adding a metric is one call; nothing else needs to change (pages, the evaluator's table and the
 Compare ordering pick it up)::
 
-    @register_metric("pattern_error", "mean |x − 1010| of the generated 4-vectors", higher_is_better=False,
+    @register_metric("pattern_l1", "mean |x − 1010| of the generated 4-vectors", higher_is_better=False,
                      needs="raw", datasets=("pattern-1010",))
-    def pattern_error(values: torch.Tensor) -> float:
+    def pattern_l1(values: torch.Tensor) -> float:
         return float((values - torch.tensor([1.0, 0.0, 1.0, 0.0])).abs().mean())
 
+(``pattern_error`` itself is registered, with the other toy GANs' metrics, in ``pipelines/toy_metrics.py``.)
 ``datasets`` limits a metric to runs on those datasets (empty: every run). A feature metric, e.g. a
 face-feature distance, is ``needs="features"`` with the four-argument function.
 """
