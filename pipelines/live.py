@@ -20,6 +20,7 @@ from pathlib import Path
 
 from . import runs
 from .diagnose import diagnose
+from .toydata import TOY_DATASETS
 
 STALE_SECONDS = 60.0  # no new log record for this long: the run is no longer training
 WINDOWS = 10  # the early warning cuts the log so far into this many windows and reads the last
@@ -37,7 +38,7 @@ class RunStatus:
 
     Args:
         state: "training", "finished", "stopped" or "not started" (no log record yet).
-        step, epoch: of the last log record.
+        step, epoch: of the last log record (epoch 0: a toy run, which draws fresh samples and has no epochs).
         total_steps: the step the run stops at, when the files say (None: not known yet).
         steps_per_second: over the last records (None with fewer than two).
         idle_seconds: since the log was last written.
@@ -55,7 +56,7 @@ class RunStatus:
         if self.state == "not started":
             return "not started: no training log yet"
         of = f" of {self.total_steps:,}" if self.total_steps else ""
-        where = f"step {self.step:,}{of}, epoch {self.epoch}"
+        where = f"step {self.step:,}{of}" + (f", epoch {self.epoch}" if self.epoch else "")
         if self.state == "training":
             speed = f", {self.steps_per_second:,.1f} steps/s" if self.steps_per_second else ""
             return f"training: {where}{speed}"
@@ -91,15 +92,17 @@ def run_status(run_dir: str | os.PathLike, now: float | None = None, stale_after
         a, b = records[max(0, len(records) - 10)], last
         if b.get("time") and a.get("time") is not None and b["time"] > a["time"]:
             speed = (b["step"] - a["step"]) / (b["time"] - a["time"])
-    total = _total_steps(run_dir, runs.read_config(run_dir))
+    cfg = runs.read_config(run_dir)
+    total = _total_steps(run_dir, cfg)
     step = int(last["step"])
+    epoch = 0 if cfg.dataset in TOY_DATASETS else int(last.get("epoch", 0))  # toy data has no epochs
     if total is not None and step >= total:
         state = "finished"
     elif idle <= stale_after:
         state = "training"
     else:
         state = "stopped"
-    return RunStatus(state, step, int(last.get("epoch", 0)), total, speed, idle)
+    return RunStatus(state, step, epoch, total, speed, idle)
 
 
 def early_warning(records: list[dict]) -> tuple[str, str] | None:

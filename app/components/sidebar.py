@@ -7,8 +7,8 @@ from pathlib import Path
 import streamlit as st
 
 from models import CheckpointError
+from pipelines import live, runs
 from pipelines import metrics as registry
-from pipelines import runs
 from pipelines.presets import TrainConfig
 
 from .. import export, state
@@ -115,7 +115,6 @@ def _card(run_dir: Path, cfg, snaps) -> None:
     m = cfg.model
     spec = m.output
     shape = "×".join(str(s) for s in spec.shape)
-    last = snaps[-1][1]
     source = runs.read_source(run_dir)
     lines = [
         f"**{run_dir.name}** · preset {cfg.preset} · {type(m).__name__.removesuffix('Config')}",
@@ -125,7 +124,7 @@ def _card(run_dir: Path, cfg, snaps) -> None:
     if source is not None:
         lines += _imported_lines(source, m)
     else:
-        lines.append(f"trained: {last.get('epoch', '?')} epochs, {last.get('step', '?')} steps · {len(snaps)} snapshots")
+        lines.append(f"{live.run_status(run_dir).describe()} · {len(snaps)} snapshots")
     last_metrics = registry.latest(runs.read_metrics(run_dir))
     shown = [(n, registry.value(last_metrics, n)) for n in registry.present([last_metrics])]
     if shown:
