@@ -15,6 +15,12 @@ The metrics themselves are registered in ``pipelines.metrics`` (``needs="feature
   other sample is closer than all but 1% of real images are to theirs (a birthday-paradox style check:
   about 0.01 for real data, near 1 for a collapsed generator).
 
+Face runs (``--dataset folder``: every folder preset trains on ``ganscope-crop-faces`` crops) are judged
+the same way in the 256-d feature space of MTCNN's O-Net (``pipelines/face_features.py``; its weights
+ship inside the facenet-pytorch wheel), against the training crops: ``fd``, ``kid``, ``precision``,
+``recall``, ``feature_spread``, ``duplicates`` and ``face_prob``. Toy runs get the metrics registered for
+their dataset in ``pipelines/metrics.py`` (``toy_scores``), computed on ``--samples`` samples.
+
 With few samples the Fréchet distance is biased upward and noisy (it fits a 128×128 covariance);
 compare runs only at the same ``--samples``. Inception-based versions need torchvision's Inception v3
 weights in the torch cache; without them they are reported as unavailable, never guessed.
@@ -37,13 +43,17 @@ from models.latent import sample_latents
 from . import runs
 from .classifier import default_classifier_path
 from .data import DataError, load_dataset, to_range
+from .face_features import FEATURE_SPACE, FeatureError, face_embed
 from .metrics import (  # noqa: F401 - frechet_distance, kernel_distance, manifold_coverage are re-exported
     INCEPTION_METRICS,
+    METRICS,
     frechet_distance,
     kernel_distance,
     manifold_coverage,
     score,
 )
+from .toy_metrics import toy_scores
+from .toydata import TOY_DATASETS
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +70,43 @@ def embed(model, images_m11: torch.Tensor, batch: int = 500) -> tuple[np.ndarray
 
 
 @torch.inference_mode()
-def generated_m11(G, n: int, seed_offset: int = 1_000_000) -> torch.Tensor:
-    """``n`` samples (seeds from ``seed_offset``, apart from the grid seeds) scaled to [-1, 1]."""
+def generated(G, n: int, seed_offset: int = 1_000_000) -> torch.Tensor:
+    """``n`` samples in the generator's own value range (seeds from ``seed_offset``, apart from the grid seeds)."""
     z = sample_latents(range(seed_offset, seed_offset + n), G.z_dim, G.latent_dist)
     labels = torch.arange(n) % G.num_classes if G.num_classes else None
-    x = G(z, labels).float()
+    return G(z, labels).float()
+
+
+def generated_m11(G, n: int, seed_offset: int = 1_000_000) -> torch.Tensor:
+    """``n`` samples (as ``generated``) scaled to [-1, 1]."""
     lo, hi = G.output.value_range
-    return (x - lo) / (hi - lo) * 2 - 1
+    return (generated(G, n, seed_offset) - lo) / (hi - lo) * 2 - 1
+
+
+SET_METRICS = ("precision", "recall", "feature_spread", "duplicates")  # on face runs compared at equal set sizes
+
+
+def run_kind(dataset: str) -> str:
+    """How a run on ``dataset`` is evaluated: "classifier" (MNIST, Fashion-MNIST), "face" (folders of
+    face crops), "toy" (the classic toy GANs), or "" (no feature space here: Inception only)."""
+    if dataset in ("mnist", "fashion-mnist"):
+        return "classifier"
+    if dataset == "folder":
+        return "face"
+    return "toy" if dataset in TOY_DATASETS else ""
+
+
+def face_scores(real_feats: np.ndarray, fake_m11: torch.Tensor) -> dict:
+    """The class-free feature metrics (``INCEPTION_METRICS``) of samples against real face features
+    (``face_embed``), and the ``"face"`` metrics on O-Net's face probabilities. ``fd`` and ``kid`` use every
+    sample; the k-NN metrics (precision, recall, feature_spread, duplicates) use as many samples as there
+    are real images, as Kynkäänniemi et al. compare equal sets (with 5,000 samples against 400 crops the
+    samples' k-NN balls would shrink)."""
+    fake, probs = face_embed(fake_m11)
+    equal = fake[: len(real_feats)]
+    out = {n: METRICS[n].fn(real_feats, equal if n in SET_METRICS else fake, None, None) for n in INCEPTION_METRICS}
+    out.update({n: m.fn(probs) for n, m in METRICS.items() if m.needs == "face"})
+    return out
 
 
 def inception_status() -> str:
@@ -119,6 +159,25 @@ def inception_scores(model: torch.nn.Module, real_m11: torch.Tensor, fake_m11: t
     return {f"inception_{n}": v for n, v in score(rf, ff, None, None).items()}
 
 
+def real_images(run_dir: Path, cfg, data_dir: str | None, samples: int) -> torch.Tensor:
+    """Up to ``samples`` real images in [-1, 1] to compare a run with: the test set of the classes it
+    trained on, or for a folder run its training images (a folder has no test split)."""
+    domain = run_kind(cfg.dataset) == "classifier"
+    spec = cfg.model.output
+    size, channels = (28, 1) if domain else (spec.shape[1], spec.shape[0])
+    try:
+        data_dir = data_dir or runs.resolve_data_dir(run_dir, cfg.data_dir)  # a relative data_dir works from any folder
+    except DataError as e:
+        if cfg.dataset != "folder":
+            raise
+        raise DataError(f"{e}: the face crops it trained on (ganscope-crop-faces SRC_DIR OUT_DIR --size 64 makes them)") from None
+    test = load_dataset(cfg.dataset, data_dir, size, channels, train=cfg.dataset == "folder")
+    if cfg.classes:  # compare with the real images of the classes the run trained on
+        keep = torch.isin(test.labels, torch.tensor(cfg.classes))
+        test.images, test.labels = test.images[keep], test.labels[keep]
+    return to_range(test.images[:samples], (-1.0, 1.0))
+
+
 def evaluate_run(
     run_dir: Path,
     data_dir: str | None = None,
@@ -128,53 +187,54 @@ def evaluate_run(
     inception: torch.nn.Module | None = None,
     every: int = 1,
 ) -> list[dict]:
-    """Score every snapshot of a run; returns (and appends) one record each.
+    """Score every snapshot of a run (or every ``every``-th and the last); returns (and, with ``write``,
+    appends to metrics.jsonl) one record each.
 
-    MNIST and Fashion-MNIST runs are scored in their domain classifier's feature space; with an
-    ``inception`` feature extractor (see ``inception_extractor``) any image run is also scored on
-    Inception features (keys ``inception_*``).
+    By the run's dataset (``run_kind``): MNIST and Fashion-MNIST runs in their domain classifier's
+    feature space against the test set; face runs (folder) in O-Net's face feature space against the
+    training crops in ``data_dir`` (``fd``, ``kid``, ``precision``, ``recall``, ... and ``face_prob``);
+    toy runs by their own metrics (``metrics.toy_scores``). With an ``inception`` feature extractor (see
+    ``inception_extractor``) any image run is also scored on Inception features (keys ``inception_*``).
     """
+    run_dir = Path(run_dir)
     cfg = runs.read_config(run_dir)
-    domain = cfg.dataset in ("mnist", "fashion-mnist")
-    if not domain and inception is None:
+    kind = run_kind(cfg.dataset)
+    if not kind and inception is None:
         raise DataError(
-            f"{run_dir.name}: feature metrics need a domain classifier (there is one for mnist and fashion-mnist, "
-            f"not {cfg.dataset}) or Inception features, which are {inception_status()}"
+            f"{run_dir.name}: feature metrics need a feature space for {cfg.dataset} (there is one for mnist, "
+            f"fashion-mnist, face folders and the toy datasets) or Inception features, which are {inception_status()}"
         )
-    spec = cfg.model.output
-    size, channels = (28, 1) if domain else (spec.shape[1], spec.shape[0])
-    data_dir = data_dir or runs.resolve_data_dir(run_dir, cfg.data_dir)  # a relative data_dir works from any folder
-    test = load_dataset(cfg.dataset, data_dir, size, channels, train=cfg.dataset == "folder")
-    if cfg.classes:  # compare with the real images of the classes the run trained on
-        keep = torch.isin(test.labels, torch.tensor(cfg.classes))
-        test.images, test.labels = test.images[keep], test.labels[keep]
-    test.images, test.labels = test.images[:samples], test.labels[:samples]
-    real_m11 = to_range(test.images, (-1.0, 1.0))
-    if domain:
+    if kind == "toy" and inception is not None:
+        raise DataError(f"{run_dir.name} is a toy run ({cfg.dataset}), not images: Inception features do not apply")
+    if kind != "toy":
+        real_m11 = real_images(run_dir, cfg, data_dir, samples)
+    if kind == "classifier":
         model, _ = load_classifier(classifier or default_classifier_path(cfg.dataset))
         real_f, real_p = embed(model, real_m11)
+    elif kind == "face":
+        real_f = face_embed(real_m11)[0]
     out = []
     snapshots = runs.list_snapshots(run_dir)
     snapshots = [s for i, s in enumerate(snapshots) if i % every == every - 1 or i == len(snapshots) - 1]
     for path, meta in snapshots:
         G, _ = load_generator(path)
-        fake = generated_m11(G, samples)
-        rec = {
-            "step": meta.get("step"),
-            "epoch": meta.get("epoch"),
-            "snapshot": path.name,
-            "source": "evaluate",
-            "samples": samples,
-        }
-        if domain:
+        rec = {"step": meta.get("step"), "epoch": meta.get("epoch"), "snapshot": path.name}
+        rec.update(source="evaluate", samples=samples)
+        if kind == "toy":
+            rec.update(toy_scores(generated(G, samples), cfg.dataset))
+        else:
+            fake = generated_m11(G, samples)
+        if kind == "classifier":
             fake_f, fake_p = embed(model, fake)
             rec.update(score(real_f, fake_f, real_p, fake_p))
+        elif kind == "face":
+            rec.update(face_scores(real_f, fake), real_samples=len(real_m11), feature_space=FEATURE_SPACE)
         if inception is not None:
             rec.update(inception_scores(inception, real_m11, fake))
         log.info("%s step %s: %s", run_dir.name, rec["step"], {k: round(v, 4) for k, v in rec.items() if isinstance(v, float)})
         out.append(rec)
         if write:
-            runs.append_jsonl(Path(run_dir) / runs.METRICS, rec)
+            runs.append_jsonl(run_dir / runs.METRICS, rec)
     return out
 
 
@@ -198,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.inception or args.download_inception:
             inception = inception_extractor(allow_download=args.download_inception)
         recs = evaluate_run(args.run_dir, args.data_dir, args.samples, args.classifier, inception=inception)
-    except (runs.RunError, DataError, CheckpointError) as e:
+    except (runs.RunError, DataError, CheckpointError, FeatureError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     if args.json:

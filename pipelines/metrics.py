@@ -15,17 +15,21 @@ What a metric needs (``needs``) decides who computes it and what its function re
 * ``"features"``: ``fn(real_feats, fake_feats, real_probs, fake_probs)`` on a domain classifier's
   features and class probabilities of real test images and samples; ``ganscope-evaluate`` computes
   these (``score``);
+* ``"face"``: ``fn(face_probs)`` on the probabilities MTCNN's O-Net gives the samples of being a face;
+  ``ganscope-evaluate`` computes these on face runs (``pipelines/face_features.py``), beside the
+  class-free ``"features"`` metrics on O-Net features;
 * ``"inception"``: recorded by ``ganscope-evaluate --inception`` (``inception_<name>`` for each name
   in ``INCEPTION_METRICS``, the class-free feature metrics on Inception v3 features); no function here.
 
 Adding a metric is one call; nothing else needs to change (pages, the evaluator's table and the
 Compare ordering pick it up)::
 
-    @register_metric("pattern_error", "mean |x − 1010| of the generated 4-vectors", higher_is_better=False,
+    @register_metric("pattern_l1", "mean |x − 1010| of the generated 4-vectors", higher_is_better=False,
                      needs="raw", datasets=("pattern-1010",))
-    def pattern_error(values: torch.Tensor) -> float:
+    def pattern_l1(values: torch.Tensor) -> float:
         return float((values - torch.tensor([1.0, 0.0, 1.0, 0.0])).abs().mean())
 
+(``pattern_error`` itself is registered, with the other toy GANs' metrics, in ``pipelines/toy_metrics.py``.)
 ``datasets`` limits a metric to runs on those datasets (empty: every run). A feature metric, e.g. a
 face-feature distance, is ``needs="features"`` with the four-argument function.
 """
@@ -38,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-NEEDS = ("samples", "raw", "features", "inception")
+NEEDS = ("samples", "raw", "features", "inception", "face")
 K_NN = 3  # k of the k-NN manifolds behind precision and recall
 
 
@@ -316,3 +320,15 @@ for _name in INCEPTION_METRICS:
         f"inception_{_name}", METRICS[_name].meaning.replace("classifier", "Inception v3") + " (Inception v3 features)",
         METRICS[_name].higher_is_better, "inception",
     )  # fmt: skip
+
+
+# --- face metrics (ganscope-evaluate on face runs): fn(face_probs) on O-Net's face probabilities ---------
+
+
+@register_metric("face_prob", "mean probability MTCNN's O-Net gives the samples of being a face (real ORL crops: 1.0)",
+                 True, "face", ("folder",))  # fmt: skip
+def face_prob(probs: np.ndarray) -> float:
+    return float(np.mean(probs))
+
+
+from . import toy_metrics  # noqa: E402, F401 - registers the toy GANs' metrics (it imports this module)

@@ -20,14 +20,14 @@ def test_every_metric_is_registered_once_with_a_direction_and_a_meaning():
 def test_registering_a_metric_is_one_call_and_the_trainer_computes_it(monkeypatch):
     monkeypatch.setattr(registry, "METRICS", dict(registry.METRICS))
     registry.register_metric(
-        "pattern_error", "mean |x − 1010|", False, "raw", ("pattern-1010",),
+        "pattern_l1", "mean |x − 1010|", False, "raw", ("pattern-1010",),
         fn=lambda v: float((v - torch.tensor([1.0, 0.0, 1.0, 0.0])).abs().mean()),
     )  # fmt: skip
     x = torch.tensor([[1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 1.0, 0.0]])
     got = registry.compute_all(x, raw=x, dataset="pattern-1010")
-    assert got["pattern_error"] == pytest.approx(0.125) and "fd" not in got and "ring_modes" not in got
-    assert "pattern_error" not in registry.compute_all(x, raw=x, dataset="mnist")
-    assert registry.best_first(["a", "b"], "pattern_error", {"a": {"pattern_error": 0.3}, "b": {"pattern_error": 0.1}}.get) == [
+    assert got["pattern_l1"] == pytest.approx(0.125) and "fd" not in got and "ring_modes" not in got
+    assert "pattern_l1" not in registry.compute_all(x, raw=x, dataset="mnist")
+    assert registry.best_first(["a", "b"], "pattern_l1", {"a": {"pattern_l1": 0.3}, "b": {"pattern_l1": 0.1}}.get) == [
         "b",
         "a",
     ]

@@ -19,7 +19,7 @@ from pipelines import runs
 from pipelines.classifier import default_classifier_path
 from pipelines.data import DataError, load_dataset, to_range
 from pipelines.diagnose import RULES, diagnose_run
-from pipelines.evaluate import inception_status, nearest_training
+from pipelines.evaluate import inception_status, nearest_training, run_kind
 
 COLOURS = {
     "stable": "rgba(46,160,67,0.12)",
@@ -93,9 +93,10 @@ if keys:
         f"Best by **{chosen}** ({info.direction}): step **{best['step']}** "
         f"with {registry.value(best, chosen):.4f}. {info.meaning}."
     )
-if cfg.dataset not in ("mnist", "fashion-mnist"):
+if not run_kind(cfg.dataset):
     st.caption(
-        f"Feature metrics (ganscope-evaluate) need a domain classifier: MNIST and Fashion-MNIST only. "
+        f"Feature metrics (ganscope-evaluate) need a feature space: a domain classifier (MNIST, Fashion-MNIST), "
+        f"MTCNN's O-Net (face folders) or a toy dataset's own metrics; none for {cfg.dataset}. "
         f"Inception features: {inception_status()}."
     )
 
