@@ -110,11 +110,11 @@ def test_update_ratio_and_combined_batch(tmp_path, mnist_small):
 
 
 def test_architecture_tables_follow_the_formulas():
-    g_rows, d_rows = plan_rows(DCGANConfig(image_size=28, channels=1))
+    G, shipped = load_generator(CHECKPOINTS / "mnist-dcgan")
+    g_rows, d_rows = plan_rows(shipped)
     assert [r["size"] for r in g_rows] == ["1 → 7", "7 → 14", "14 → 28"]
     assert g_rows[1]["formula"] == "(7 − 1)·2 − 2·1 + 4 = 14"
     assert d_rows[0]["formula"] == "⌊(28 + 2·1 − 4) / 2⌋ + 1 = 14"
-    G, _ = load_generator(CHECKPOINTS / "mnist-dcgan")
     table = layer_table(G, torch.zeros(2, 100))
     assert table[-1]["output"] == "1×28×28"
     assert sum(r["params"] for r in table) == sum(p.numel() for p in G.parameters())
