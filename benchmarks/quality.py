@@ -9,7 +9,8 @@ snapshot is scored by ``ganscope-evaluate``'s metrics (fd, kid, precision, recal
 uniform) at ``--samples`` samples against as many real test images. The figure is the ratio of fd.
 
     python benchmarks/quality.py --epochs 10                  # the full comparison
-    python benchmarks/quality.py --epochs 1 --limit 2048 --samples 500   # a quick look
+    python benchmarks/quality.py --epochs 1 --limit 2048 --samples 500   # a smoke test of the script (one epoch on
+                                                                          # 2,048 images draws blobs: its numbers mean little)
 
 Results go to ``benchmarks/results/quality-<preset>-<device>.{json,txt}``.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import re
 import sys
 import tempfile
 import time
@@ -32,7 +34,7 @@ import torch.nn.functional as F  # noqa: E402
 
 from models import DCGANConfig, build_discriminator, build_generator, save_generator  # noqa: E402
 from pipelines import runs  # noqa: E402
-from pipelines.data import load_dataset, to_range  # noqa: E402
+from pipelines.data import DataError, load_dataset, to_range  # noqa: E402
 from pipelines.evaluate import evaluate_run  # noqa: E402
 from pipelines.presets import TrainConfig, get_preset  # noqa: E402
 from pipelines.train import train  # noqa: E402
@@ -105,7 +107,12 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     device = torch.device(args.device)
     work = Path(tempfile.mkdtemp(prefix="quality-"))
-    data = load_dataset("mnist", args.data_dir, image_size=28, channels=1, limit=args.limit)
+    try:
+        data = load_dataset("mnist", args.data_dir, image_size=28, channels=1, limit=args.limit)
+    except DataError as e:
+        where = re.sub(r" \(.*?\)", "", e.args[0].split(";")[0])  # without torchvision's download advice
+        print(f"error: {where}; point --data-dir at the MNIST IDX files", file=sys.stderr)
+        return 1
     timings = {}
     t = time.perf_counter()
     base_cfg = textbook_config(args.data_dir, args.epochs, args.limit)

@@ -114,10 +114,17 @@ def save_state(run_dir: Path, launch: Launch, step: int, elapsed: float, parts: 
 
 def restore_state(parts: Parts, state: dict, run_dir: Path, launch: Launch) -> tuple[int, float, torch.Tensor]:
     """Load a resume state into ``parts``; returns (step, elapsed seconds, this rank's noise RNG state)."""
-    parts.G.load_state_dict(state["G"])
-    parts.D.load_state_dict(state["D"])
-    parts.opt_g.load_state_dict(state["opt_g"])
-    parts.opt_d.load_state_dict(state["opt_d"])
+    try:
+        parts.G.load_state_dict(state["G"])
+        parts.D.load_state_dict(state["D"])
+        parts.opt_g.load_state_dict(state["opt_g"])
+        parts.opt_d.load_state_dict(state["opt_d"])
+    except (RuntimeError, ValueError, KeyError) as e:  # e.g. spectral_norm switched on in config.json after training
+        first = str(e).strip().splitlines()[0][:200]
+        raise runs.RunError(
+            f"{run_dir}: its resume state does not fit its config.json ({first}); the networks, the optimiser and "
+            "spectral_norm cannot change when resuming: put the config back, or train a new run with --out"
+        ) from None
     if parts.G_ema is not None:
         if "G_ema" not in state:
             raise runs.RunError(f"{run_dir} was trained without EMA; its config cannot turn EMA on when resuming")

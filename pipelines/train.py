@@ -27,20 +27,18 @@ from pathlib import Path
 
 import torch
 import torch.distributed as dist
-from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
-
-from models import build_discriminator, build_generator
 
 from . import runs
 from .accel import Launch, StepRunner, launch_from_env, pick_device, shard_start
 from .augment import parse_policy
+from .build import RunOptions, build_parts
 from .data import DataError, ImageData, load_dataset
-from .ema import ema_beta, make_ema
+from .ema import ema_beta
 from .loss import GANLoss
 from .presets import PRESETS, TrainConfig, get_preset
 from .records import TrainingDiverged, append_log, log_record, restore_state, save_state, write_snapshot
-from .step import FIELDS, Parts, StepOptions, train_step
+from .step import FIELDS, StepOptions, train_step
 from .toydata import TOY_DATASETS, make_toy
 
 log = logging.getLogger(__name__)
@@ -59,24 +57,6 @@ class StepInfo:
     D: torch.nn.Module
     opt_g: torch.optim.Optimizer
     opt_d: torch.optim.Optimizer
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """How a run executes (not what it learns: that is the TrainConfig). See ``train``."""
-
-    compile: bool | str = False
-    cuda_graphs: bool | None = None
-    channels_last: bool = True
-    device_data_share: float = 1 / 3
-
-
-def _optimizer(cfg: TrainConfig, params, lr: float, device: torch.device) -> torch.optim.Optimizer:
-    if cfg.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=lr)
-    cuda = device.type == "cuda"
-    # fused: one kernel (CUDA) or one vectorised loop (CPU) for all parameters, not ~10 ops each
-    return torch.optim.Adam(params, lr=lr, betas=cfg.betas, fused=True, capturable=cuda)
 
 
 def _epoch_order(cfg: TrainConfig, epoch: int, n: int) -> torch.Tensor:
@@ -107,38 +87,6 @@ def load_training_data(cfg: TrainConfig) -> ImageData:
         if cfg.limit:
             data.images, data.labels = data.images[: cfg.limit], data.labels[: cfg.limit]
     return data
-
-
-def _spectral_norm(D: torch.nn.Module) -> torch.nn.Module:
-    """Spectral normalisation on every convolution and linear layer of ``D``."""
-    for name, m in list(D.named_modules()):
-        if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
-            torch.nn.utils.parametrizations.spectral_norm(m)
-            log.debug("spectral norm on %s", name)
-    return D
-
-
-def build_parts(cfg: TrainConfig, dev: torch.device, launch: Launch, ro: RunOptions, fast: bool) -> Parts:
-    """The networks (seeded by ``cfg.seed``), their wrappers and optimisers, on ``dev``."""
-    torch.manual_seed(cfg.seed)
-    G = build_generator(cfg.model).to(dev)
-    D = build_discriminator(cfg.model).to(dev)
-    if cfg.spectral_norm:
-        D = _spectral_norm(D)
-    if fast:  # NHWC convolutions on tensor cores
-        D = D.to(memory_format=torch.channels_last)
-        if not ro.compile:  # inductor (torch 2.11) mis-strides channels_last ConvTranspose2d weight gradients
-            G = G.to(memory_format=torch.channels_last)
-    parts = Parts(G, D, _optimizer(cfg, G.parameters(), cfg.lr_g, dev), _optimizer(cfg, D.parameters(), cfg.lr_d, dev))
-    parts.G_ema = make_ema(G) if cfg.ema_kimg > 0 else None
-    if launch.distributed:  # gradients averaged across ranks
-        ids = [dev.index] if dev.type == "cuda" else None
-        parts.g_net, parts.d_net = DistributedDataParallel(G, device_ids=ids), DistributedDataParallel(D, device_ids=ids)
-        parts.d_ddp = parts.d_net
-    if ro.compile:
-        mode = ro.compile if isinstance(ro.compile, str) else None
-        parts.g_net, parts.d_net = torch.compile(parts.g_net, mode=mode), torch.compile(parts.d_net, mode=mode)
-    return parts
 
 
 def _write_config(run_dir: Path, cfg: TrainConfig, launch: Launch) -> None:

@@ -90,3 +90,19 @@ def test_truncated_onnx_is_refused(tmp_path):
     with pytest.raises(ImportFailed, match=r"^cut.onnx: "):
         import_generator(tmp_path / "cut.onnx", tmp_path / "run")
     assert not (tmp_path / "run").exists()
+
+
+def test_a_linear_output_needs_a_range_and_the_advice_works_as_printed(tmp_path, capsys):
+    """A graph with no tanh/sigmoid at the end: the CLI asks for --output-range, and both spellings work."""
+    from pipelines.importers.cli import main
+
+    torch.manual_seed(0)
+    path = tmp_path / "linear.onnx"
+    export(nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 784)), torch.randn(2, 8), path)
+    assert main([str(path), "--out", str(tmp_path / "a")]) != 0
+    err = capsys.readouterr().err
+    assert "output range is unknown" in err and "--output-range=-1,1" in err
+    assert not (tmp_path / "a").exists()
+    assert main([str(path), "--out", str(tmp_path / "b"), "--output-range", "-1,1"]) == 0  # as people type it
+    assert main([str(path), "--out", str(tmp_path / "c"), "--output-range=-1,1"]) == 0
+    assert load_generator(tmp_path / "b")[1].output.value_range == (-1.0, 1.0)

@@ -105,6 +105,7 @@ def test_default_loop_gives_the_numbers_it_gave_before_the_switches(tmp_path, mn
     }
     for preset, sums in reference.items():
         cfg = get_preset(preset).replace(max_steps=4, batch_size=32, label_flip=0.1, eval_samples=16)
+        cfg = cfg.replace(r1_gamma=0.0, ema_kimg=0.0, augment="", spectral_norm=False)  # every switch off
         train(cfg, tmp_path / preset, device="cpu", progress=False, data=data)
         state = torch.load(tmp_path / preset / runs.STATE, weights_only=True)
         got = [float(v.double().sum()) for v in state["G"].values() if v.is_floating_point()][:3]
@@ -197,3 +198,18 @@ def test_toy_progress_bar_counts_steps_not_a_million_epochs(tmp_path, capsys):
     assert main(["--preset", "toy-scalar", "--max-steps", "40", "--out", str(tmp_path / "t")]) == 0
     err = capsys.readouterr().err
     assert "step 40/40" in err and "epoch 1/1000000" not in err
+
+
+def test_switching_spectral_norm_on_when_resuming_is_refused_with_a_sentence(tmp_path, digits, mnist_dir, capsys):
+    import json
+
+    cfg = _tiny(max_steps=3)
+    train(cfg, tmp_path / "r", data=digits, progress=False)
+    config = json.loads((tmp_path / "r" / runs.CONFIG).read_text())
+    config["train"]["spectral_norm"] = True  # what a user might try on a finished run
+    (tmp_path / "r" / runs.CONFIG).write_text(json.dumps(config))
+    args = ["--out", str(tmp_path / "r"), "--resume", "--max-steps", "5", "--data-dir", str(mnist_dir), "--limit", "256"]
+    assert main([*args, "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert "does not fit its config.json" in err and "spectral_norm cannot change when resuming" in err
+    assert "Traceback" not in err

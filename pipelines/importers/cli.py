@@ -45,8 +45,19 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _join_negative_ranges(argv: list[str]) -> list[str]:
+    """``--output-range -1,1`` as ``--output-range=-1,1``: argparse would take ``-1,1`` for an option."""
+    out = []
+    for arg in argv:
+        if out and out[-1] == "--output-range" and arg.startswith("-"):
+            out[-1] = f"--output-range={arg}"
+        else:
+            out.append(arg)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = parser().parse_args(_join_negative_ranges(list(sys.argv[1:] if argv is None else argv)))
     name = args.name or args.src.stem
     out = args.out or Path("runs") / name
     hints = Hints(

@@ -100,8 +100,8 @@ def output_spec(path: Path, shape: tuple[int, ...], last_activation: str | None,
     else:
         raise ImportFailed(
             path,
-            "its last layer is not tanh or sigmoid, so its output range is unknown: pass --output-range LOW,HIGH "
-            "(e.g. -1,1 for data scaled to [-1, 1])",
+            "its last layer is not tanh or sigmoid, so its output range is unknown: pass --output-range=LOW,HIGH "
+            "(e.g. --output-range=-1,1 for data scaled to [-1, 1])",
         )
     kind = "image" if len(shape) == 3 and shape[0] in (1, 3) else "vector"
     if kind == "vector":
