@@ -68,7 +68,7 @@ class RunStatus:
 def _total_steps(run_dir: Path, cfg) -> int | None:
     """The last step of the run: max_steps, or epochs x the steps per epoch a snapshot's metadata gives."""
     by_epochs = None
-    snaps = runs.list_snapshots(run_dir)
+    snaps, _ = runs.scan_snapshots(run_dir)  # unreadable snapshots are the sidebar's to report
     for _, meta in reversed(snaps):
         if meta.get("epoch"):
             by_epochs = round(cfg.epochs * meta["step"] / meta["epoch"])

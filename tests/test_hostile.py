@@ -17,12 +17,11 @@ APP = str(CHECKPOINTS.parent / "app" / "main.py")
 
 @pytest.fixture
 def extra_runs(tmp_path, monkeypatch):
-    """A second run root (as GANSCOPE_RUNS would add), empty; tests copy shipped runs into it."""
-    import app.state
-
+    """A second run root, added through GANSCOPE_RUNS as a user would, empty; tests copy shipped runs into it."""
     root = tmp_path / "runs"
     root.mkdir()
-    monkeypatch.setattr(app.state, "RUN_ROOTS", [CHECKPOINTS, root])
+    monkeypatch.setenv("GANSCOPE_RUNS", str(root))
+    monkeypatch.setenv("GANSCOPE_IMPORT_DIR", str(tmp_path / "imports"))  # no other run of the checkout's runs/
     return root
 
 

@@ -46,7 +46,7 @@ def test_batchnorm_modes():
     G.set_batchnorm_mode("batch")
     batch = G(z)
     assert not torch.allclose(running, batch)
-    assert torch.allclose(G(z[:1]), running[:1])  # a lone sample has no batch statistics: running ones are used
+    assert torch.allclose(G(z[:1]), running[:1], atol=1e-6)  # a lone sample has no batch statistics: running ones are used
     assert G.layers[1].running_mean.abs().sum() == 0  # batch statistics never update the running ones
 
 

@@ -127,7 +127,7 @@ def _live_banner(run_dir: Path) -> None:
     if status.state == "training":
         st.session_state["live_watch"] = str(run_dir)
         with st.sidebar:
-            _watch_live_run(str(run_dir), (status.state, status.step, len(runs.list_snapshots(run_dir))))
+            _watch_live_run(str(run_dir), (status.state, status.step, len(runs.scan_snapshots(run_dir)[0])))
     else:  # training stopped: this rerun shows it; stop watching
         st.session_state.pop("live_watch", None)
 
@@ -137,7 +137,7 @@ def _watch_live_run(run_dir: str, shown: tuple) -> None:
     """Every few seconds: rerun the whole page if the run's status, step or snapshots changed since
     it was drawn (widgets keep their values; cached renders of unchanged snapshots are reused)."""
     status = live.run_status(run_dir)
-    now = (status.state, status.step, len(runs.list_snapshots(run_dir)))
+    now = (status.state, status.step, len(runs.scan_snapshots(run_dir)[0]))
     if now != shown:
         st.rerun(scope="app")
 
