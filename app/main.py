@@ -15,6 +15,7 @@ if str(ROOT) not in sys.path:  # `streamlit run app/main.py` puts app/ on the pa
 
 import streamlit as st  # noqa: E402
 
+from app.components.samples_view import display_options  # noqa: E402
 from app.components.sidebar import restore_from_png, run_picker  # noqa: E402
 
 st.set_page_config(page_title="ganscope", page_icon=":material/blur_on:", layout="wide")
@@ -36,4 +37,5 @@ pages = [
 nav = st.navigation(pages)
 run_picker()
 restore_from_png()
+display_options()
 nav.run()

@@ -72,6 +72,24 @@ def render_latents(path: str | Path, z, labels=None) -> np.ndarray:
     return _render_latents(str(p), p.stat().st_mtime, z, None if labels is None else tuple(int(x) for x in labels))
 
 
+MAX_DIRECTIONS = 10  # the Directions page's slider goes up to this many
+
+
+@st.cache_data(max_entries=64, show_spinner="Finding principal directions…")
+def directions(path: str, mtime: float, source: str, layer: str = "") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(vectors, explained, sigma) of the ``MAX_DIRECTIONS`` strongest directions of a snapshot: GANSpace
+    on ``layer`` (source "layer") or PCA of the sampled latents (source "latents"). Cached per snapshot
+    and layer; pages take the first k, so moving the count slider computes nothing."""
+    from pipelines.directions import ganspace, latent_pca
+
+    G, _ = generator(path, mtime)
+    if source == "layer":
+        d = ganspace(G, layer, n=2000, k=MAX_DIRECTIONS)
+    else:
+        d = latent_pca(G, n=2000, k=MAX_DIRECTIONS)
+    return d.vectors.numpy(), d.explained.numpy(), d.sigma.numpy()
+
+
 def current_generator():
     """(generator, config) of the snapshot picked in the sidebar; stops the page with a clear error."""
     from models import CheckpointError

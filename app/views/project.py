@@ -18,6 +18,7 @@ from PIL import Image
 from app import state
 from app.components import latents as lat
 from app.components.export_buttons import provenance, single_png
+from app.components.samples_view import grid_image
 from app.export import npy_bytes
 from app.render import to_unit
 from pipelines.faces import IMAGE_EXTENSIONS, FaceCropper, open_photo
@@ -126,10 +127,7 @@ if res and res["run"] == str(st.session_state.get("snapshot")):
     big = max(2, 192 // spec.shape[-1])
 
     def show(img, caption):
-        a = np.clip(img, 0, 1)
-        a = (a.transpose(1, 2, 0) * 255).round().astype(np.uint8)
-        a = a[:, :, 0] if a.shape[2] == 1 else a
-        st.image(a.repeat(big, 0).repeat(big, 1), caption=caption, output_format="PNG", width=a.shape[1] * big)
+        st.image(grid_image(np.clip(img, 0, 1)[None], spec, 1, size=big * spec.shape[-1]), caption=caption, output_format="PNG")
 
     err = np.abs(res["recon"] - res["crop"]).mean(0, keepdims=True)
     a, b, c = st.columns(3)
