@@ -12,6 +12,7 @@ from models import OutputSpec
 
 SIZES = [96, 128, 192, 256, 384]  # on-screen pixels for an image's longer side
 DEFAULT_SIZE = 192  # a 64 px face drawn 3x, a 28 px digit about 7x
+MAX_WIDTH = 1460  # the widest image Streamlit sends as it is (its MAXIMUM_CONTENT_WIDTH)
 SCALING = {"smooth": "smooth (bicubic)", "pixel": "pixel-exact (each pixel a square)"}
 
 
@@ -35,9 +36,16 @@ def display_size(spec: OutputSpec) -> int | None:
 
 def grid_image(samples: np.ndarray, spec: OutputSpec, nrow: int, size: int | None = None) -> np.ndarray:
     """(N, C, H, W) samples in [0, 1] -> one uint8 grid, each image enlarged to ``size`` px (default: the
-    sidebar's display size), smoothly or pixel-exact as picked there."""
+    sidebar's display size), smoothly or pixel-exact as picked there. A grid is kept within the width
+    Streamlit sends unscaled (wider ones it shrinks on the server, which would undo pixel-exact scaling)."""
+    size = size or display_size(spec)
     smooth = st.session_state.get("display_scaling", "smooth") == "smooth"
-    return grid_u8(torch.from_numpy(np.asarray(samples)), nrow=nrow, size=size or display_size(spec), smooth=smooth)
+    cols = min(nrow, len(samples))
+    fit = (MAX_WIDTH - 2 * (cols + 1)) // max(cols, 1)
+    if size and cols > 1 and size > fit:
+        side = max(np.shape(samples)[-2:])
+        size = fit if smooth else max(side, fit // side * side)
+    return grid_u8(torch.from_numpy(np.asarray(samples)), nrow=nrow, size=size, smooth=smooth)
 
 
 def to_values(samples: np.ndarray, spec: OutputSpec) -> np.ndarray:
