@@ -77,9 +77,9 @@ def _keep(opt: torch.optim.Adam, z: torch.Tensor, keep: torch.Tensor) -> tuple[t
 def project(
     G: torch.nn.Module,
     target: torch.Tensor,
-    steps: int = 100,
+    steps: int = 130,
     restarts: int = 4,
-    lr: float = 0.1,
+    lr: float = 0.2,
     prior: float = 0.05,
     seed: int = 0,
     label: int | None = None,

@@ -96,7 +96,7 @@ def test_the_probe_stops_the_forward_pass_at_its_layer():
 
 
 @pytest.mark.parametrize("photo", ["s12/5.pgm", "s33/7.pgm"])
-def test_projection_of_a_real_orl_photo_reaches_20_db_in_at_most_100_steps(faces_dir, photo):
+def test_projection_of_a_real_orl_photo_reaches_20_db_in_at_most_130_steps(faces_dir, photo):
     G, _ = load_generator(CHECKPOINTS / "faces-orl")
     status, _, _, crops = FaceCropper(64).faces(open_photo(faces_dir / "att_orl" / photo))
     assert status == "ok"
@@ -105,7 +105,7 @@ def test_projection_of_a_real_orl_photo_reaches_20_db_in_at_most_100_steps(faces
     lo, hi = G.output.value_range
     psnr = 10 * math.log10((hi - lo) ** 2 / result.mse)
     assert psnr >= 20.0, psnr
-    assert result.steps_run <= 100 and len(result.history) == result.steps_run
+    assert result.steps_run <= 130 and len(result.history) == result.steps_run
     assert len(result.restart_mse) == 4 and min(result.restart_mse) == pytest.approx(result.mse)
     with torch.no_grad():
         assert torch.allclose(G(result.z[None])[0], result.image, atol=1e-5)

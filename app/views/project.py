@@ -65,7 +65,7 @@ if st.session_state.get("proj_crop_run") != run_name:  # a new run: crop faces b
     st.session_state["proj_crop_run"] = run_name
     st.session_state["proj_crop"] = getattr(cfg, "image_size", 0) >= 64
 crop_faces = c1.checkbox("Crop the face (MTCNN)", key="proj_crop", help="off: the centred square of the photo")
-steps = int(c2.number_input("Steps", 10, 2000, 200, 10, key="proj_steps", help="the optimisation's step budget"))
+steps = int(c2.number_input("Steps", 10, 2000, 130, 10, key="proj_steps", help="the optimisation's step budget"))
 restarts = int(c3.number_input("Restarts", 1, 32, 4, key="proj_restarts", help="random starts optimised together"))
 prior = c4.number_input("Prior weight", 0.0, 10.0, 0.05, 0.01, key="proj_prior", help="pull of |z| toward √d")
 seed = int(c5.number_input("Seed", 0, 2**31 - 1, 0, key="proj_seed", help="seeds the random starts"))
