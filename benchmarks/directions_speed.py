@@ -40,6 +40,7 @@ def baseline_module(ref: str, tmp: Path):
     path.write_text(src.stdout)
     spec = importlib.util.spec_from_file_location("baseline_directions", path)
     mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up there
     spec.loader.exec_module(mod)
     return mod
 

@@ -48,6 +48,7 @@ def baseline_project(ref: str, tmp: Path):
     path.write_text(src.stdout)
     spec = importlib.util.spec_from_file_location("baseline_project", path)
     mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up there
     spec.loader.exec_module(mod)
     return mod.project
 
