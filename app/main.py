@@ -15,6 +15,7 @@ if str(ROOT) not in sys.path:  # `streamlit run app/main.py` puts app/ on the pa
 
 import streamlit as st  # noqa: E402
 
+from app.components.importer import import_uploader  # noqa: E402
 from app.components.samples_view import display_options  # noqa: E402
 from app.components.sidebar import restore_from_png, run_picker  # noqa: E402
 
@@ -36,6 +37,7 @@ pages = [
 ]
 nav = st.navigation(pages)
 run_picker()
+import_uploader()
 restore_from_png()
 display_options()
 nav.run()

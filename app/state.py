@@ -33,34 +33,58 @@ def fit_threads() -> int:
 
 
 fit_threads()
-# where runs are looked for: the shipped ones, locally trained ones, and GANSCOPE_RUNS (os.pathsep-separated)
-RUN_ROOTS = [ROOT / "checkpoints", ROOT / "runs"] + [Path(p) for p in os.environ.get("GANSCOPE_RUNS", "").split(os.pathsep) if p]
+
+
+def run_roots() -> list[Path]:
+    """Where runs are looked for: the shipped ones, local ones (runs/, where imports go too) and
+    GANSCOPE_RUNS (os.pathsep-separated), read on every call so a new folder shows at once."""
+    extra = [Path(p) for p in os.environ.get("GANSCOPE_RUNS", "").split(os.pathsep) if p]
+    return [ROOT / "checkpoints", ROOT / "runs", import_dir()] + extra
+
+
+def import_dir() -> Path:
+    """Where the sidebar's "Import a generator" writes runs: runs/, or GANSCOPE_IMPORT_DIR."""
+    return Path(os.environ.get("GANSCOPE_IMPORT_DIR") or ROOT / "runs")
 
 
 def discover_runs() -> list[Path]:
     """Every run folder under the run roots, shipped ones first."""
     found: list[Path] = []
-    for root in RUN_ROOTS:
+    for root in run_roots():
         found += [p for p in runs.list_runs(root) if p not in found]
     return found
 
 
+def bn_key(run_dir: str | Path) -> str:
+    """Session key of a run's BatchNorm statistics choice (the sidebar's radio)."""
+    return f"bn_mode_{Path(run_dir)}"
+
+
+def bn_mode(snapshot: str | Path) -> str | None:
+    """The BatchNorm statistics picked for the run of ``snapshot`` (None: its config's default)."""
+    return st.session_state.get(bn_key(Path(snapshot).parent.parent))
+
+
 @st.cache_resource(max_entries=16, show_spinner="Loading generator…")
-def generator(path: str, mtime: float):
-    """(generator, config) for a snapshot; ``mtime`` keys the cache so a rewritten file reloads."""
-    return load_generator(path)
+def generator(path: str, mtime: float, batchnorm: str | None = None):
+    """(generator, config) for a snapshot; ``mtime`` keys the cache so a rewritten file reloads.
+    ``batchnorm`` ("running" / "batch") is part of the key, so a cached model is never switched."""
+    G, cfg = load_generator(path)
+    if batchnorm and hasattr(G, "set_batchnorm_mode"):
+        G.set_batchnorm_mode(batchnorm)
+    return G, cfg
 
 
 def get_generator(path: str | Path):
     p = Path(path)
-    return generator(str(p), p.stat().st_mtime)
+    return generator(str(p), p.stat().st_mtime, bn_mode(p))
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _render_latents(path: str, mtime: float, z: np.ndarray, labels: tuple[int, ...] | None) -> np.ndarray:
+def _render_latents(path: str, mtime: float, bn: str | None, z: np.ndarray, labels: tuple[int, ...] | None) -> np.ndarray:
     import torch
 
-    G, _ = generator(path, mtime)
+    G, _ = generator(path, mtime, bn)
     lab = None if labels is None else torch.as_tensor(labels, dtype=torch.int64)
     return render.generate(G, torch.from_numpy(np.ascontiguousarray(z, dtype=np.float32)), lab).numpy()
 
@@ -69,20 +93,23 @@ def render_latents(path: str | Path, z, labels=None) -> np.ndarray:
     """Samples in [0, 1] (N, *output.shape) for latents ``z`` (N, z_dim), cached on their bytes."""
     p = Path(path)
     z = np.asarray(z, dtype=np.float32)
-    return _render_latents(str(p), p.stat().st_mtime, z, None if labels is None else tuple(int(x) for x in labels))
+    labels = None if labels is None else tuple(int(x) for x in labels)
+    return _render_latents(str(p), p.stat().st_mtime, bn_mode(p), z, labels)
 
 
 MAX_DIRECTIONS = 10  # the Directions page's slider goes up to this many
 
 
 @st.cache_data(max_entries=64, show_spinner="Finding principal directions…")
-def directions(path: str, mtime: float, source: str, layer: str = "") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def directions(
+    path: str, mtime: float, bn: str | None, source: str, layer: str = ""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(vectors, explained, sigma) of the ``MAX_DIRECTIONS`` strongest directions of a snapshot: GANSpace
     on ``layer`` (source "layer") or PCA of the sampled latents (source "latents"). Cached per snapshot
-    and layer; pages take the first k, so moving the count slider computes nothing."""
+    and layer (and BatchNorm mode ``bn``); pages take the first k, so moving the count slider computes nothing."""
     from pipelines.directions import ganspace, latent_pca
 
-    G, _ = generator(path, mtime)
+    G, _ = generator(path, mtime, bn)
     if source == "layer":
         d = ganspace(G, layer, n=2000, k=MAX_DIRECTIONS)
     else:

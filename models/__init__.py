@@ -11,6 +11,7 @@ from .checkpoint import (
     atomic_write_bytes,
     build_discriminator,
     build_generator,
+    has_discriminator,
     load_classifier,
     load_generator,
     read_header,
@@ -22,7 +23,9 @@ from .classifier import Classifier, ClassifierConfig
 from .config import ConfigError, config_from_dict, config_to_dict
 from .dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator, LayerSizeError
 from .mlp import MLPConfig, MLPDiscriminator, MLPGenerator
+from .onnx_graph import OnnxConfig, OnnxGenerator
 from .scalar import ScalarConfig, ScalarDiscriminator, ScalarGenerator
+from .sequential import LayerSpec, SequentialConfig, SequentialGenerator
 from .spec import OutputSpec
 
 __all__ = [
@@ -35,19 +38,25 @@ __all__ = [
     "DCGANDiscriminator",
     "DCGANGenerator",
     "LayerSizeError",
+    "LayerSpec",
     "MLPConfig",
     "MLPDiscriminator",
     "MLPGenerator",
+    "OnnxConfig",
+    "OnnxGenerator",
     "OutputSpec",
     "ScalarConfig",
     "ScalarDiscriminator",
     "ScalarGenerator",
+    "SequentialConfig",
+    "SequentialGenerator",
     "arch_name",
     "atomic_write_bytes",
     "build_discriminator",
     "build_generator",
     "config_from_dict",
     "config_to_dict",
+    "has_discriminator",
     "load_classifier",
     "load_generator",
     "read_header",

@@ -26,7 +26,9 @@ from .classifier import Classifier, ClassifierConfig
 from .config import ConfigError, config_from_dict, config_to_dict
 from .dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
 from .mlp import MLPConfig, MLPDiscriminator, MLPGenerator
+from .onnx_graph import OnnxConfig, OnnxGenerator
 from .scalar import ScalarConfig, ScalarDiscriminator, ScalarGenerator
+from .sequential import NoDiscriminator, SequentialConfig, SequentialGenerator
 
 FORMAT = "ganscope-generator"
 CLASSIFIER_FORMAT = "ganscope-classifier"
@@ -38,6 +40,9 @@ ARCHITECTURES: dict[str, tuple[type, type[nn.Module], type[nn.Module]]] = {
     "mlp": (MLPConfig, MLPGenerator, MLPDiscriminator),
     "dcgan": (DCGANConfig, DCGANGenerator, DCGANDiscriminator),
     "scalar": (ScalarConfig, ScalarGenerator, ScalarDiscriminator),
+    # generators trained elsewhere (ganscope-import): no discriminator comes with them
+    "sequential": (SequentialConfig, SequentialGenerator, NoDiscriminator),
+    "onnx": (OnnxConfig, OnnxGenerator, NoDiscriminator),
 }
 
 
@@ -61,6 +66,11 @@ def arch_name(cfg: Any) -> str:
 def build_generator(cfg: Any) -> nn.Module:
     """A freshly initialised generator for a config (no I/O, no device choice)."""
     return ARCHITECTURES[arch_name(cfg)][1](cfg)
+
+
+def has_discriminator(cfg: Any) -> bool:
+    """False for imported generators, which come without one."""
+    return ARCHITECTURES[arch_name(cfg)][2] is not NoDiscriminator
 
 
 def build_discriminator(cfg: Any) -> nn.Module:

@@ -15,17 +15,19 @@ class ConfigError(ValueError):
     """A config dict that does not describe a valid architecture."""
 
 
+def _plain(v: Any) -> Any:
+    if isinstance(v, OutputSpec):
+        return v.to_dict()
+    if dataclasses.is_dataclass(v):  # a nested config (e.g. one layer of a layer list): defaults left out
+        return {f.name: _plain(getattr(v, f.name)) for f in dataclasses.fields(v) if getattr(v, f.name) != f.default}
+    if isinstance(v, tuple):
+        return [_plain(x) for x in v]
+    return v
+
+
 def config_to_dict(cfg: Any) -> dict:
-    """Return a JSON-able dict of a config dataclass (tuples become lists)."""
-    out = {}
-    for f in dataclasses.fields(cfg):
-        v = getattr(cfg, f.name)
-        if isinstance(v, OutputSpec):
-            v = v.to_dict()
-        elif isinstance(v, tuple):
-            v = list(v)
-        out[f.name] = v
-    return out
+    """Return a JSON-able dict of a config dataclass (tuples become lists, nested configs dicts)."""
+    return {f.name: _plain(getattr(cfg, f.name)) for f in dataclasses.fields(cfg)}
 
 
 def _convert(name: str, hint: Any, value: Any) -> Any:
@@ -37,6 +39,8 @@ def _convert(name: str, hint: Any, value: Any) -> Any:
             return OutputSpec.from_dict(value)
         except (KeyError, TypeError, ValueError) as e:
             raise ConfigError(f"field {name!r}: {e}") from None
+    if dataclasses.is_dataclass(hint):
+        return config_from_dict(hint, value)
     if origin is tuple:
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"field {name!r} must be a list, got {type(value).__name__}")

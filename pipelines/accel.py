@@ -72,6 +72,61 @@ def capture_step(step_fn: Callable[[], None], *opts: torch.optim.Optimizer) -> t
         with torch.cuda.graph(graph):
             step_fn()
     except RuntimeError as e:  # an op that cannot be captured: train eagerly instead
-        log.warning("CUDA graph capture failed, training eagerly: %s", e)
+        log.warning("CUDA graph capture failed, training eagerly: %s", e, exc_info=log.isEnabledFor(logging.DEBUG))
         return None
     return graph
+
+
+class StepRunner:
+    """Runs a training step: eagerly, or as one captured CUDA graph replayed every step.
+
+    Under CUDA graphs the first ``GRAPH_WARMUP_STEPS`` steps run eagerly on a side stream (as capture
+    wants), the next is captured, and from then on each step copies its batch indices into a static
+    tensor and replays the graph: one launch instead of hundreds. Noise is then drawn from the default
+    CUDA generator (captured graphs advance it by offset), which starts from ``noise_gen``'s state;
+    if capture fails, training goes on eagerly from the same RNG state.
+
+    Args:
+        step_fn: ``step_fn(idx, gen)`` runs one step on the batch indices ``idx`` with noise from ``gen``.
+        noise_gen: the run's noise generator (its state is restored on resume).
+        graphs: capture and replay (needs one CUDA device and the data on it).
+        opts: the optimisers (their gradients are cleared before capture).
+        batch: indices per step; ``home`` the device the indices live on.
+    """
+
+    def __init__(self, step_fn, noise_gen: torch.Generator, graphs: bool, opts, batch: int, home: torch.device):
+        self.step_fn = step_fn
+        self.noise_gen = noise_gen
+        self.graphs = graphs
+        self.opts = opts
+        self.graph: torch.cuda.CUDAGraph | None = None
+        self.static_idx = torch.zeros(batch, dtype=torch.long, device=home)
+        self.device = noise_gen.device
+        if graphs:
+            torch.cuda.set_rng_state(noise_gen.get_state().cpu(), self.device)
+
+    def __call__(self, idx: torch.Tensor, step: int) -> None:
+        """Run step number ``step`` (0-based) on the batch indices ``idx``."""
+        if not self.graphs:
+            self.step_fn(idx, self.noise_gen)
+            return
+        self.static_idx.copy_(idx)
+        if self.graph is None and step >= GRAPH_WARMUP_STEPS:
+            self.graph = capture_step(lambda: self.step_fn(self.static_idx, None), *self.opts)
+            if self.graph is None:  # capture failed: go on eagerly from the same noise
+                self.noise_gen.set_state(torch.cuda.get_rng_state(self.device))
+                self.graphs = False
+                self.step_fn(idx, self.noise_gen)
+                return
+        if self.graph is None:  # warm-up steps run eagerly, on a side stream as capture wants
+            side = torch.cuda.Stream(self.device)
+            side.wait_stream(torch.cuda.current_stream(self.device))
+            with torch.cuda.stream(side):
+                self.step_fn(self.static_idx, None)
+            torch.cuda.current_stream(self.device).wait_stream(side)
+        else:
+            self.graph.replay()
+
+    def noise_state(self) -> torch.Tensor:
+        """The noise RNG state to save for resuming (the CUDA generator's under graphs)."""
+        return torch.cuda.get_rng_state(self.device) if self.graphs else self.noise_gen.get_state()

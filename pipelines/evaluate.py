@@ -64,14 +64,20 @@ def register(name: str, description: str, higher_is_better: bool):
     return wrap
 
 
+def _sqrtm(a: np.ndarray) -> np.ndarray:
+    """The matrix square root; SciPy before 1.16 also returned an error estimate (``disp=False``), later ones don't."""
+    out = linalg.sqrtm(a)
+    return out[0] if isinstance(out, tuple) else out
+
+
 def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     """‖μa − μb‖² + Tr(Σa + Σb − 2(ΣaΣb)^½) between Gaussians fitted to two feature sets."""
     mu1, mu2 = a.mean(0), b.mean(0)
     s1, s2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    covmean, _ = linalg.sqrtm(s1 @ s2, disp=False)
+    covmean = _sqrtm(s1 @ s2)
     if not np.isfinite(covmean).all():
         eps = np.eye(s1.shape[0]) * 1e-6
-        covmean = linalg.sqrtm((s1 + eps) @ (s2 + eps))
+        covmean = _sqrtm((s1 + eps) @ (s2 + eps))
     covmean = covmean.real
     return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean))
 
@@ -234,8 +240,9 @@ def evaluate_run(
     classifier: Path | None = None,
     write: bool = True,
     inception: torch.nn.Module | None = None,
+    every: int = 1,
 ) -> list[dict]:
-    """Score every snapshot of a run; returns (and appends) one record each.
+    """Score every snapshot of a run (or every ``every``-th and the last); returns (and appends) one record each.
 
     MNIST and Fashion-MNIST runs are scored in their domain classifier's feature space; with an
     ``inception`` feature extractor (see ``inception_extractor``) any image run is also scored on
@@ -260,7 +267,9 @@ def evaluate_run(
         model, _ = load_classifier(classifier or default_classifier_path(cfg.dataset))
         real_f, real_p = embed(model, real_m11)
     out = []
-    for path, meta in runs.list_snapshots(run_dir):
+    snapshots = runs.list_snapshots(run_dir)
+    snapshots = [s for i, s in enumerate(snapshots) if i % every == every - 1 or i == len(snapshots) - 1]
+    for path, meta in snapshots:
         G, _ = load_generator(path)
         fake = generated_m11(G, samples)
         rec = {

@@ -15,7 +15,10 @@ How it stays fast on a CPU (32 s -> a few seconds for an ORL photo on 2 cores, s
   3. successive halving: after 20% and 40% of the budget the worse half of the restarts is dropped,
      so most steps run on the one or two restarts that will win;
   4. early stop: the run ends when the best error has improved by less than ``tol`` (relative) over
-     the last ``window`` steps.
+     the last ``window`` steps;
+  5. one thread: a batch of one to four small images is too little work to split, and a second
+     thread that must wait for a busy core made every step 2-15x slower on a shared 2-core machine, so
+     the search runs on one intra-op thread (and puts the process's thread count back afterwards).
 """
 
 from __future__ import annotations
@@ -87,6 +90,7 @@ def project(
     candidates: int = 64,
     tol: float = 1e-3,
     window: int = 10,
+    threads: int | None = 1,
 ) -> Projection:
     """Find z with G(z) close to ``target`` (C, H, W), in the generator's output range.
 
@@ -96,6 +100,7 @@ def project(
         candidates: random latents scored to pick the starts (``restarts`` or fewer: random starts).
         tol, window: stop when the best error improved by less than ``tol`` (relative) in ``window``
             steps (``tol`` 0: always use the whole budget).
+        threads: torch intra-op threads during the search (None: as the process has them).
         progress: called as ``progress(step, steps, best_mse)`` after each step.
     """
     if steps < 1 or restarts < 1:
@@ -107,7 +112,9 @@ def project(
     G.eval().requires_grad_(False)
     d = G.z_dim
     target = target.float()[None]
+    threads_before = torch.get_num_threads()
     try:
+        torch.set_num_threads(threads or threads_before)
         z = best_starts(G, target, restarts, candidates, seed, label).requires_grad_(True)
         ids = torch.arange(restarts)  # which start each row of z is
         ended = [math.nan] * restarts
@@ -140,6 +147,7 @@ def project(
             out = G(z, _labels(G, len(z), label)).float()
             final = image_mse(out, target)
     finally:
+        torch.set_num_threads(threads_before)
         G.train(was_training)
         for p, flag in zip(G.parameters(), flags, strict=True):
             p.requires_grad_(flag)

@@ -107,6 +107,16 @@ def read_config(run_dir: str | os.PathLike) -> TrainConfig:
         raise RunError(f"{path}: invalid run config ({e})") from None
 
 
+def read_source(run_dir: str | os.PathLike) -> dict | None:
+    """Where an imported run came from (config.json's ``source`` record), or None for a trained run."""
+    try:
+        data = json.loads((Path(run_dir) / CONFIG).read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    source = data.get("source") if isinstance(data, dict) else None
+    return source if isinstance(source, dict) else None
+
+
 def read_log(run_dir: str | os.PathLike) -> list[dict]:
     return read_jsonl(Path(run_dir) / LOG)
 

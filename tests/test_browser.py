@@ -48,7 +48,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server():
+def imports(tmp_path_factory) -> Path:
+    """Where the server's "Import a generator" writes runs (never the checkout's runs/)."""
+    return tmp_path_factory.mktemp("imports")
+
+
+@pytest.fixture(scope="module")
+def server(imports):
     port = _free_port()
     proc = subprocess.Popen(
         [
@@ -67,6 +73,7 @@ def server():
             "false",
         ],
         cwd=ROOT,
+        env=dict(os.environ, GANSCOPE_IMPORT_DIR=str(imports)),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -174,7 +181,7 @@ def test_dropping_an_exported_png_restores_its_latent(server, browser, tmp_path)
     try:
         page.goto(f"{server}/interpolate", timeout=120_000)
         _wait_ready(page, "Interpolate")
-        page.locator('[data-testid="stSidebar"] input[type="file"]').set_input_files(str(png))
+        page.locator('.st-key-restore_png input[type="file"]').set_input_files(str(png))
         page.get_by_text("Restored 1 latent(s) from mnist-dcgan").wait_for(timeout=60_000)
         page.get_by_text("png: seed 42").first.wait_for(timeout=60_000)  # it became the interpolation start
     finally:
@@ -201,5 +208,32 @@ def test_uploading_a_photo_projects_it_onto_the_face_run(server, browser, tmp_pa
         out = _shots() or tmp_path
         out.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(out / "page-project.png"), full_page=False)
+    finally:
+        page.close()
+
+
+def test_importing_a_generator_opens_it_as_a_run(server, browser, imports, tmp_path):
+    import torch
+
+    from tests.fixtures.upstream import DCGANGenerator, weights_init
+
+    torch.manual_seed(0)
+    G = DCGANGenerator(nz=16, ngf=4, nc=1)
+    G.apply(weights_init)
+    torch.save(G.state_dict(), tmp_path / "netG_epoch_9.pth")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(server, timeout=120_000)
+        _wait_ready(page, "Samples")
+        page.locator('.st-key-import_upload input[type="file"]').set_input_files(str(tmp_path / "netG_epoch_9.pth"))
+        page.get_by_text("as run netG_epoch_9").wait_for(timeout=120_000)
+        page.get_by_text("imported from").first.wait_for(timeout=60_000)
+        _wait_ready(page, "Samples")
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.locator('[data-testid="stMain"] img').count() >= 1
+        assert (imports / "netG_epoch_9" / "config.json").is_file()
+        out = _shots() or tmp_path
+        out.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(out / "page-import.png"), full_page=False)
     finally:
         page.close()

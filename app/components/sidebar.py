@@ -65,8 +65,45 @@ def run_picker() -> tuple[Path, Path, dict] | None:
     snap_path, meta = snaps[choice]
     st.session_state["run_dir"] = str(run_dir)
     st.session_state["snapshot"] = str(snap_path)
+    _batchnorm_choice(run_dir, cfg.model)
     _card(run_dir, cfg, snaps)
     return run_dir, snap_path, meta
+
+
+BN_LABELS = {"running": "running statistics (eval mode)", "batch": "batch statistics (train mode)"}
+
+
+def _batchnorm_choice(run_dir: Path, model) -> None:
+    """For imported generators with BatchNorm: which statistics to use (the original code may never call eval())."""
+    if not getattr(model, "has_batchnorm", False):
+        return
+    key = state.bn_key(run_dir)
+    if st.session_state.get(key) not in BN_LABELS:
+        st.session_state[key] = model.batchnorm
+    st.sidebar.radio(
+        "BatchNorm statistics",
+        list(BN_LABELS),
+        format_func=BN_LABELS.get,
+        key=key,
+        help="Running statistics are what eval() uses. pytorch/examples' DCGAN never calls netG.eval(), so its own "
+        "sample images use each batch's statistics: pick batch to see what it saw (each image then depends on its batch).",
+    )
+
+
+def _imported_lines(source: dict, model) -> list[str]:
+    lines = [
+        f"imported from `{source.get('file', '?')}` ({source.get('family', source.get('format', '?'))})",
+        f"sha256 {str(source.get('sha256', '?'))[:16]}… · {source.get('layout', '')}",
+        "no training log: it was trained elsewhere",
+    ]
+    if getattr(model, "has_batchnorm", False):
+        mode = st.session_state.get(state.bn_key(st.session_state["run_dir"]), model.batchnorm)
+        lines.append(f"BatchNorm: {BN_LABELS[mode]}")
+    if getattr(model, "runtime", None) == "onnxruntime":
+        lines.append(
+            "runs in onnxruntime: no gradients or layer activations (Project a photo and Directions by layer unavailable)"
+        )
+    return lines
 
 
 def _card(run_dir: Path, cfg, snaps) -> None:
@@ -74,12 +111,16 @@ def _card(run_dir: Path, cfg, snaps) -> None:
     spec = m.output
     shape = "×".join(str(s) for s in spec.shape)
     last = snaps[-1][1]
+    source = runs.read_source(run_dir)
     lines = [
         f"**{run_dir.name}** · preset {cfg.preset} · {type(m).__name__.removesuffix('Config')}",
-        f"data: {cfg.dataset} · output: {spec.kind} {shape}",
+        f"data: {cfg.dataset} · output: {spec.kind} {shape} in [{spec.value_range[0]:g}, {spec.value_range[1]:g}]",
         f"z: {m.z_dim} ({m.latent_dist}) · classes: {m.num_classes or 'none'}",
-        f"trained: {last.get('epoch', '?')} epochs, {last.get('step', '?')} steps · {len(snaps)} snapshots",
     ]
+    if source is not None:
+        lines += _imported_lines(source, m)
+    else:
+        lines.append(f"trained: {last.get('epoch', '?')} epochs, {last.get('step', '?')} steps · {len(snaps)} snapshots")
     metrics = runs.read_metrics(run_dir)
     if metrics:
         latest = {k: v for k, v in metrics[-1].items() if k not in ("step", "epoch", "snapshot")}

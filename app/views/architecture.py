@@ -7,7 +7,7 @@ import streamlit as st
 import torch
 
 from app import state
-from models import DCGANConfig, build_discriminator
+from models import DCGANConfig, build_discriminator, has_discriminator
 from pipelines.architecture import layer_table, plan_rows
 
 st.title("Architecture")
@@ -37,6 +37,12 @@ if isinstance(cfg, DCGANConfig):
 g_table = layer_table(G, z, labels)
 st.subheader(f"Generator: {sum(r['params'] for r in g_table):,} parameters")
 st.dataframe(pd.DataFrame(g_table), hide_index=True, key="arch_g")
+if not has_discriminator(cfg):
+    st.caption(
+        "Imported generators come without a discriminator."
+        + ("" if getattr(G, "has_layers", True) else " This ONNX graph runs in onnxruntime, so its layers are not listed.")
+    )
+    st.stop()
 D = build_discriminator(cfg)
 x = G(z, labels)
 d_table = layer_table(D, x, labels)

@@ -35,6 +35,14 @@ st.title("Diagnostics")
 G, _ = state.current_generator()
 run_dir = Path(st.session_state["run_dir"])
 cfg = runs.read_config(run_dir)
+source = runs.read_source(run_dir)
+if source is not None and not runs.read_log(run_dir):
+    st.info(
+        f"{run_dir.name} was imported from {source.get('file', 'a file')}: it has no training log, so there are no "
+        "verdicts, curves or per-snapshot metrics. `ganscope-evaluate` can measure its samples; the Samples, "
+        "Interpolate and Directions pages show what it learned."
+    )
+    st.stop()
 try:
     dx = diagnose_run(run_dir)
 except ValueError as e:

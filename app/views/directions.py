@@ -52,12 +52,19 @@ if source == "labelled":
     dirs = Directions(vec[None] / vec.norm(), torch.ones(1), vec.norm()[None])
     names = [f"set {w} − set {wo}"]
 else:
+    if source == "layer" and not getattr(G, "has_layers", True):
+        st.info(
+            "Directions by layer are unavailable for this run: its ONNX graph runs in onnxruntime, which shows no "
+            "layer activations. Use directions from sampled latents or labelled sets instead."
+        )
+        st.stop()
     c1, c2 = st.columns(2)
     layers = probe_layers(G)
     layer = c1.selectbox("Layer", layers, key="dir_layer", disabled=source != "layer")
     k = int(c2.slider("Directions", 1, 10, 5, key="dir_k"))
     p = Path(snap)
-    v, e, s = (a[:k] for a in state.directions(str(p), p.stat().st_mtime, source, (layer or "") if source == "layer" else ""))
+    lay = (layer or "") if source == "layer" else ""
+    v, e, s = (a[:k] for a in state.directions(str(p), p.stat().st_mtime, state.bn_mode(p), source, lay))
     dirs = Directions(torch.from_numpy(v), torch.from_numpy(e), torch.from_numpy(s))
     names = [f"PC{i + 1}" for i in range(len(v))]
     fig = go.Figure(go.Bar(x=names, y=dirs.explained.numpy() * 100))

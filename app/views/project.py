@@ -52,6 +52,13 @@ spec = G.output
 if spec.kind != "image":
     st.info("Projection finds the latent behind an image, so it needs a run that makes images. Pick one in the sidebar.")
     st.stop()
+if not getattr(G, "differentiable", True):
+    st.info(
+        "Projection is unavailable for this run: it follows the generator's gradients, and this imported ONNX graph "
+        "runs in onnxruntime, which gives none. Import a graph onnx2torch can convert (or the original PyTorch or "
+        "Keras file) to project photos."
+    )
+    st.stop()
 st.caption(
     "Upload a photo: its face is cropped by MTCNN exactly as the training crops were, then the latent whose image is "
     "closest to it is searched for (pixel error + a prior keeping |z| near √d, several random restarts). "

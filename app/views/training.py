@@ -26,7 +26,13 @@ if not chosen:
     st.info("Pick at least one run.")
     st.stop()
 logs = {Path(r).name: runs.read_log(r) for r in chosen}
-empty = [name for name, recs in logs.items() if not recs]
+imported = [Path(r).name for r in chosen if runs.read_source(r) is not None and not logs[Path(r).name]]
+if imported:
+    st.info(
+        f"No training log for {', '.join(imported)}: imported runs were trained elsewhere, so there are no curves to show. "
+        "Pick a run trained with ganscope-train to see its training."
+    )
+empty = [name for name, recs in logs.items() if not recs and name not in imported]
 if empty:
     st.warning(f"No training log yet in: {', '.join(empty)}")
 logs = {k: v for k, v in logs.items() if v}

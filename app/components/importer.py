@@ -1,0 +1,70 @@
+"""Sidebar "Import a generator": an uploaded generator file becomes a run under runs/ (or
+GANSCOPE_IMPORT_DIR) through the same importer as ``ganscope-import``, and is picked at once."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from pipelines.importers import Hints, ImportFailed, import_generator
+
+from .. import state
+
+KEY = "import_upload"
+MESSAGE = "import_message"
+
+
+def free_name(root: Path, stem: str) -> str:
+    """A run name under ``root`` from a file stem: safe characters, and -2, -3 ... if taken."""
+    base = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip(".-") or "imported"
+    name, i = base, 2
+    while (root / name).exists():
+        name, i = f"{base}-{i}", i + 1
+    return name
+
+
+def import_upload(filename: str, data: bytes) -> tuple[Path | None, str]:
+    """Import uploaded bytes; returns (the new run folder or None, a sentence for the user)."""
+    root = state.import_dir()
+    with tempfile.TemporaryDirectory(prefix="ganscope-upload-") as tmp:
+        src = Path(tmp) / (Path(filename).name or "upload")
+        src.write_bytes(data)
+        name = free_name(root, src.stem)
+        try:
+            run, imp = import_generator(src, root / name, Hints(name=name))
+        except ImportFailed as e:
+            return None, (
+                f"Cannot import {e}. Nothing was written. For files that need hints (latent size, output range) "
+                "use `ganscope-import FILE --out runs/NAME` with --z-dim / --output-range."
+            )
+    return run, f"Imported {filename} ({imp.record.get('family', imp.record['format'])}) as run {run.name}."
+
+
+def _on_upload() -> None:
+    up = st.session_state.get(KEY)
+    if up is None:
+        return
+    run, message = import_upload(up.name, up.getvalue())
+    st.session_state[MESSAGE] = ("success" if run else "error", message)
+    if run is not None:  # callbacks run before the widgets: the run picker opens the new run
+        st.session_state["run_select"] = str(run)
+        st.session_state["typed_run"] = ""
+
+
+def import_uploader() -> None:
+    """Draw the uploader and the outcome of the last upload."""
+    st.sidebar.file_uploader(
+        "Import a generator",
+        key=KEY,
+        on_change=_on_upload,
+        help="A generator trained elsewhere: a PyTorch state dict (pytorch/examples DCGAN, Make Your Own GAN), "
+        "a Keras .h5/.keras model or an ONNX graph. It becomes a run and opens here.",
+    )
+    kind, text = st.session_state.pop(MESSAGE, (None, None))
+    if kind == "success":
+        st.sidebar.success(text)
+    elif kind == "error":
+        st.sidebar.error(text)
