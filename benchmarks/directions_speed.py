@@ -30,7 +30,7 @@ from app.state import fit_threads  # noqa: E402
 from models import load_generator  # noqa: E402
 from pipelines.directions import ganspace, probe_layers  # noqa: E402
 
-RUNS = ["mnist-dcgan", "faces-orl", "fashion-dcgan"]
+RUNS = ["mnist-dcgan", "faces-orl"]
 
 
 def baseline_module(ref: str, tmp: Path):

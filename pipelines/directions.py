@@ -34,7 +34,18 @@ def probe_layers(G: nn.Module) -> list[str]:
 
 
 class _Captured(Exception):  # noqa: N818 - control flow, not an error: the layer has been seen
-    """Raised by the probe hook to stop the forward pass once the layer's output is captured."""
+    """Raised to stop the forward pass once the probed layer's output is captured."""
+
+
+def _stop_after(G: nn.Module, module: nn.Module) -> nn.Module | None:
+    """The first leaf module after ``module`` that does not change its input in place: the forward can
+    stop before it. In-place activations right after the layer still run, as they always did, since
+    they rewrite the captured output (a BatchNorm followed by ReLU(inplace=True) is probed after the ReLU)."""
+    leaves = [m for m in G.modules() if not any(True for _ in m.children())]
+    if module not in leaves:
+        return None
+    after = leaves[leaves.index(module) + 1 :]
+    return next((m for m in after if not getattr(m, "inplace", False)), None)
 
 
 @torch.inference_mode()
@@ -45,15 +56,22 @@ def layer_activations(G: nn.Module, z: torch.Tensor, layer: str, labels: torch.T
 
     def capture(_m, _i, o):
         out.append(o.reshape(o.shape[0], -1).float())
-        raise _Captured
 
-    handle = module.register_forward_hook(capture)
+    def stop(_m, _i):
+        if out:  # modules registered out of execution order: only stop once the layer has run
+            raise _Captured
+
+    handles = [module.register_forward_hook(capture)]
+    nxt = _stop_after(G, module)
+    if nxt is not None:
+        handles.append(nxt.register_forward_pre_hook(stop))
     try:
         G(z, labels)
     except _Captured:
         pass
     finally:
-        handle.remove()
+        for h in handles:
+            h.remove()
     return out[0]
 
 

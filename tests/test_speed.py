@@ -84,15 +84,25 @@ def test_randomized_pca_finds_the_same_directions_as_the_full_svd():
     assert torch.equal(ganspace(G, layer, n=1000, k=5).vectors, d_fast.vectors)  # seeded: the same every time
 
 
-def test_the_probe_stops_the_forward_pass_at_its_layer():
-    G, _ = load_generator(CHECKPOINTS / "mnist-dcgan")
-    calls = []
-    handle = G.net[-1].register_forward_hook(lambda *a: calls.append(1))
-    try:
-        acts = layer_activations(G, torch.randn(4, G.z_dim), probe_layers(G)[0])
-    finally:
-        handle.remove()
-    assert acts.shape[0] == 4 and not calls
+@pytest.mark.parametrize("run", ["mnist-dcgan", "faces-orl", "mnist-cgan"])
+def test_the_probe_stops_the_forward_pass_and_sees_what_a_whole_pass_shows(run):
+    G, _ = load_generator(CHECKPOINTS / run)
+    z = torch.randn(6, G.z_dim, generator=torch.Generator().manual_seed(1))
+    labels = torch.arange(6) % G.num_classes if G.num_classes else None
+    last = [m for m in G.modules() if not list(m.children())][-1]
+    for layer in probe_layers(G):
+        module = dict(G.named_modules())[layer]
+        whole: list[torch.Tensor] = []
+        h = module.register_forward_hook(lambda _m, _i, o, whole=whole: whole.append(o.reshape(len(o), -1)))
+        with torch.no_grad():
+            G(z, labels)  # a whole pass: in-place activations after the layer rewrite what it output
+        h.remove()
+        calls: list[int] = []
+        h = last.register_forward_hook(lambda *a, calls=calls: calls.append(1))
+        acts = layer_activations(G, z, layer, labels)
+        h.remove()
+        assert torch.equal(acts, whole[0]), layer
+        assert not calls, f"{layer}: the last layer ran"
 
 
 @pytest.mark.parametrize("photo", ["s12/5.pgm", "s33/7.pgm"])
