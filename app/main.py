@@ -16,6 +16,7 @@ if str(ROOT) not in sys.path:  # `streamlit run app/main.py` puts app/ on the pa
 import streamlit as st  # noqa: E402
 
 from app.components.importer import import_uploader  # noqa: E402
+from app.components.samples_view import display_options  # noqa: E402
 from app.components.sidebar import restore_from_png, run_picker  # noqa: E402
 
 st.set_page_config(page_title="ganscope", page_icon=":material/blur_on:", layout="wide")
@@ -38,4 +39,5 @@ nav = st.navigation(pages)
 opened = run_picker()
 import_uploader()
 restore_from_png(opened[3].model.z_dim if opened else None)
+display_options()
 nav.run()

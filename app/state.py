@@ -132,6 +132,26 @@ def good_snapshots(run_dir: str | Path) -> list[tuple[Path, dict]]:
     return runs.scan_snapshots(run_dir)[0]
 
 
+MAX_DIRECTIONS = 10  # the Directions page's slider goes up to this many
+
+
+@st.cache_data(max_entries=64, show_spinner="Finding principal directions…")
+def directions(
+    path: str, mtime: float, bn: str | None, source: str, layer: str = ""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(vectors, explained, sigma) of the ``MAX_DIRECTIONS`` strongest directions of a snapshot: GANSpace
+    on ``layer`` (source "layer") or PCA of the sampled latents (source "latents"). Cached per snapshot
+    and layer (and BatchNorm mode ``bn``); pages take the first k, so moving the count slider computes nothing."""
+    from pipelines.directions import ganspace, latent_pca
+
+    G, _ = generator(path, mtime, bn)
+    if source == "layer":
+        d = ganspace(G, layer, n=2000, k=MAX_DIRECTIONS)
+    else:
+        d = latent_pca(G, n=2000, k=MAX_DIRECTIONS)
+    return d.vectors.numpy(), d.explained.numpy(), d.sigma.numpy()
+
+
 def current_generator():
     """(generator, config) of the snapshot picked in the sidebar; stops the page with a clear error."""
     from models import CheckpointError

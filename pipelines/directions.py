@@ -33,34 +33,79 @@ def probe_layers(G: nn.Module) -> list[str]:
     return [n for n, _ in named[:-1]] if len(named) > 1 else [n for n, _ in named]
 
 
+class _Captured(Exception):  # noqa: N818 - control flow, not an error: the layer has been seen
+    """Raised to stop the forward pass once the probed layer's output is captured."""
+
+
+def _stop_after(G: nn.Module, module: nn.Module) -> nn.Module | None:
+    """The first leaf module after ``module`` that does not change its input in place: the forward can
+    stop before it. In-place activations right after the layer still run, as they always did, since
+    they rewrite the captured output (a BatchNorm followed by ReLU(inplace=True) is probed after the ReLU)."""
+    leaves = [m for m in G.modules() if not any(True for _ in m.children())]
+    if module not in leaves:
+        return None
+    after = leaves[leaves.index(module) + 1 :]
+    return next((m for m in after if not getattr(m, "inplace", False)), None)
+
+
 @torch.inference_mode()
 def layer_activations(G: nn.Module, z: torch.Tensor, layer: str, labels: torch.Tensor | None = None) -> torch.Tensor:
-    """Flattened activations (N, D) of ``layer`` for latents ``z``."""
+    """Flattened activations (N, D) of ``layer`` for latents ``z``; the layers after it are not run."""
     module = dict(G.named_modules())[layer]
     out: list[torch.Tensor] = []
-    handle = module.register_forward_hook(lambda _m, _i, o: out.append(o.reshape(o.shape[0], -1).float()))
+
+    def capture(_m, _i, o):
+        out.append(o.reshape(o.shape[0], -1).float())
+
+    def stop(_m, _i):
+        if out:  # modules registered out of execution order: only stop once the layer has run
+            raise _Captured
+
+    handles = [module.register_forward_hook(capture)]
+    nxt = _stop_after(G, module)
+    if nxt is not None:
+        handles.append(nxt.register_forward_pre_hook(stop))
     try:
         G(z, labels)
+    except _Captured:
+        pass
     finally:
-        handle.remove()
+        for h in handles:
+            h.remove()
     return out[0]
 
 
-def _pca(x: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(components (k, D), explained variance ratio (k,), centred data)."""
+EXACT_BELOW = 512  # data with fewer samples or features than this get the exact SVD: it is cheap there
+OVERSAMPLE, POWER_ITERATIONS = 10, 4  # randomized SVD (Halko et al. 2011): extra columns and power steps
+
+
+def _pca(x: torch.Tensor, k: int, exact: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(components (k, D), explained variance ratio (k,), centred data).
+
+    Only the top ``k`` components are wanted, so large data get a randomized truncated SVD
+    (``torch.svd_lowrank``, seeded, so the same data give the same directions); the ratio divides by
+    the total variance, the squared Frobenius norm of the centred data, as the full SVD would.
+    """
     xc = x - x.mean(0)
-    _, s, v = torch.linalg.svd(xc, full_matrices=False)
-    var = s**2
-    return v[:k], (var / var.sum())[:k], xc
+    total = xc.square().sum()
+    if exact or min(xc.shape) < EXACT_BELOW:
+        _, s, vh = torch.linalg.svd(xc, full_matrices=False)
+        v = vh[:k]
+    else:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            _, s, vq = torch.svd_lowrank(xc, q=min(k + OVERSAMPLE, min(xc.shape)), niter=POWER_ITERATIONS)
+        v = vq[:, :k].T
+    return v, (s[:k] ** 2 / total), xc
 
 
-def ganspace(G: nn.Module, layer: str, n: int = 2000, k: int = 8, seed: int = 0) -> Directions:
-    """Principal directions of ``layer``'s activations, mapped back to z."""
+def ganspace(G: nn.Module, layer: str, n: int = 2000, k: int = 8, seed: int = 0, exact: bool = False) -> Directions:
+    """Principal directions of ``layer``'s activations, mapped back to z (``exact``: full SVD)."""
     z = sample_latents(range(seed, seed + n), G.z_dim, getattr(G, "latent_dist", "normal"))
     labels = torch.arange(n) % G.num_classes if G.num_classes else None
     acts = layer_activations(G, z, layer, labels)
     k = min(k, acts.shape[1], n - 1)
-    comps, explained, centred = _pca(acts, k)
+    comps, explained, centred = _pca(acts, k, exact)
     coords = centred @ comps.T  # (n, k)
     zc = z - z.mean(0)
     u = torch.linalg.lstsq(coords, zc).solution  # (k, z_dim): z offset per unit of each coordinate

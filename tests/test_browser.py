@@ -133,6 +133,7 @@ def test_every_page_in_chromium(server, browser, path, title, expect, tmp_path):
         page.goto(f"{server}/{path}", timeout=120_000)
         _wait_ready(page, title)
         assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.get_by_role("button", name="Deploy").count() == 0  # client.toolbarMode = "viewer"
         errors = page.locator('[data-testid="stAlertContentError"]')
         assert errors.count() == 0, errors.all_inner_texts()
         main = page.locator('[data-testid="stMain"]')
@@ -141,6 +142,8 @@ def test_every_page_in_chromium(server, browser, path, title, expect, tmp_path):
         assert shown.count() >= 1
         if expect == "img":
             assert shown.first.evaluate("i => i.complete && i.naturalWidth > 0")
+        if title == "Samples":  # 8 columns of 28 px digits, each drawn at least 168 px (6x)
+            assert shown.first.evaluate("i => i.naturalWidth") >= 8 * 168
         if title == "Training":
             main.locator(".js-plotly-plot").nth(2).wait_for(timeout=120_000)
         out = _shots() or tmp_path
@@ -148,6 +151,20 @@ def test_every_page_in_chromium(server, browser, path, title, expect, tmp_path):
         page.screenshot(path=str(out / f"page-{path or 'samples'}.png"), full_page=False)
     finally:
         page.close()
+
+
+def test_cold_start_and_directions_first_visit_are_printed(browser, capsys):
+    """What a user waits for: launch to the first grid, and the first Directions visit (printed, not
+    asserted: the machine is shared; `python benchmarks/browser_speed.py` compares against main)."""
+    from benchmarks.browser_speed import measure
+
+    t = measure(browser, ROOT)
+    with capsys.disabled():
+        print(
+            f"\ncold start to the first grid {t['cold_start_s']:.1f} s (server up {t['server_up_s']:.1f} s); "
+            f"Directions first visit {t['directions_first_visit_s']:.1f} s"
+        )
+    assert t["cold_start_s"] > 0 and t["directions_first_visit_s"] > 0
 
 
 def test_dropping_an_exported_png_restores_its_latent(server, browser, tmp_path):

@@ -10,15 +10,42 @@ import torch
 from app.render import grid_u8
 from models import OutputSpec
 
+SIZES = [96, 128, 192, 256, 384]  # on-screen pixels for an image's longer side
+DEFAULT_SIZE = 192  # a 64 px face drawn 3x, a 28 px digit about 7x
+MAX_WIDTH = 1460  # the widest image Streamlit sends as it is (its MAXIMUM_CONTENT_WIDTH)
+SCALING = {"smooth": "smooth (bicubic)", "pixel": "pixel-exact (each pixel a square)"}
 
-def display_scale(spec: OutputSpec, target: int = 96) -> int:
-    """Nearest-neighbour enlargement so small images stay crisp on screen."""
-    return max(1, target // spec.shape[-1]) if spec.kind == "image" else 1
+
+def display_options() -> None:
+    """Sidebar settings for how images are drawn: their size on screen and smooth or pixel-exact scaling."""
+    with st.sidebar.expander("Display"):
+        st.select_slider(
+            "Image size on screen (px)",
+            SIZES,
+            value=DEFAULT_SIZE,
+            key="display_size",
+            help="Each generated image is enlarged to this size; a grid wider than the page is fitted to it.",
+        )
+        st.radio("Scaling", list(SCALING), format_func=SCALING.get, key="display_scaling", horizontal=True)
 
 
-def grid_image(samples: np.ndarray, spec: OutputSpec, nrow: int) -> np.ndarray:
-    """(N, C, H, W) samples in [0, 1] -> one enlarged uint8 grid."""
-    return grid_u8(torch.from_numpy(np.asarray(samples)), nrow=nrow, scale=display_scale(spec))
+def display_size(spec: OutputSpec) -> int | None:
+    """Pixels on screen for an image's longer side (None for non-image kinds)."""
+    return int(st.session_state.get("display_size", DEFAULT_SIZE)) if spec.kind == "image" else None
+
+
+def grid_image(samples: np.ndarray, spec: OutputSpec, nrow: int, size: int | None = None) -> np.ndarray:
+    """(N, C, H, W) samples in [0, 1] -> one uint8 grid, each image enlarged to ``size`` px (default: the
+    sidebar's display size), smoothly or pixel-exact as picked there. A grid is kept within the width
+    Streamlit sends unscaled (wider ones it shrinks on the server, which would undo pixel-exact scaling)."""
+    size = size or display_size(spec)
+    smooth = st.session_state.get("display_scaling", "smooth") == "smooth"
+    cols = min(nrow, len(samples))
+    fit = (MAX_WIDTH - 2 * (cols + 1)) // max(cols, 1)
+    if size and cols > 1 and size > fit:
+        side = max(np.shape(samples)[-2:])
+        size = fit if smooth else max(side, fit // side * side)
+    return grid_u8(torch.from_numpy(np.asarray(samples)), nrow=nrow, size=size, smooth=smooth)
 
 
 def to_values(samples: np.ndarray, spec: OutputSpec) -> np.ndarray:

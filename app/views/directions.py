@@ -12,19 +12,12 @@ from app import state
 from app.components import latents as lat
 from app.components.export_buttons import export_row, provenance
 from app.components.samples_view import show
-from pipelines.directions import Directions, ganspace, labelled_direction, latent_pca, move, probe_layers
+from pipelines.directions import Directions, labelled_direction, move, probe_layers
 
 st.title("Directions")
 G, cfg = state.current_generator()
 spec = G.output
 snap = st.session_state["snapshot"]
-
-
-@st.cache_data(max_entries=32, show_spinner="Finding principal directions…")
-def _directions(path: str, mtime: float, bn: str | None, source: str, layer: str, k: int) -> tuple:
-    G, _ = state.generator(path, mtime, bn)
-    d = ganspace(G, layer, n=2000, k=k) if source == "layer" else latent_pca(G, n=2000, k=k)
-    return d.vectors.numpy(), d.explained.numpy(), d.sigma.numpy()
 
 
 source = st.radio(
@@ -70,7 +63,8 @@ else:
     layer = c1.selectbox("Layer", layers, key="dir_layer", disabled=source != "layer")
     k = int(c2.slider("Directions", 1, 10, 5, key="dir_k"))
     p = Path(snap)
-    v, e, s = _directions(str(p), p.stat().st_mtime, state.bn_mode(p), source, layer or "", k)
+    lay = (layer or "") if source == "layer" else ""
+    v, e, s = (a[:k] for a in state.directions(str(p), p.stat().st_mtime, state.bn_mode(p), source, lay))
     dirs = Directions(torch.from_numpy(v), torch.from_numpy(e), torch.from_numpy(s))
     names = [f"PC{i + 1}" for i in range(len(v))]
     fig = go.Figure(go.Bar(x=names, y=dirs.explained.numpy() * 100))

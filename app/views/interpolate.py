@@ -10,7 +10,7 @@ import torch
 from app import export, state
 from app.components import latents as lat
 from app.components.export_buttons import export_row, provenance
-from app.components.samples_view import grid_image, show
+from app.components.samples_view import display_size, grid_image, show
 from app.render import images_u8
 from models.latent import lerp, path, slerp
 
@@ -57,7 +57,7 @@ for col, m in zip(cols, modes, strict=True):
         sample = _render(zt)
         if spec.kind == "image":
             st.image(
-                grid_image(sample, spec, 1).repeat(2, 0).repeat(2, 1),
+                grid_image(sample, spec, 1, size=display_size(spec)),
                 caption=f"{m}, t = {t:.2f}, |z| = {float(zt.norm()):.2f}",
                 output_format="PNG",
             )

@@ -18,6 +18,7 @@ from PIL import Image
 from app import state
 from app.components import latents as lat
 from app.components.export_buttons import provenance, single_png
+from app.components.samples_view import grid_image
 from app.export import npy_bytes
 from app.render import to_unit
 from pipelines.faces import IMAGE_EXTENSIONS, MIN_DETECT_SIDE, FaceCropper, open_photo
@@ -93,7 +94,7 @@ if st.session_state.get("proj_crop_run") != run_name:  # a new run: crop faces b
     st.session_state["proj_crop"] = getattr(cfg, "image_size", 0) >= 64
 st.session_state.setdefault("proj_crop", getattr(cfg, "image_size", 0) >= 64)  # dropped while another page shows
 crop_faces = c1.checkbox("Crop the face (MTCNN)", key="proj_crop", help="off: the centred square of the photo")
-steps = int(c2.number_input("Steps", 10, 2000, 200, 10, key="proj_steps", help="the optimisation's step budget"))
+steps = int(c2.number_input("Steps", 10, 2000, 130, 10, key="proj_steps", help="the optimisation's step budget"))
 restarts = int(c3.number_input("Restarts", 1, 32, 4, key="proj_restarts", help="random starts optimised together"))
 prior = c4.number_input("Prior weight", 0.0, 10.0, 0.05, 0.01, key="proj_prior", help="pull of |z| toward √d")
 seed = int(c5.number_input("Seed", 0, 2**31 - 1, 0, key="proj_seed", help="seeds the random starts"))
@@ -160,10 +161,7 @@ if res and res["run"] == str(st.session_state.get("snapshot")):
     big = max(2, 192 // spec.shape[-1])
 
     def show(img, caption):
-        a = np.clip(img, 0, 1)
-        a = (a.transpose(1, 2, 0) * 255).round().astype(np.uint8)
-        a = a[:, :, 0] if a.shape[2] == 1 else a
-        st.image(a.repeat(big, 0).repeat(big, 1), caption=caption, output_format="PNG", width=a.shape[1] * big)
+        st.image(grid_image(np.clip(img, 0, 1)[None], spec, 1, size=big * spec.shape[-1]), caption=caption, output_format="PNG")
 
     err = np.abs(res["recon"] - res["crop"]).mean(0, keepdims=True)
     a, b, c = st.columns(3)

@@ -8,7 +8,7 @@ import streamlit as st
 from app import state
 from app.components import latents as lat
 from app.components.export_buttons import export_row, provenance, single_png
-from app.components.samples_view import display_scale, show
+from app.components.samples_view import grid_image, show
 from app.render import seed_latents
 
 st.title("Samples")
@@ -83,14 +83,8 @@ entry = lat.entry_from_seed(G, seeds[cell], psi, labels[cell] if labels else Non
 with left:
     if spec.kind == "image":
         big = max(4, 224 // spec.shape[-1])
-        from app.components.samples_view import grid_image
-
         st.image(
-            grid_image(samples[cell : cell + 1], spec, 1)
-            .repeat(max(1, big // display_scale(spec)), 0)
-            .repeat(max(1, big // display_scale(spec)), 1),
-            caption=entry["name"],
-            output_format="PNG",
+            grid_image(samples[cell : cell + 1], spec, 1, size=big * spec.shape[-1]), caption=entry["name"], output_format="PNG"
         )
         single_png(samples[cell], spec, provenance(entry, z[cell]), key="inspect", scale=big)
     else:

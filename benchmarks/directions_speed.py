@@ -1,0 +1,99 @@
+"""Directions, first visit: the GANSpace computation the page waits for, ours against a baseline, in one run.
+
+For the page's default layer (the first probed one) of shipped runs: the time to find the 10
+principal directions from 2,000 samples, with ``pipelines/directions.py`` of a git ref (default
+``main``: full SVD after a full forward pass) and with ours (the forward stops at the layer; a
+seeded randomized SVD), alternating, median of ``--repeats``; and how far ours is from the full
+PCA: the smallest |cos| between matching directions in z, and the largest relative difference
+in explained variance. Writes benchmarks/results/cpu-directions-speed.txt with the machine's load.
+
+    python benchmarks/directions_speed.py [--repeats 3] [--baseline-ref main]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from app.state import fit_threads  # noqa: E402
+from models import load_generator  # noqa: E402
+from pipelines.directions import ganspace, probe_layers  # noqa: E402
+
+RUNS = ["mnist-dcgan", "faces-orl"]
+
+
+def baseline_module(ref: str, tmp: Path):
+    src = subprocess.run(["git", "-C", str(ROOT), "show", f"{ref}:pipelines/directions.py"], capture_output=True, text=True)
+    src.check_returncode()
+    path = tmp / "baseline_directions.py"
+    path.write_text(src.stdout)
+    spec = importlib.util.spec_from_file_location("baseline_directions", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up there
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def timed(fn, *args, **kwargs) -> tuple[float, object]:
+    t = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return time.perf_counter() - t, out
+
+
+def uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--baseline-ref", default="main")
+    p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "cpu-directions-speed.txt")
+    args = p.parse_args()
+    threads = fit_threads()
+    load_before = uptime()
+    lines = []
+    with tempfile.TemporaryDirectory() as tmp:
+        base = baseline_module(args.baseline_ref, Path(tmp))
+        for run in RUNS:
+            G, _ = load_generator(ROOT / "checkpoints" / run)
+            layer = probe_layers(G)[0]
+            t_base, t_ours = [], []
+            for _ in range(args.repeats):
+                t, d_base = timed(base.ganspace, G, layer, n=2000, k=10)
+                t_base.append(t)
+                t, d_ours = timed(ganspace, G, layer, n=2000, k=10)
+                t_ours.append(t)
+            cos = (d_base.vectors * d_ours.vectors).sum(1).abs().min()
+            rel = ((d_base.explained - d_ours.explained).abs() / d_base.explained).max()
+            tb, to = statistics.median(t_base), statistics.median(t_ours)
+            agree = f"min |cos| {float(cos):.4f}, explained within {float(rel):.2%}"
+            lines.append(f"{run:14} {layer:8} {to:8.2f}s {tb:8.2f}s {tb / to:7.1f}x   {agree}")
+            print(lines[-1], flush=True)
+    head = [
+        f"GANSpace first visit (10 directions, 2,000 samples), median of {args.repeats}, "
+        f"torch {torch.__version__}, {threads} threads, CPU",
+        f"baseline: pipelines/directions.py at git {args.baseline_ref}; ganscope: this tree",
+        f"load before: {load_before}",
+        f"load after:  {uptime()}",
+        f"{'run':14} {'layer':8} {'ganscope':>9} {'baseline':>9} {'ratio':>8}   agreement with the full PCA",
+    ]
+    text = "\n".join(head + lines)
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
