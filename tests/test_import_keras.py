@@ -133,6 +133,12 @@ def test_unsupported_layer_and_truncated_file(tmp_path):
     model.save(tmp_path / "dilated.h5")
     with pytest.raises(ImportFailed, match=r"^dilated.h5: Keras layer 'conv2d\w*': dilated convolutions are not supported"):
         import_generator(tmp_path / "dilated.h5", tmp_path / "run")
+    recurrent = keras.Sequential([keras.Input((4,)), layers.Reshape((4, 1)), layers.LSTM(8), layers.Dense(16)])
+    recurrent.save(tmp_path / "lstm.h5")  # named at once, not mistaken for a missing latent size
+    with pytest.raises(ImportFailed, match=r"^lstm.h5: layer 'lstm\w*': LSTM layers are not supported"):
+        import_generator(tmp_path / "lstm.h5", tmp_path / "run")
+    with pytest.raises(ImportFailed, match=r"is a folder, not a generator file"):
+        import_generator(tmp_path, tmp_path / "run")
     data = (tmp_path / "dilated.h5").read_bytes()
     (tmp_path / "cut.h5").write_bytes(data[: len(data) // 3])
     with pytest.raises(ImportFailed, match=r"^cut.h5: .*truncated or corrupt"):

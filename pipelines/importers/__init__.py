@@ -52,6 +52,8 @@ def _looks_like_onnx(path: Path) -> bool:
 def detect(path: str | Path) -> str:
     """The format of ``path`` (a key of FORMATS), read from its bytes. Raises ImportFailed naming the file."""
     path = Path(path)
+    if path.is_dir():
+        raise ImportFailed(path, "is a folder, not a generator file: pass the file inside it")
     if not path.is_file():
         raise ImportFailed(path, "no such file")
     size = path.stat().st_size

@@ -280,6 +280,15 @@ def import_keras(path: Path, hints: Hints) -> Imported:
         version = f.attrs.get("keras_version", "3") if fmt == "keras-h5" else "3"
         version = version.decode() if isinstance(version, bytes) else str(version)
         layers = _layers_of(path, config)
+        for layer in layers:  # name an unsupported layer before anything else can go wrong on it
+            cls = layer.get("class_name", "?") if isinstance(layer, dict) else "?"
+            if cls not in SKIPPED and not hasattr(_Builder, f"_{cls}"):
+                name = (layer.get("config") or {}).get("name", cls) if isinstance(layer, dict) else cls
+                raise ImportFailed(
+                    path,
+                    f"layer {name!r}: {cls} layers are not supported (supported: Dense, Reshape, Flatten, Conv2D, "
+                    "Conv2DTranspose, BatchNormalization, LeakyReLU, ReLU, Activation, Dropout, UpSampling2D)",
+                )
         z_dim = _input_dim(layers, hints)
         if not z_dim:
             raise ImportFailed(path, "its config does not say the latent size: pass --z-dim")
