@@ -9,28 +9,19 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from models import DCGANConfig, build_generator, load_generator
+from models import build_generator, load_generator
 from pipelines import runs
 from pipelines.augment import OPS, diff_augment, parse_policy
 from pipelines.ema import ema_beta
 from pipelines.loss import GANLoss
-from pipelines.presets import TrainConfig, get_preset
+from pipelines.presets import get_preset
 from pipelines.train import main, train
+from tests.test_train import _tiny_cfg
 
 AUG = "translation,cutout,color"
 
 
-def _tiny(**kw) -> TrainConfig:
-    base = dict(
-        preset="tiny",
-        model=DCGANConfig(image_size=28, channels=1, ngf=8, ndf=8),
-        epochs=2,
-        batch_size=32,
-        log_every=1,
-        state_every=3,
-        eval_samples=16,
-    )
-    return TrainConfig(**(base | kw))
+_tiny = _tiny_cfg  # the tiny 28x28 DCGAN config of the training tests
 
 
 @pytest.fixture(scope="module")
