@@ -31,12 +31,6 @@ ONET_SIZE = 48  # O-Net's input side
 CROP_MARGIN = 0.2  # ganscope-crop-faces' default --margin: the face box is the centre 1/1.2 of a crop
 FEATURE_SPACE = "mtcnn-onet-256"  # recorded with every face-feature metric record
 
-# Face-only metrics: name -> (meaning, higher is better). The class-free feature metrics (fd, kid,
-# precision, recall, feature_spread, duplicates) are the evaluator's own, computed on these features.
-FACE_METRICS: dict[str, tuple[str, bool]] = {
-    "face_prob": ("mean probability O-Net gives the samples of being a face (real ORL crops: about 1.0)", True),
-}
-
 
 class FeatureError(RuntimeError):
     """The face feature extractor cannot be built here (facenet-pytorch or its weights missing)."""
