@@ -65,10 +65,9 @@ class RunStatus:
         return f"stopped: no new log record for {self.idle_seconds:,.0f} s ({where})"
 
 
-def _total_steps(run_dir: Path, cfg) -> int | None:
+def _total_steps(snaps: list[tuple[Path, dict]], cfg) -> int | None:
     """The last step of the run: max_steps, or epochs x the steps per epoch a snapshot's metadata gives."""
     by_epochs = None
-    snaps, _ = runs.scan_snapshots(run_dir)  # unreadable snapshots are the sidebar's to report
     for _, meta in reversed(snaps):
         if meta.get("epoch"):
             by_epochs = round(cfg.epochs * meta["step"] / meta["epoch"])
@@ -78,8 +77,14 @@ def _total_steps(run_dir: Path, cfg) -> int | None:
     return by_epochs
 
 
-def run_status(run_dir: str | os.PathLike, now: float | None = None, stale_after: float = STALE_SECONDS) -> RunStatus:
-    """Where the run in ``run_dir`` stands (``now``: a time.time() to judge staleness against)."""
+def run_status(
+    run_dir: str | os.PathLike,
+    now: float | None = None,
+    stale_after: float = STALE_SECONDS,
+    snapshots: list[tuple[Path, dict]] | None = None,
+) -> RunStatus:
+    """Where the run in ``run_dir`` stands (``now``: a time.time() to judge staleness against;
+    ``snapshots``: its readable snapshots when the caller has scanned them already)."""
     run_dir = Path(run_dir)
     log_path = run_dir / runs.LOG
     records = runs.read_log(run_dir) if log_path.is_file() else []
@@ -93,7 +98,9 @@ def run_status(run_dir: str | os.PathLike, now: float | None = None, stale_after
         if b.get("time") and a.get("time") is not None and b["time"] > a["time"]:
             speed = (b["step"] - a["step"]) / (b["time"] - a["time"])
     cfg = runs.read_config(run_dir)
-    total = _total_steps(run_dir, cfg)
+    if snapshots is None:
+        snapshots, _ = runs.scan_snapshots(run_dir)  # unreadable snapshots are the sidebar's to report
+    total = _total_steps(snapshots, cfg)
     step = int(last["step"])
     epoch = 0 if cfg.dataset in TOY_DATASETS else int(last.get("epoch", 0))  # toy data has no epochs
     if total is not None and step >= total:

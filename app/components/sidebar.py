@@ -71,8 +71,9 @@ def run_picker() -> tuple[Path, Path, dict, TrainConfig] | None:
     st.session_state["snapshot"] = str(snap_path)
     st.session_state.pop("run_problem", None)
     _batchnorm_choice(run_dir, cfg.model)
-    _card(run_dir, cfg, snaps)
-    _live_banner(run_dir)
+    status = live.run_status(run_dir, snapshots=snaps)
+    _card(run_dir, cfg, snaps, status)
+    _live_banner(run_dir, status, len(snaps))
     return run_dir, snap_path, meta, cfg
 
 
@@ -115,10 +116,9 @@ def _imported_lines(source: dict, model) -> list[str]:
 LIVE_REFRESH_SECONDS = 3  # how often a page of a training run looks for new log records and snapshots
 
 
-def _live_banner(run_dir: Path) -> None:
+def _live_banner(run_dir: Path, status: live.RunStatus, n_snapshots: int) -> None:
     """On a run that is training: its early warning, if the latest log window has one, and a watcher
     that reruns the page when the log grows (and once more when training stops)."""
-    status = live.run_status(run_dir)
     if status.state != "training" and st.session_state.get("live_watch") != str(run_dir):
         return
     warning = live.early_warning(runs.read_log(run_dir)) if status.state == "training" else None
@@ -127,7 +127,7 @@ def _live_banner(run_dir: Path) -> None:
     if status.state == "training":
         st.session_state["live_watch"] = str(run_dir)
         with st.sidebar:
-            _watch_live_run(str(run_dir), (status.state, status.step, len(runs.scan_snapshots(run_dir)[0])))
+            _watch_live_run(str(run_dir), (status.state, status.step, n_snapshots))
     else:  # training stopped: this rerun shows it; stop watching
         st.session_state.pop("live_watch", None)
 
@@ -136,13 +136,13 @@ def _live_banner(run_dir: Path) -> None:
 def _watch_live_run(run_dir: str, shown: tuple) -> None:
     """Every few seconds: rerun the whole page if the run's status, step or snapshots changed since
     it was drawn (widgets keep their values; cached renders of unchanged snapshots are reused)."""
-    status = live.run_status(run_dir)
-    now = (status.state, status.step, len(runs.scan_snapshots(run_dir)[0]))
-    if now != shown:
+    snaps, _ = runs.scan_snapshots(run_dir)
+    status = live.run_status(run_dir, snapshots=snaps)
+    if (status.state, status.step, len(snaps)) != shown:
         st.rerun(scope="app")
 
 
-def _card(run_dir: Path, cfg, snaps) -> None:
+def _card(run_dir: Path, cfg, snaps, status: live.RunStatus) -> None:
     m = cfg.model
     spec = m.output
     shape = "×".join(str(s) for s in spec.shape)
@@ -155,7 +155,7 @@ def _card(run_dir: Path, cfg, snaps) -> None:
     if source is not None:
         lines += _imported_lines(source, m)
     else:
-        lines.append(f"{live.run_status(run_dir).describe()} · {len(snaps)} snapshots")
+        lines.append(f"{status.describe()} · {len(snaps)} snapshots")
     last_metrics = registry.latest(runs.read_metrics(run_dir))
     shown = [(n, registry.value(last_metrics, n)) for n in registry.present([last_metrics])]
     if shown:
