@@ -7,31 +7,24 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
-from app.render import generate, seed_latents  # noqa: E402
+from app.render import generate, grid_u8, seed_latents  # noqa: E402
 from models import load_generator  # noqa: E402
 
 
 def grid(snapshot: Path, seeds: int, scale: int) -> Image.Image:
-    """``seeds`` samples (seeds 0..n-1) as a square grid, each pixel ``scale`` times."""
+    """``seeds`` samples (seeds 0..n-1) as a square grid, each pixel ``scale`` times (the app's grid)."""
     G, _ = load_generator(snapshot)
-    x = generate(G, seed_latents(G, range(seeds))).numpy()  # (N, C, H, W) in [0, 1]
-    n, c, h, w = x.shape
-    side = int(np.ceil(np.sqrt(n)))
-    canvas = np.ones((c, side * (h + 2), side * (w + 2)), dtype=np.float32)
-    for i in range(n):
-        r, k = divmod(i, side)
-        canvas[:, r * (h + 2) + 1 : r * (h + 2) + 1 + h, k * (w + 2) + 1 : k * (w + 2) + 1 + w] = x[i]
-    img = Image.fromarray((canvas.transpose(1, 2, 0).squeeze(-1) * 255).round().astype(np.uint8))
-    return img.resize((img.width * scale, img.height * scale), Image.NEAREST)
+    x = generate(G, seed_latents(G, range(seeds)))  # (N, C, H, W) in [0, 1]
+    return Image.fromarray(grid_u8(x, nrow=math.ceil(math.sqrt(seeds)), scale=scale))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,11 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     a, b = grid(args.old, args.seeds, args.scale), grid(args.new, args.seeds, args.scale)
     pad, top = 16, 28
-    out = Image.new("L", (a.width + b.width + 3 * pad, max(a.height, b.height) + top + pad), 255)
+    out = Image.new("RGB", (a.width + b.width + 3 * pad, max(a.height, b.height) + top + pad), (255, 255, 255))
     draw = ImageDraw.Draw(out)
     for x, img, title in ((pad, a, args.titles[0]), (2 * pad + a.width, b, args.titles[1])):
         out.paste(img, (x, top))
-        draw.text((x, 8), title, fill=0)
+        draw.text((x, 8), title, fill=(0, 0, 0))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     out.save(args.out)
     print(f"wrote {args.out}")
