@@ -170,9 +170,6 @@ def _train(cfg, run_dir, resume, dev, launch, progress, callbacks, data, ro: Run
         raise DataError(f"{n} training images are fewer than one global batch of {B} x {world}; lower --batch-size")
     spe = n // (B * world)  # steps per epoch
     total = cfg.epochs * spe if not cfg.max_steps else min(cfg.epochs * spe, cfg.max_steps)
-    if launch.writer:
-        _write_config(run_dir, cfg, launch)
-        runs.write_skipped(run_dir, data.skipped)  # unreadable files of a folder dataset, with the reasons
 
     # Build.
     if dev.type == "cuda":
@@ -194,6 +191,9 @@ def _train(cfg, run_dir, resume, dev, launch, progress, callbacks, data, ro: Run
         if launch.writer:
             dropped = runs.truncate_jsonl(run_dir / runs.LOG, step) + runs.truncate_jsonl(run_dir / runs.METRICS, step)
             log.info("resuming %s at step %d (%d log/metric records after it dropped)", run_dir, step, dropped)
+    if launch.writer:  # only now: a refused resume leaves the folder as it was
+        _write_config(run_dir, cfg, launch)
+        runs.write_skipped(run_dir, data.skipped)  # unreadable files of a folder dataset, with the reasons
 
     # The data lives on the device when it fits in a third of the free memory (MNIST, CIFAR-10 and face
     # crops do), else in pinned host memory with each batch copied over.
