@@ -15,6 +15,8 @@ if str(ROOT) not in sys.path:  # `streamlit run app/main.py` puts app/ on the pa
 
 import streamlit as st  # noqa: E402
 
+from app import links  # noqa: E402
+
 from app.components.importer import import_uploader  # noqa: E402
 from app.components.samples_view import display_options  # noqa: E402
 from app.components.sidebar import restore_from_png, run_picker  # noqa: E402
@@ -36,8 +38,15 @@ pages = [
     st.Page(str(ROOT / "app" / "views" / "architecture.py"), title="Architecture", icon=":material/account_tree:"),
 ]
 nav = st.navigation(pages)
+links.apply(st.query_params.to_dict(), nav.url_path)  # a link's view, once per browser session
 opened = run_picker()
 import_uploader()
 restore_from_png(opened[3].model.z_dim if opened else None)
+if opened:
+    links.apply_sets(str(opened[1]))
+    view, left_out = links.current(opened[0], opened[2].get("step"), nav.url_path)
+    links.publish(view)
+    links.copy_link(view, left_out)
+links.show_notes()
 display_options()
 nav.run()

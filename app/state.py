@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from models import load_generator
+from models import CheckpointError, load_generator
 from pipelines import runs
 
-from . import render
+from . import hosting, render
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,14 +36,21 @@ fit_threads()
 
 
 def run_roots() -> list[Path]:
-    """Where runs are looked for: the shipped ones, local ones (runs/, where imports go too) and
-    GANSCOPE_RUNS (os.pathsep-separated), read on every call so a new folder shows at once."""
+    """Where runs are looked for, read on every call so a new folder shows at once: the shipped ones,
+    local ones (runs/, where imports go too) and GANSCOPE_RUNS (os.pathsep-separated); or, when the host
+    set allowed roots (app/hosting.py), those roots and this session's own uploads only."""
+    h = hosting.settings()
+    if h.restricted:
+        return list(h.roots) + [hosting.session_dir()]
     extra = [Path(p) for p in os.environ.get("GANSCOPE_RUNS", "").split(os.pathsep) if p]
     return [ROOT / "checkpoints", ROOT / "runs", import_dir()] + extra
 
 
 def import_dir() -> Path:
-    """Where the sidebar's "Import a generator" writes runs: runs/, or GANSCOPE_IMPORT_DIR."""
+    """Where the sidebar's "Import a generator" writes runs: runs/, or GANSCOPE_IMPORT_DIR; when hosted,
+    a temporary folder of this session's own, which no other visitor sees."""
+    if hosting.settings().restricted:
+        return hosting.session_dir()
     return Path(os.environ.get("GANSCOPE_IMPORT_DIR") or ROOT / "runs")
 
 
@@ -154,8 +161,6 @@ def directions(
 
 def current_generator():
     """(generator, config) of the snapshot picked in the sidebar; stops the page with a clear error."""
-    from models import CheckpointError
-
     snap = st.session_state.get("snapshot")
     if not snap:
         require_run()

@@ -11,7 +11,7 @@ from pipelines import live, runs
 from pipelines import metrics as registry
 from pipelines.presets import TrainConfig
 
-from .. import export, state
+from .. import export, hosting, links, state
 from . import latents as lat
 
 
@@ -23,33 +23,55 @@ def _refuse(message: str) -> None:
     st.session_state["run_problem"] = message
 
 
+def _forget_link_problem() -> None:
+    """The user picked or typed a run: a link's unopenable run no longer holds the sidebar."""
+    st.session_state.pop(links.PROBLEM, None)
+
+
+def _choose_run(found: list[Path]) -> Path | None:
+    """The run folder the user picked or typed (None when nothing can be picked); may refuse."""
+    typed = ""
+    if hosting.path_box_shown():
+        typed = st.sidebar.text_input(
+            "…or a run folder path",
+            key="typed_run",
+            on_change=_forget_link_problem,
+            help="Any folder written by ganscope-train (it holds config.json and snapshots/).",
+        )
+    if typed.strip():
+        run_dir = Path(typed.strip()).expanduser()
+        refused = hosting.refusal(run_dir, str(run_dir))
+        if refused:
+            return _refuse(refused)
+        if not runs.is_run(run_dir):
+            return _refuse(
+                f"{run_dir} is not a run folder: it needs config.json and snapshots/. Clear the box to pick a shipped run."
+            )
+        return run_dir
+    if not found:
+        return _refuse(
+            "No runs found under checkpoints/ or runs/. Train one with `ganscope-train --preset mnist-dcgan --data-dir PATH`."
+        )
+    names = [str(p) for p in found]
+    if st.session_state.get("run_select") not in names:  # first visit: the shipped MNIST DCGAN if present
+        st.session_state["run_select"] = next((n for n in names if Path(n).name == "mnist-dcgan"), names[0])
+    run_dir = Path(
+        st.sidebar.selectbox("Run", names, format_func=state.run_label, key="run_select", on_change=_forget_link_problem)
+    )
+    if st.session_state.get(links.PROBLEM):  # a link to a run that cannot be opened: say so until another is picked
+        return _refuse(st.session_state[links.PROBLEM])
+    return run_dir
+
+
 def run_picker() -> tuple[Path, Path, dict, TrainConfig] | None:
     """Draw the run and snapshot pickers; returns (run_dir, snapshot_path, snapshot_meta, run config) or None.
 
     Stores ``run_dir`` and ``snapshot`` (paths as strings) in ``st.session_state``.
     """
     st.sidebar.header("Run")
-    found = state.discover_runs()
-    typed = st.sidebar.text_input(
-        "…or a run folder path",
-        key="typed_run",
-        help="Any folder written by ganscope-train (it holds config.json and snapshots/).",
-    )
-    if typed.strip():
-        run_dir = Path(typed.strip()).expanduser()
-        if not runs.is_run(run_dir):
-            return _refuse(
-                f"{run_dir} is not a run folder: it needs config.json and snapshots/. Clear the box to pick a shipped run."
-            )
-    elif not found:
-        return _refuse(
-            "No runs found under checkpoints/ or runs/. Train one with `ganscope-train --preset mnist-dcgan --data-dir PATH`."
-        )
-    else:
-        names = [str(p) for p in found]
-        if st.session_state.get("run_select") not in names:  # first visit: the shipped MNIST DCGAN if present
-            st.session_state["run_select"] = next((n for n in names if Path(n).name == "mnist-dcgan"), names[0])
-        run_dir = Path(st.sidebar.selectbox("Run", names, format_func=state.run_label, key="run_select"))
+    run_dir = _choose_run(state.discover_runs())
+    if run_dir is None:
+        return None
     try:
         cfg = runs.read_config(run_dir)
         snaps, bad = runs.scan_snapshots(run_dir)
@@ -63,8 +85,14 @@ def run_picker() -> tuple[Path, Path, dict, TrainConfig] | None:
     if not snaps:
         return _refuse(f"{run_dir} has no readable snapshots yet: wait for its first epoch or pick another run.")
     labels = [f"step {m.get('step', '?')} · epoch {m.get('epoch', '?')}" for _, m in snaps]
+    key = f"snap_{run_dir}"
+    linked = links.snapshot_index([m.get("step") for _, m in snaps])
+    if linked is not None:
+        st.session_state[key] = linked
+    elif key in st.session_state and st.session_state[key] not in range(len(snaps)):  # the run lost snapshots
+        del st.session_state[key]
     choice = st.sidebar.select_slider(
-        "Snapshot", options=list(range(len(snaps))), value=len(snaps) - 1, format_func=lambda i: labels[i], key=f"snap_{run_dir}"
+        "Snapshot", options=list(range(len(snaps))), value=len(snaps) - 1, format_func=lambda i: labels[i], key=key
     )
     snap_path, meta = snaps[choice]
     st.session_state["run_dir"] = str(run_dir)

@@ -60,6 +60,8 @@ else:
         st.stop()
     c1, c2 = st.columns(2)
     layers = probe_layers(G)
+    if "dir_layer" in st.session_state and st.session_state["dir_layer"] not in layers:  # e.g. another run's layer
+        del st.session_state["dir_layer"]
     layer = c1.selectbox("Layer", layers, key="dir_layer", disabled=source != "layer")
     k = int(c2.slider("Directions", 1, 10, 5, key="dir_k"))
     p = Path(snap)

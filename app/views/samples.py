@@ -11,21 +11,28 @@ from app.components.export_buttons import export_row, provenance, single_png
 from app.components.samples_view import grid_image, show
 from app.render import seed_latents
 
+
+
+def next_seeds(n: int) -> None:
+    """Resample: the grid's next ``n`` seeds (a callback, so the URL names the new seed at once)."""
+    st.session_state["grid_seed"] = min(int(st.session_state["grid_seed"]) + n, 2**31 - 1 - 256)
+
+
 st.title("Samples")
 G, cfg = state.current_generator()
 spec = G.output
 
 default_rows = G.num_classes if 8 < G.num_classes <= 16 else 8  # a conditional run: one row per class
-if st.session_state.get("grid_run") != st.session_state["run_dir"]:  # a new run starts at its default grid
-    st.session_state["grid_run"] = st.session_state["run_dir"]
+shown_run = st.session_state.get("grid_run")
+st.session_state["grid_run"] = st.session_state["run_dir"]
+if shown_run not in (None, st.session_state["run_dir"]):  # another run starts at its default grid
     st.session_state["grid_rows"] = default_rows
 st.session_state.setdefault("grid_rows", default_rows)  # widget state is dropped while another page shows
 c1, c2, c3, c4, c5 = st.columns([1, 1, 1.3, 1.6, 0.9])
 rows = int(c1.number_input("Rows", 1, 16, key="grid_rows"))
 cols = int(c2.number_input("Columns", 1, 16, 8, key="grid_cols"))
 st.session_state.setdefault("grid_seed", 0)
-if c5.button("Resample", help="Next seeds, same grid size", key="resample"):
-    st.session_state["grid_seed"] = int(st.session_state["grid_seed"]) + rows * cols
+c5.button("Resample", help="Next seeds, same grid size", key="resample", on_click=next_seeds, args=(rows * cols,))
 seed = int(
     c3.number_input(
         "Seed",
@@ -50,6 +57,8 @@ seeds = list(range(seed, seed + n))
 labels = None
 if G.num_classes:
     names = lat.class_names(G.num_classes)
+    if st.session_state.get("grid_class", "rows") not in ["rows", *range(G.num_classes)]:  # e.g. a link's class 12
+        st.session_state["grid_class"] = "rows"
     choice = st.columns([1, 2])[0].selectbox(
         "Class",
         ["rows"] + list(range(G.num_classes)),
@@ -71,6 +80,8 @@ provs = [
 export_row(samples, spec, z, provs, key="samples_export", grid=grid, stem=f"seeds-{seeds[0]}-{seeds[-1]}")
 
 st.subheader("Inspect a sample")
+if st.session_state.get("inspect_cell", 0) not in range(n):  # a smaller grid than the cell asked for
+    st.session_state["inspect_cell"] = 0
 cell = st.select_slider(
     "Cell (row, column)",
     options=list(range(n)),

@@ -1,0 +1,112 @@
+"""Serving the dashboard to others: which folders it may open, and where visitors' uploads go.
+
+Unset (the default), the app opens any run folder typed into the sidebar, like a local tool. A host
+who shares it with a class or a team sets the run roots the app may open, as an environment
+variable or a Streamlit secret (``.streamlit/secrets.toml``); the environment wins:
+
+    GANSCOPE_ALLOWED_ROOTS=/srv/runs:/srv/more     allowed_roots = ["/srv/runs", "/srv/more"]
+    GANSCOPE_HIDE_PATH_BOX=1                        hide_path_box = true
+    GANSCOPE_UPLOAD_LIMIT_MB=50                     upload_limit_mb = 50
+
+With roots set, the run list shows only runs under them, and any typed path or ``?run=`` value
+outside them (after resolving symlinks and ``..``) is refused with a sentence; photo and data
+paths likewise. Uploads (imported generators) go to a temporary folder of the visitor's own
+session, never into the shared roots, and no upload may exceed the size limit.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+DEFAULT_UPLOAD_LIMIT_MB = 50.0
+SESSION_DIR_KEY = "hosting_session_dir"
+
+
+@dataclass(frozen=True)
+class Hosting:
+    """The host's settings: ``roots`` empty means a local app that may open any folder."""
+
+    roots: tuple[Path, ...] = ()
+    hide_path_box: bool = False
+    upload_limit_mb: float = DEFAULT_UPLOAD_LIMIT_MB
+
+    @property
+    def restricted(self) -> bool:
+        return bool(self.roots)
+
+
+def _secret(name: str):
+    """A Streamlit secret, or None when there is no secrets file or no such entry."""
+    try:
+        return st.secrets.get(name)
+    except Exception:  # noqa: BLE001 - StreamlitSecretNotFoundError, or a secrets file that does not parse
+        return None
+
+
+def _truthy(value) -> bool:
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def parse_roots(value) -> tuple[Path, ...]:
+    """Roots from ``a:b`` (os.pathsep) or a list, each resolved (symlinks and ``..``)."""
+    items = value.split(os.pathsep) if isinstance(value, str) else list(value or [])
+    return tuple(Path(str(p)).expanduser().resolve() for p in items if str(p).strip())
+
+
+def settings() -> Hosting:
+    """The settings now (read on every call, so a changed environment or secret applies at once)."""
+    roots = os.environ.get("GANSCOPE_ALLOWED_ROOTS")
+    hide = os.environ.get("GANSCOPE_HIDE_PATH_BOX")
+    limit = os.environ.get("GANSCOPE_UPLOAD_LIMIT_MB")
+    roots = roots if roots is not None else _secret("allowed_roots")
+    hide = hide if hide is not None else _secret("hide_path_box")
+    limit = limit if limit is not None else _secret("upload_limit_mb")
+    try:
+        limit_mb = float(limit) if limit not in (None, "") else DEFAULT_UPLOAD_LIMIT_MB
+    except (TypeError, ValueError):
+        limit_mb = DEFAULT_UPLOAD_LIMIT_MB
+    return Hosting(parse_roots(roots), _truthy(hide) if hide is not None else False, limit_mb)
+
+
+def inside(path: str | os.PathLike, roots) -> bool:
+    """Whether ``path``, with symlinks and ``..`` resolved, lies in one of ``roots``."""
+    real = Path(path).expanduser().resolve()
+    return any(real == r or r in real.parents for r in roots)
+
+
+def refusal(path: str | os.PathLike, what: str = "This path") -> str | None:
+    """A sentence when the host's roots do not include ``path`` (or the visitor's own uploads); else None."""
+    h = settings()
+    if not h.restricted or inside(path, h.roots + (session_dir(),)):
+        return None
+    return (
+        f"{what} is outside the folders this dashboard shares, so it cannot be opened here. "
+        "Pick one of the runs in the list."
+    )
+
+
+def session_dir() -> Path:
+    """A temporary folder of this browser session's own (imported generators land here when hosted)."""
+    path = st.session_state.get(SESSION_DIR_KEY)
+    if not path or not Path(path).is_dir():
+        path = tempfile.mkdtemp(prefix="ganscope-session-")
+        st.session_state[SESSION_DIR_KEY] = path
+    return Path(path)
+
+
+def upload_refusal(size_bytes: int, name: str) -> str | None:
+    """A sentence when an upload is over the host's size limit (only when hosted), else None."""
+    h = settings()
+    if not h.restricted or size_bytes <= h.upload_limit_mb * 2**20:
+        return None
+    return f"{name} is {size_bytes / 2**20:.1f} MB; this dashboard takes uploads of at most {h.upload_limit_mb:g} MB."
+
+
+def path_box_shown() -> bool:
+    """Whether to draw the boxes that take a path on the server (run folder, photo path)."""
+    return not settings().hide_path_box

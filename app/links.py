@@ -1,0 +1,317 @@
+"""Links that reopen a view: the URL carries the run, the snapshot, the page and its main inputs.
+
+Opening a URL applies its parameters once, at the start of the browser session, before any widget
+is drawn; after that every rerun writes the view back into the URL, so the address bar (and the
+sidebar's Copy link) always names what is on screen. The page itself is the URL's path
+(``/interpolate``); ``run`` is a run name (``mnist-dcgan``), a folder relative to the app
+(``runs/my-run``) or an absolute run folder path; ``snap`` is a snapshot's step. Each page's inputs
+are listed once, in ``PAGES``: query name -> the widget's session key, with its type and bounds.
+A parameter that is malformed or out of bounds is ignored with a sentence; a parameter a link
+cannot carry (a photo's latent, say) is named under the Copy link box.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from . import hosting, state
+
+APPLIED = "links_applied"  # session flag: this session's URL has been read
+NOTES = "link_notes"  # sentences about parameters that were ignored
+PROBLEM = "link_problem"  # the link's run cannot be opened: the sidebar refuses until another run is picked
+STEP = "link_step"  # the snapshot step the link asks for, until the run picker has its snapshots
+SETS = "link_sets"  # concept-set seeds from the link, until the generator is loaded
+SEED_MAX = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class Param:
+    """One linked input: ``key`` its session key (a prefix for kinds "latent" and "amounts")."""
+
+    key: str
+    kind: str  # "int", "float", "choice", "text", "latent" (a seed, or a picked latent that has one), "amounts", "set"
+    lo: float = 0
+    hi: float = SEED_MAX
+    choices: tuple = ()
+
+    def parse(self, raw: str):
+        """The value ``raw`` names; ValueError with the reason when it is not a valid one."""
+        if self.kind == "text":
+            return raw
+        if self.kind == "choice":
+            for c in self.choices:
+                if raw == str(c):
+                    return c
+            raise ValueError("is not one of " + ", ".join(str(c) for c in self.choices))
+        if self.kind in ("amounts", "set"):
+            return [self._number(part, float if self.kind == "amounts" else int) for part in raw.split(",") if part]
+        return self._number(raw, float if self.kind == "float" else int)
+
+    def _number(self, raw: str, kind):
+        try:
+            value = kind(raw)
+        except ValueError:
+            raise ValueError(f"is not {'a number' if kind is float else 'a whole number'}") from None
+        if not math.isfinite(value) or not self.lo <= value <= self.hi:
+            raise ValueError(f"is outside {self.lo:g}–{self.hi:g}")
+        return value
+
+
+SEED = Param("", "int", 0, SEED_MAX - 256)
+PAGES: dict[str, dict[str, Param]] = {
+    "samples": {
+        "seed": Param("grid_seed", "int", 0, SEED_MAX - 256),
+        "rows": Param("grid_rows", "int", 1, 16),
+        "cols": Param("grid_cols", "int", 1, 16),
+        "psi": Param("grid_psi", "float", 0, 1),
+        "class": Param("grid_class", "choice", choices=("rows",) + tuple(range(100))),
+        "cell": Param("inspect_cell", "int", 0, 255),
+    },
+    "interpolate": {
+        "a": Param("interp_a", "latent"),
+        "b": Param("interp_b", "latent"),
+        "class": Param("interp_a_class", "int", 0, 99),
+        "mode": Param("interp_mode", "choice", choices=("slerp", "lerp", "both")),
+        "t": Param("interp_t", "float", 0, 1),
+        "frames": Param("interp_frames", "int", 2, 32),
+    },
+    "arithmetic": {
+        "class": Param("arith_class", "int", 0, 99),
+        "from": Param("arith_start", "int", 0, SEED_MAX - 64),
+        "n": Param("arith_count", "choice", choices=(8, 16, 24, 32)),
+        **{f"set{n}": Param(n, "set", 0, SEED_MAX) for n in "ABCD"},
+        **{f"w{n}": Param(f"w_{n}", "float", -3, 3) for n in "ABCD"},
+        "noise": Param("arith_noise", "float", 0, 1),
+        "var": Param("arith_nvar", "int", 0, 15),
+    },
+    "directions": {
+        "src": Param("dir_source", "choice", choices=("layer", "latents", "labelled")),
+        "layer": Param("dir_layer", "text"),  # the page checks it against the generator's layers
+        "k": Param("dir_k", "int", 1, 10),
+        "z": Param("dir_base", "latent"),
+        "class": Param("dir_base_class", "int", 0, 99),
+        "amt": Param("dir_amt", "amounts", -3, 3),
+    },
+    "compare": {
+        "seed": Param("cmp_seed", "int", 0, SEED_MAX - 16),
+        "seeds": Param("cmp_count", "int", 1, 12),
+    },
+    "diagnostics": {"seed": Param("dx_seed", "int", 0, SEED_MAX - 10)},
+}
+
+
+def page_name(url_path: str) -> str:
+    """The registry's name of a page from its URL path (the default page's path is empty)."""
+    return url_path or "samples"
+
+
+# ---- opening a link -------------------------------------------------------------------------------
+
+
+def resolve_run(value: str) -> tuple[Path | None, str | None]:
+    """(run folder, None) for a ``?run=`` value, or (None, the sentence saying why it cannot be opened)."""
+    value = value.strip()
+    found = state.discover_runs()
+    by_name = [p for p in found if p.name == value]
+    if by_name:
+        return by_name[0], None
+    typed = Path(value).expanduser()
+    candidates = [typed] if typed.is_absolute() else [state.ROOT / typed, typed]
+    for path in candidates:
+        if not path.is_dir():
+            continue
+        refused = hosting.refusal(path, f"The link's run “{value}”")
+        if refused:
+            return None, refused
+        if state.runs.is_run(path):
+            return path, None
+        return None, f"The link's run “{value}” is a folder but not a run (it needs config.json and snapshots/)."
+    refused = hosting.refusal(typed if typed.is_absolute() else state.ROOT / typed, f"The link's run “{value}”")
+    return None, refused or (
+        f"The link names run “{value}”, which does not exist here: no run of that name in the run list, "
+        "and no run folder at that path. Pick a run in the list."
+    )
+
+
+def _apply_run(value: str) -> None:
+    path, problem = resolve_run(value)
+    if problem:
+        st.session_state[PROBLEM] = problem
+        return
+    if path in state.discover_runs():
+        st.session_state["run_select"] = str(path)
+        st.session_state["typed_run"] = ""
+    else:
+        st.session_state["typed_run"] = str(path)
+
+
+def _apply_param(name: str, p: Param, value) -> None:
+    if p.kind == "latent":
+        st.session_state[f"{p.key}_mode"] = "seed"
+        st.session_state[f"{p.key}_seed"] = value
+    elif p.kind == "amounts":
+        src = st.session_state.get("dir_source", "layer")
+        for i, v in enumerate(value):
+            st.session_state[f"{p.key}_{src}_{i}"] = round(v * 4) / 4  # the sliders' step is 0.25
+    elif p.kind == "set":
+        st.session_state.setdefault(SETS, {})[p.key] = value
+    else:
+        st.session_state[p.key] = value
+
+
+def apply(query: dict[str, str], url_path: str) -> None:
+    """Once per browser session: put the URL's view into session state before any widget is drawn."""
+    if st.session_state.get(APPLIED):
+        return
+    st.session_state[APPLIED] = True
+    notes = []
+    if query.get("run"):
+        _apply_run(query["run"])
+    if query.get("snap"):
+        try:
+            st.session_state[STEP] = SEED.parse(query["snap"])
+        except ValueError as e:
+            notes.append(f"snap={query['snap']} {e}: ignored.")
+    params = PAGES.get(page_name(url_path), {})
+    for name in sorted(params, key=lambda n: n != "src"):  # the direction source first: amounts hang on it
+        if name not in query:
+            continue
+        try:
+            _apply_param(name, params[name], params[name].parse(query[name]))
+        except ValueError as e:
+            notes.append(f"{name}={query[name]} {e}: ignored.")
+    unknown = sorted(set(query) - set(params) - {"run", "snap"})
+    if unknown:
+        notes.append("Not used on this page: " + ", ".join(f"{n}={query[n]}" for n in unknown) + ".")
+    st.session_state[NOTES] = notes
+
+
+def snapshot_index(steps: list[int]) -> int | None:
+    """Index of the snapshot the link asked for, once (None: no request); a missing step adds a note."""
+    want = st.session_state.pop(STEP, None)
+    if want is None:
+        return None
+    if want in steps:
+        return steps.index(want)
+    st.session_state.setdefault(NOTES, []).append(
+        f"This run has no snapshot at step {want:,}: showing the latest (step {steps[-1]:,})."
+    )
+    return None
+
+
+def apply_sets(snapshot: str) -> None:
+    """The link's concept sets, as seed members, once the run is open (their z depends on its generator)."""
+    from .components import latents as lat
+
+    pending = st.session_state.pop(SETS, None)
+    if not pending:
+        return
+    try:
+        G, _ = state.get_generator(snapshot)
+    except (state.CheckpointError, OSError) as e:
+        st.session_state.setdefault(NOTES, []).append(f"The link's concept sets were not added: {e}.")
+        return
+    label = st.session_state.get("arith_class") if G.num_classes else None
+    sets = lat.concept_sets()
+    for name, seeds in pending.items():
+        sets[name] = [lat.entry_from_seed(G, s, label=label) for s in seeds]
+
+
+def show_notes() -> None:
+    notes = st.session_state.get(NOTES)
+    if notes:
+        st.sidebar.warning("From the link: " + "  \n".join(notes), icon=":material/link_off:")
+
+
+# ---- writing the view into the URL ----------------------------------------------------------------
+
+
+def run_value(run_dir: str | Path) -> str:
+    """How a link names a run: its name when that finds it, else its folder relative to the app, else absolute."""
+    run_dir = Path(run_dir)
+    found = state.discover_runs()
+    if [p for p in found if p.name == run_dir.name][:1] == [run_dir]:
+        return run_dir.name
+    try:
+        return str(run_dir.resolve().relative_to(state.ROOT))
+    except ValueError:
+        return str(run_dir)
+
+
+def _latent_value(prefix: str) -> tuple[str | None, str | None]:
+    """(seed, None) for a latent picker, or (None, why the link cannot carry it)."""
+    from .components import latents as lat
+
+    if st.session_state.get(f"{prefix}_mode", "seed") == "seed":
+        seed = st.session_state.get(f"{prefix}_seed")
+        return (None if seed is None else str(int(seed))), None
+    name = st.session_state.get(f"{prefix}_pick")
+    entry = next((e for e in lat.store() if e["name"] == name), None)
+    if entry and entry.get("seed") is not None and entry.get("psi", 1.0) == 1.0:
+        return str(entry["seed"]), None
+    return None, f"the picked latent “{name}” has no seed, so the link opens the page's default there"
+
+
+def _value(p: Param) -> tuple[str | None, str | None]:
+    """(the query value of one input, or None when unset; a note when the link cannot carry it)."""
+    s = st.session_state
+    if p.kind == "latent":
+        return _latent_value(p.key)
+    if p.kind == "amounts":
+        src = s.get("dir_source", "layer")
+        vals = []
+        while f"{p.key}_{src}_{len(vals)}" in s:
+            vals.append(s[f"{p.key}_{src}_{len(vals)}"])
+        return (",".join(f"{v:g}" for v in vals) if any(vals) else None), None
+    if p.kind == "set":
+        from .components import latents as lat
+
+        members = lat.concept_sets()[p.key]
+        seeds = [m["seed"] for m in members if m.get("seed") is not None and m.get("psi", 1.0) == 1.0]
+        note = None if len(seeds) == len(members) else f"{len(members) - len(seeds)} member(s) of set {p.key} have no seed"
+        return (",".join(str(x) for x in seeds) or None), note
+    if p.key not in s:
+        return None, None
+    v = s[p.key]
+    return (f"{v:g}" if isinstance(v, float) else str(v)), None
+
+
+def current(run_dir: str | Path, step: int | None, url_path: str) -> tuple[dict[str, str], list[str]]:
+    """(query parameters naming the view on screen, notes on what they leave out)."""
+    query = {"run": run_value(run_dir)}
+    if step is not None:
+        query["snap"] = str(step)
+    notes = []
+    for name, p in PAGES.get(page_name(url_path), {}).items():
+        value, note = _value(p)
+        if value is not None:
+            query[name] = value
+        if note:
+            notes.append(note)
+    return query, notes
+
+
+def publish(query: dict[str, str]) -> None:
+    """Write the view into the address bar (only when it changed)."""
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)
+
+
+def url(query: dict[str, str]) -> str:
+    """The full link: the page's address in the browser (or localhost's when unknown) and the query."""
+    base = st.context.url or "http://localhost:8501/"
+    return f"{base}?{urlencode(query, safe=',/:')}"
+
+
+def copy_link(query: dict[str, str], notes: list[str]) -> None:
+    """The sidebar's Copy link: the URL of this view, with a copy button, and what it leaves out."""
+    with st.sidebar.popover("Copy link", icon=":material/link:", use_container_width=True):
+        st.caption("This view's link (the copy button is on the right); it reopens this run, snapshot, page and inputs:")
+        st.code(url(query), language=None, wrap_lines=True)
+        if notes:
+            st.caption("Not in the link: " + "; ".join(notes) + ".")
