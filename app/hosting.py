@@ -79,15 +79,12 @@ def inside(path: str | os.PathLike, roots) -> bool:
     return any(real == r or r in real.parents for r in roots)
 
 
-def refusal(path: str | os.PathLike, what: str = "This path") -> str | None:
-    """A sentence when the host's roots do not include ``path`` (or the visitor's own uploads); else None."""
+def refusal(path: str | os.PathLike, what: str = "This path", advice: str = "Pick one of the runs in the list.") -> str | None:
+    """A sentence when the host's roots do not include ``path`` (nor the visitor's own uploads); else None."""
     h = settings()
     if not h.restricted or inside(path, h.roots + (session_dir(),)):
         return None
-    return (
-        f"{what} is outside the folders this dashboard shares, so it cannot be opened here. "
-        "Pick one of the runs in the list."
-    )
+    return f"{what} is outside the folders this dashboard shares, so it cannot be opened here. {advice}"
 
 
 def session_dir() -> Path:

@@ -146,8 +146,10 @@ def _apply_run(value: str) -> None:
     if path in state.discover_runs():
         st.session_state["run_select"] = str(path)
         st.session_state["typed_run"] = ""
-    else:
+    elif hosting.path_box_shown():
         st.session_state["typed_run"] = str(path)
+    else:  # the host hid the path box: only the listed runs can be opened
+        st.session_state[PROBLEM] = f"The link's run “{value}” is not in this dashboard's run list."
 
 
 def _apply_param(name: str, p: Param, value) -> None:

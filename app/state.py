@@ -72,10 +72,14 @@ def short_names(paths) -> dict[str, str]:
 
 
 def discover_runs() -> list[Path]:
-    """Every run folder under the run roots, shipped ones first."""
+    """Every run folder under the run roots, shipped ones first; when hosted, only those that really lie
+    inside the roots (a symlink in a root that points elsewhere is left out)."""
+    roots = run_roots()
     found: list[Path] = []
-    for root in run_roots():
+    for root in roots:
         found += [p for p in runs.list_runs(root) if p not in found]
+    if hosting.settings().restricted:
+        found = [p for p in found if hosting.inside(p, [r.resolve() for r in roots])]
     return found
 
 

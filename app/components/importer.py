@@ -1,5 +1,6 @@
 """Sidebar "Import a generator": an uploaded generator file becomes a run under runs/ (or
-GANSCOPE_IMPORT_DIR) through the same importer as ``ganscope-import``, and is picked at once."""
+GANSCOPE_IMPORT_DIR; when hosted, the visitor's own session folder) through the same importer as
+``ganscope-import``, and is picked at once."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import streamlit as st
 
 from pipelines.importers import Hints, ImportFailed, import_generator
 
-from .. import state
+from .. import hosting, state
 
 KEY = "import_upload"
 MESSAGE = "import_message"
@@ -46,6 +47,10 @@ def import_upload(filename: str, data: bytes) -> tuple[Path | None, str]:
 def _on_upload() -> None:
     up = st.session_state.get(KEY)
     if up is None:
+        return
+    too_big = hosting.upload_refusal(up.size, up.name)
+    if too_big:
+        st.session_state[MESSAGE] = ("error", too_big + " Nothing was written.")
         return
     run, message = import_upload(up.name, up.getvalue())
     st.session_state[MESSAGE] = ("success" if run else "error", message)

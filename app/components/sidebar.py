@@ -59,7 +59,9 @@ def _choose_run(found: list[Path]) -> Path | None:
         st.sidebar.selectbox("Run", names, format_func=state.run_label, key="run_select", on_change=_forget_link_problem)
     )
     if st.session_state.get(links.PROBLEM):  # a link to a run that cannot be opened: say so until another is picked
-        return _refuse(st.session_state[links.PROBLEM])
+        _refuse(st.session_state[links.PROBLEM])
+        st.sidebar.button("Open the run picked above instead", key="link_dismiss", on_click=_forget_link_problem)
+        return None
     return run_dir
 
 
@@ -199,6 +201,10 @@ def restore_from_png(z_dim: int | None = None) -> None:
     """
     up = st.sidebar.file_uploader("Restore a latent from a ganscope PNG", type=["png"], key="restore_png")
     if up is None:
+        return
+    too_big = hosting.upload_refusal(up.size, up.name)
+    if too_big:
+        st.sidebar.error(too_big)
         return
     done = st.session_state.get("restore_done")
     if done and done[0] == (up.file_id, z_dim):

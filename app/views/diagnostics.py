@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from app import export, state
+from app import export, hosting, state
 from app.charts import curves
 from app.components.metric_charts import metric_charts
 from app.components.samples_view import grid_image
@@ -112,7 +112,16 @@ if st.session_state.get("dx_data_for") != str(run_dir):  # a new run: its own da
     st.session_state["dx_data_for"] = str(run_dir)
     st.session_state["dx_data_dir"] = default_dir
 st.session_state.setdefault("dx_data_dir", default_dir)  # widget state is dropped while another page shows
-data_dir = st.text_input("Training data folder", key="dx_data_dir", help=f"the run's config says {cfg.data_dir!r}")
+data_dir = st.text_input(
+    "Training data folder",
+    key="dx_data_dir",
+    disabled=not hosting.path_box_shown(),
+    help=f"the run's config says {cfg.data_dir!r}",
+)
+refused = None if data_dir == default_dir else hosting.refusal(data_dir, data_dir, "Use the run's own data folder.")
+if refused:
+    st.error(refused)
+    st.stop()
 
 
 @st.cache_data(show_spinner="Loading training images…", max_entries=4)

@@ -15,7 +15,7 @@ import torch
 import torchvision.transforms.functional as TF
 from PIL import Image
 
-from app import state
+from app import hosting, state
 from app.components import latents as lat
 from app.components.export_buttons import provenance, single_png
 from app.components.samples_view import grid_image
@@ -57,10 +57,18 @@ def chosen_photo(up, typed: str) -> tuple[bytes, str] | None:
 
     Stops the page with a sentence for a typed path that is not a file."""
     if up is not None:
+        too_big = hosting.upload_refusal(up.size, up.name)
+        if too_big:
+            st.error(too_big)
+            st.stop()
         return up.getvalue(), up.name
     if not typed.strip():
         return None
     path = Path(typed.strip()).expanduser()
+    refused = hosting.refusal(path, str(path), "Upload the photo instead.")
+    if refused:
+        st.error(refused)
+        st.stop()
     if not path.is_file():
         st.error(f"{path} is not a file. Type the path of a photo on this machine, or upload one.")
         st.stop()
@@ -87,7 +95,7 @@ st.caption(
 )
 run_name = Path(st.session_state.get("run_dir", "")).name
 up = st.file_uploader("Photo", type=[e.lstrip(".") for e in IMAGE_EXTENSIONS], key="proj_upload")
-typed = st.text_input("…or a photo's path on this machine", key="proj_path")
+typed = st.text_input("…or a photo's path on this machine", key="proj_path") if hosting.path_box_shown() else ""
 c1, c2, c3, c4, c5 = st.columns(5)
 if st.session_state.get("proj_crop_run") != run_name:  # a new run: crop faces by default on face-sized runs
     st.session_state["proj_crop_run"] = run_name

@@ -1,0 +1,151 @@
+"""The dashboard served to others (AppTest): with allowed run roots set, typed paths and ``?run=``
+values outside them are refused (``..``, absolute paths, symlinks pointing out), the run list holds
+only their runs, the path boxes can be hidden, and a visitor's uploads stay in their own session."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app import hosting
+from tests.conftest import ROOT
+from tests.test_app_import import _dcgan_file
+
+APP = str(ROOT / "app" / "main.py")
+CHECKPOINTS = ROOT / "checkpoints"
+REFUSED = "is outside the folders this dashboard shares"
+
+
+@pytest.fixture
+def hosted(tmp_path, monkeypatch):
+    """Roots holding one run (ring-8), a run outside them (pattern-1010) and a symlink in the roots to it."""
+    roots, outside = tmp_path / "shared-runs", tmp_path / "private"
+    roots.mkdir()
+    shutil.copytree(CHECKPOINTS / "ring-8", roots / "ring-8")
+    shutil.copytree(CHECKPOINTS / "pattern-1010", outside / "secret")
+    (roots / "sneaky").symlink_to(outside / "secret", target_is_directory=True)
+    for var in ("GANSCOPE_RUNS", "GANSCOPE_IMPORT_DIR", "GANSCOPE_HIDE_PATH_BOX"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("GANSCOPE_ALLOWED_ROOTS", str(roots))
+    return {"roots": roots, "outside": outside / "secret", "sneaky": roots / "sneaky", "tmp": tmp_path}
+
+
+def _open(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    if query:
+        at.query_params.update(query)
+    return at.run()
+
+
+def _run_shown(at: AppTest) -> str | None:
+    return at.session_state["run_dir"] if "run_dir" in at.session_state else None
+
+
+def test_run_list_holds_only_the_runs_inside_the_roots(hosted):
+    at = _open()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="run_select").options == [f"ring-8  ({hosted['roots']})"]
+    assert _run_shown(at) == str(hosted["roots"] / "ring-8")
+
+
+@pytest.mark.parametrize("which", ["dotdot", "absolute", "symlink", "symlink-by-name"])
+def test_links_outside_the_roots_are_refused(hosted, which):
+    value = {
+        "dotdot": f"{hosted['roots']}/../private/secret",
+        "absolute": str(hosted["outside"]),
+        "symlink": str(hosted["sneaky"]),
+        "symlink-by-name": "sneaky",
+    }[which]
+    at = _open({"run": value})
+    assert not at.exception
+    errors = " ".join(e.value for e in at.sidebar.error)
+    assert REFUSED in errors or "does not exist here" in errors, errors
+    assert _run_shown(at) is None  # nothing opened, not even the first run in the list
+    assert "Nothing to show" in at.main.info[0].value
+    at.sidebar.button(key="link_dismiss").click().run()  # the one listed run, picked on purpose
+    assert _run_shown(at) == str(hosted["roots"] / "ring-8") and not at.sidebar.error
+
+
+@pytest.mark.parametrize("which", ["dotdot", "absolute", "symlink"])
+def test_typed_paths_outside_the_roots_are_refused(hosted, which):
+    value = {
+        "dotdot": f"{hosted['roots']}/../private/secret",
+        "absolute": str(hosted["outside"]),
+        "symlink": str(hosted["sneaky"]),
+    }[which]
+    at = _open()
+    at.sidebar.text_input(key="typed_run").set_value(value).run()
+    assert not at.exception
+    assert REFUSED in at.sidebar.error[0].value
+    assert _run_shown(at) is None
+
+
+def test_without_roots_the_same_paths_open(hosted, monkeypatch):
+    """The refusal comes from the setting: a local app opens any run folder, as before."""
+    monkeypatch.delenv("GANSCOPE_ALLOWED_ROOTS")
+    at = _open({"run": str(hosted["outside"])})
+    assert not at.sidebar.error and _run_shown(at) == str(hosted["outside"])
+
+
+def test_path_boxes_can_be_hidden(hosted, monkeypatch):
+    monkeypatch.setenv("GANSCOPE_HIDE_PATH_BOX", "1")
+    at = _open()
+    assert not [t for t in at.sidebar.text_input if t.key == "typed_run"]
+    at.switch_page("views/project.py").run()
+    assert not [t for t in at.text_input if t.key == "proj_path"]
+    at = _open({"run": str(hosted["outside"])})  # and a link cannot reach past the list
+    assert _run_shown(at) is None and at.sidebar.error
+
+
+def test_photo_path_outside_the_roots_is_refused(hosted, monkeypatch):
+    photo = hosted["tmp"] / "photo.png"
+    photo.write_bytes((ROOT / "docs" / "page-samples.png").read_bytes())
+    monkeypatch.setenv("GANSCOPE_ALLOWED_ROOTS", f"{hosted['roots']}:{CHECKPOINTS}")
+    at = _open({"run": "faces-orl"})
+    at.switch_page("views/project.py").run()
+    at.text_input(key="proj_path").set_value(str(photo)).run()
+    assert not at.exception
+    assert REFUSED in at.error[0].value and "Upload the photo instead" in at.error[0].value
+
+
+def test_uploads_stay_in_the_visitors_session(hosted):
+    """An imported generator lands in a temporary folder of the session that uploaded it: that session
+    opens it, another session's run list does not hold it, and nothing is written into the roots."""
+    data = _dcgan_file(hosted["tmp"] / "netG_epoch_24.pth").read_bytes()
+    before = sorted(p.name for p in hosted["roots"].iterdir())
+    alice, bob = _open(), _open()
+    alice.sidebar.file_uploader(key="import_upload").set_value(("netG_epoch_24.pth", data, "application/octet-stream")).run()
+    assert not alice.exception
+    opened = _run_shown(alice)
+    assert opened and opened.endswith("netG_epoch_24") and not opened.startswith(str(hosted["roots"]))
+    assert opened.startswith(alice.session_state[hosting.SESSION_DIR_KEY])
+    bob.run()
+    assert all("netG_epoch_24" not in o for o in bob.sidebar.selectbox(key="run_select").options)
+    bob.sidebar.text_input(key="typed_run").set_value(opened).run()  # nor can bob type his way into it
+    assert REFUSED in bob.sidebar.error[0].value
+    assert sorted(p.name for p in hosted["roots"].iterdir()) == before
+
+
+def test_uploads_over_the_size_limit_are_refused(hosted, monkeypatch):
+    monkeypatch.setenv("GANSCOPE_UPLOAD_LIMIT_MB", "0.01")
+    data = _dcgan_file(hosted["tmp"] / "netG.pth").read_bytes()
+    assert len(data) > 0.01 * 2**20
+    at = _open()
+    at.sidebar.file_uploader(key="import_upload").set_value(("netG.pth", data, "application/octet-stream")).run()
+    assert not at.exception
+    assert "uploads of at most 0.01 MB" in at.sidebar.error[0].value
+    assert _run_shown(at) == str(hosted["roots"] / "ring-8")
+
+
+def test_settings_come_from_secrets_when_the_environment_is_silent(tmp_path, monkeypatch):
+    for var in ("GANSCOPE_ALLOWED_ROOTS", "GANSCOPE_HIDE_PATH_BOX", "GANSCOPE_UPLOAD_LIMIT_MB"):
+        monkeypatch.delenv(var, raising=False)
+    secrets = {"allowed_roots": [str(tmp_path / "a"), str(tmp_path / "b" / ".." / "c")], "hide_path_box": True}
+    monkeypatch.setattr(hosting, "_secret", secrets.get)
+    h = hosting.settings()
+    assert h.roots == ((tmp_path / "a").resolve(), (tmp_path / "c").resolve())
+    assert h.hide_path_box and h.upload_limit_mb == hosting.DEFAULT_UPLOAD_LIMIT_MB
+    assert hosting.inside(tmp_path / "a" / "run" / ".." / "run2", h.roots)
+    assert not hosting.inside(tmp_path / "a" / ".." / "b", h.roots)
