@@ -16,7 +16,6 @@ if str(ROOT) not in sys.path:  # `streamlit run app/main.py` puts app/ on the pa
 import streamlit as st  # noqa: E402
 
 from app import links  # noqa: E402
-
 from app.components.importer import import_uploader  # noqa: E402
 from app.components.samples_view import display_options  # noqa: E402
 from app.components.sidebar import restore_from_png, run_picker  # noqa: E402

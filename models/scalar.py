@@ -50,7 +50,7 @@ class ScalarGenerator(nn.Module):
         return self.q * (0.9 + 0.2 * z)
 
     def log_values(self) -> dict[str, float]:
-        return {"q": float(self.q)}
+        return {"q": float(self.q.detach())}
 
 
 class ScalarDiscriminator(nn.Module):

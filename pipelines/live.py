@@ -152,3 +152,21 @@ def verdict_changes(records: list[dict], steps: list[int]) -> dict[int, str]:
             marks[step] = f"{previous} → {verdict}"
         previous = verdict
     return marks
+
+
+DASHBOARD_PORT = 8501  # streamlit's default
+
+
+def dashboard_link(run_dir: str | os.PathLike, port: int = DASHBOARD_PORT) -> tuple[str, str]:
+    """(the command that starts the dashboard, the URL that opens ``run_dir`` in it), as ganscope-train
+    prints them. The run is named by its folder relative to the checkout when it lies inside it (runs/NAME:
+    a bare name could be a shipped run's), else by its absolute path."""
+    from urllib.parse import quote
+
+    real = Path(run_dir).resolve()
+    try:
+        value = str(real.relative_to(runs.PROJECT_ROOT))
+    except ValueError:
+        value = str(real)
+    command = f"streamlit run {runs.PROJECT_ROOT / 'app' / 'main.py'}"
+    return command, f"http://localhost:{port}/?run={quote(value, safe='/')}"

@@ -35,6 +35,7 @@ from .augment import parse_policy
 from .build import RunOptions, build_parts
 from .data import DataError, ImageData, load_dataset
 from .ema import ema_beta
+from .live import dashboard_link
 from .loss import GANLoss
 from .presets import PRESETS, TrainConfig, get_preset
 from .records import TrainingDiverged, append_log, log_record, restore_state, save_state, write_snapshot
@@ -329,6 +330,12 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _print_dashboard_link(out: Path) -> None:
+    """Where to watch the run while it trains: the dashboard's command and this run's URL."""
+    command, url = dashboard_link(out)
+    print(f"watch it train: {command}  (if the dashboard is not running yet), then open {url}", flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -372,6 +379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             changes["model"] = dataclasses.replace(cfg.model, image_size=args.image_size)
         cfg = cfg.replace(**changes)
         graphs = False if args.no_cuda_graphs else None
+        _print_dashboard_link(out)
         train(cfg, out, args.resume, args.device, not args.no_progress, compile=args.compile, cuda_graphs=graphs)
     except KeyError as e:
         print(f"error: {e.args[0]}", file=sys.stderr)

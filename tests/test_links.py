@@ -132,3 +132,20 @@ def test_a_link_to_a_run_folder_path_opens_it(tmp_path):
     assert at.sidebar.text_input(key="typed_run").value == str(run)
     not_a_run = _open({"run": str(Path(run).parent)})
     assert "is a folder but not a run" in not_a_run.sidebar.error[0].value
+
+
+def test_ganscope_train_prints_the_link_that_opens_its_run(tmp_path, capsys):
+    from pipelines.live import dashboard_link
+    from pipelines.train import main
+
+    out = tmp_path / "my toy"
+    assert main(["--preset", "toy-scalar", "--max-steps", "10", "--out", str(out), "--no-progress"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith(f"watch it train: streamlit run {ROOT / 'app' / 'main.py'}")
+    link = first.split("then open ")[1]
+    query = dict(parse_qsl(urlsplit(link).query))
+    assert query == {"run": str(out)}
+    at = _open(query)
+    assert not at.exception and at.session_state["run_dir"] == str(out)
+    # inside the checkout a run is named by its folder: runs/mnist-dcgan, not the shipped mnist-dcgan
+    assert dashboard_link(ROOT / "runs" / "mnist-dcgan")[1] == "http://localhost:8501/?run=runs/mnist-dcgan"

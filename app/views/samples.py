@@ -12,7 +12,6 @@ from app.components.samples_view import grid_image, show
 from app.render import seed_latents
 
 
-
 def next_seeds(n: int) -> None:
     """Resample: the grid's next ``n`` seeds (a callback, so the URL names the new seed at once)."""
     st.session_state["grid_seed"] = min(int(st.session_state["grid_seed"]) + n, 2**31 - 1 - 256)
