@@ -26,6 +26,7 @@ NOTES = "link_notes"  # sentences about parameters that were ignored
 PROBLEM = "link_problem"  # the link's run cannot be opened: the sidebar refuses until another run is picked
 STEP = "link_step"  # the snapshot step the link asks for, until the run picker has its snapshots
 SETS = "link_sets"  # concept-set seeds from the link, until the generator is loaded
+FOLLOWS_NEWEST = "snapshot_follows_newest"  # set by the sidebar: a training run, its newest snapshot shown
 SEED_MAX = 2**31 - 1
 
 
@@ -243,6 +244,12 @@ def run_value(run_dir: str | Path) -> str:
         return str(run_dir.resolve().relative_to(state.ROOT))
     except ValueError:
         return str(run_dir)
+
+
+def linked_step(meta: dict) -> int | None:
+    """The step a link names for the snapshot on screen; None (follow the newest) while the run trains
+    and its newest snapshot is shown (the sidebar says so), so a link to a live run keeps following it."""
+    return None if st.session_state.get(FOLLOWS_NEWEST) else meta.get("step")
 
 
 def _latent_value(prefix: str) -> tuple[str | None, str | None]:

@@ -58,3 +58,8 @@ def mnist_small(mnist_dir):
     from pipelines.data import load_dataset
 
     return load_dataset("mnist", mnist_dir, image_size=28, channels=1, limit=512)
+
+
+def run_card(at) -> str:
+    """The sidebar's card about the open run (AppTest), found by its first line "NAME · preset ..."."""
+    return next(c.value for c in at.sidebar.caption if " · preset " in c.value)

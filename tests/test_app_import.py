@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from torch import nn
 
 from pipelines.importers import import_generator
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_card
 from tests.fixtures.upstream import DCGANGenerator, weights_init
 
 APP = str(ROOT / "app" / "main.py")
@@ -76,7 +76,7 @@ def _texts(at, kind: str) -> str:
 @pytest.mark.parametrize("which", ["dcgan", "onnx"])
 def test_every_page_opens_on_an_imported_run(imported, which):
     at = _open(imported[which])
-    card = at.sidebar.caption[-1].value
+    card = run_card(at)
     assert "imported from" in card and "no training log" in card
     for page in PAGES:
         at.switch_page(f"views/{page}.py").run()
@@ -101,11 +101,11 @@ def test_batchnorm_statistics_choice(imported):
     at = _open(imported["dcgan"])
     key = f"bn_mode_{imported['dcgan']}"
     assert at.sidebar.radio(key=key).value == "running"
-    assert "BatchNorm: running statistics" in at.sidebar.caption[-1].value
+    assert "BatchNorm: running statistics" in run_card(at)
     first = at.get("image")[0].proto.imgs[0].url
     at.sidebar.radio(key=key).set_value("batch").run()
     assert not at.exception
-    assert "BatchNorm: batch statistics" in at.sidebar.caption[-1].value
+    assert "BatchNorm: batch statistics" in run_card(at)
     assert at.get("image")[0].proto.imgs[0].url != first  # the grid is redrawn with the batch's statistics
 
 

@@ -9,7 +9,7 @@ from pipelines import runs
 from pipelines.live import early_warning, run_status
 from pipelines.presets import get_preset
 from pipelines.train import load_training_data, train
-from tests.conftest import CHECKPOINTS
+from tests.conftest import CHECKPOINTS, run_card
 
 
 def test_status_while_training_then_finished_then_stopped(tmp_path, mnist_small):
@@ -83,10 +83,10 @@ def test_sidebar_warns_while_a_failing_run_trains(tmp_path):
     at.run()
     at.sidebar.text_input(key="typed_run").set_value(str(run)).run()
     assert not at.exception
-    assert "training: step 200 of 450" in at.sidebar.caption[-1].value
+    assert "training: step 200 of 450" in run_card(at)
     warning = [w.value for w in at.sidebar.warning]
     assert any(w.startswith("discriminator winning since step") and "convergence_failure" in w for w in warning), warning
 
     at.sidebar.text_input(key="typed_run").set_value(str(src)).run()  # the finished run: status, no banner
-    assert "finished: step 450 of 450" in at.sidebar.caption[-1].value
+    assert "finished: step 450 of 450" in run_card(at)
     assert not [w.value for w in at.sidebar.warning if "winning" in w.value]

@@ -102,6 +102,7 @@ def run_picker() -> tuple[Path, Path, dict, TrainConfig] | None:
     st.session_state.pop("run_problem", None)
     _batchnorm_choice(run_dir, cfg.model)
     status = live.run_status(run_dir, snapshots=snaps)
+    st.session_state[links.FOLLOWS_NEWEST] = status.state == "training" and choice == len(snaps) - 1
     _card(run_dir, cfg, snaps, status)
     _live_banner(run_dir, status, len(snaps))
     return run_dir, snap_path, meta, cfg
