@@ -319,7 +319,7 @@ def url(query: dict[str, str]) -> str:
 
 def copy_link(query: dict[str, str], notes: list[str]) -> None:
     """The sidebar's Copy link: the URL of this view, with a copy button, and what it leaves out."""
-    with st.sidebar.popover("Copy link", icon=":material/link:", use_container_width=True):
+    with st.sidebar.popover("Copy link", icon=":material/link:", width="stretch"):
         st.caption("This view's link (the copy button is on the right); it reopens this run, snapshot, page and inputs:")
         st.code(url(query), language=None, wrap_lines=True)
         if notes:
