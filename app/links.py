@@ -26,6 +26,7 @@ NOTES = "link_notes"  # sentences about parameters that were ignored
 PROBLEM = "link_problem"  # the link's run cannot be opened: the sidebar refuses until another run is picked
 STEP = "link_step"  # the snapshot step the link asks for, until the run picker has its snapshots
 SETS = "link_sets"  # concept-set seeds from the link, until the generator is loaded
+PUBLISHED = "link_published"  # the view has been written into the URL once
 FOLLOWS_NEWEST = "snapshot_follows_newest"  # set by the sidebar: a training run, its newest snapshot shown
 SEED_MAX = 2**31 - 1
 
@@ -106,6 +107,11 @@ PAGES: dict[str, dict[str, Param]] = {
 }
 
 
+def _short(value: str, most: int = 60) -> str:
+    """A URL value as a sentence quotes it: at most ``most`` characters."""
+    return value if len(value) <= most else value[: most - 1] + "…"
+
+
 def page_name(url_path: str) -> str:
     """The registry's name of a page from its URL path (the default page's path is empty)."""
     return url_path or "samples"
@@ -114,9 +120,17 @@ def page_name(url_path: str) -> str:
 # ---- opening a link -------------------------------------------------------------------------------
 
 
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name longer than the system allows
+        return False
+
+
 def resolve_run(value: str) -> tuple[Path | None, str | None]:
     """(run folder, None) for a ``?run=`` value, or (None, the sentence saying why it cannot be opened)."""
     value = value.strip()
+    shown = _short(value)
     found = state.discover_runs()
     by_name = [p for p in found if p.name == value]
     if by_name:
@@ -124,17 +138,17 @@ def resolve_run(value: str) -> tuple[Path | None, str | None]:
     typed = Path(value).expanduser()
     candidates = [typed] if typed.is_absolute() else [state.ROOT / typed, typed]
     for path in candidates:
-        if not path.is_dir():
+        if not _is_dir(path):
             continue
-        refused = hosting.refusal(path, f"The link's run “{value}”")
+        refused = hosting.refusal(path, f"The link's run “{shown}”")
         if refused:
             return None, refused
         if state.runs.is_run(path):
             return path, None
-        return None, f"The link's run “{value}” is a folder but not a run (it needs config.json and snapshots/)."
-    refused = hosting.refusal(typed if typed.is_absolute() else state.ROOT / typed, f"The link's run “{value}”")
+        return None, f"The link's run “{shown}” is a folder but not a run (it needs config.json and snapshots/)."
+    refused = hosting.refusal(typed if typed.is_absolute() else state.ROOT / typed, f"The link's run “{shown}”")
     return None, refused or (
-        f"The link names run “{value}”, which does not exist here: no run of that name in the run list, "
+        f"The link names run “{shown}”, which does not exist here: no run of that name in the run list, "
         "and no run folder at that path. Pick a run in the list."
     )
 
@@ -150,7 +164,7 @@ def _apply_run(value: str) -> None:
     elif hosting.path_box_shown():
         st.session_state["typed_run"] = str(path)
     else:  # the host hid the path box: only the listed runs can be opened
-        st.session_state[PROBLEM] = f"The link's run “{value}” is not in this dashboard's run list."
+        st.session_state[PROBLEM] = f"The link's run “{_short(value)}” is not in this dashboard's run list."
 
 
 def _apply_param(name: str, p: Param, value) -> None:
@@ -179,7 +193,7 @@ def apply(query: dict[str, str], url_path: str) -> None:
         try:
             st.session_state[STEP] = SEED.parse(query["snap"])
         except ValueError as e:
-            notes.append(f"snap={query['snap']} {e}: ignored.")
+            notes.append(f"snap={_short(query['snap'])} {e}: ignored.")
     params = PAGES.get(page_name(url_path), {})
     for name in sorted(params, key=lambda n: n != "src"):  # the direction source first: amounts hang on it
         if name not in query:
@@ -187,10 +201,10 @@ def apply(query: dict[str, str], url_path: str) -> None:
         try:
             _apply_param(name, params[name], params[name].parse(query[name]))
         except ValueError as e:
-            notes.append(f"{name}={query[name]} {e}: ignored.")
+            notes.append(f"{name}={_short(query[name])} {e}: ignored.")
     unknown = sorted(set(query) - set(params) - {"run", "snap"})
     if unknown:
-        notes.append("Not used on this page: " + ", ".join(f"{n}={query[n]}" for n in unknown) + ".")
+        notes.append("Not used on this page: " + _short(", ".join(f"{n}={query[n]}" for n in unknown), 200) + ".")
     st.session_state[NOTES] = notes
 
 
@@ -306,9 +320,17 @@ def current(run_dir: str | Path, step: int | None, url_path: str) -> tuple[dict[
 
 
 def publish(query: dict[str, str]) -> None:
-    """Write the view into the address bar (only when it changed)."""
-    if st.query_params.to_dict() != query:
-        st.query_params.from_dict(query)
+    """Write the view into the address bar (only when it changed). The link's notes stay until the user
+    changes a value; the first write only tidies the link (bad parameters dropped), and later ones that
+    only add a page's inputs (drawn for the first time) change nothing the user did."""
+    first = not st.session_state.get(PUBLISHED)
+    st.session_state[PUBLISHED] = True
+    shown = st.query_params.to_dict()
+    if shown == query:
+        return
+    if not first and any(k in shown and shown[k] != v for k, v in query.items()):  # the user changed a value
+        st.session_state.pop(NOTES, None)
+    st.query_params.from_dict(query)
 
 
 def url(query: dict[str, str]) -> str:

@@ -195,7 +195,11 @@ def resolve_data_dir(run_dir: str | os.PathLike, data_dir: str | os.PathLike) ->
 
 
 def is_run(path: Path) -> bool:
-    return (path / CONFIG).is_file() and (path / SNAPSHOTS).is_dir()
+    """Whether ``path`` is a run folder (False, not an error, for a name the system cannot even look up)."""
+    try:
+        return (path / CONFIG).is_file() and (path / SNAPSHOTS).is_dir()
+    except OSError:  # e.g. a typed or linked name longer than the system allows
+        return False
 
 
 def list_runs(root: str | os.PathLike) -> list[Path]:

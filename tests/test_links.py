@@ -149,3 +149,18 @@ def test_ganscope_train_prints_the_link_that_opens_its_run(tmp_path, capsys):
     assert not at.exception and at.session_state["run_dir"] == str(out)
     # inside the checkout a run is named by its folder: runs/mnist-dcgan, not the shipped mnist-dcgan
     assert dashboard_link(ROOT / "runs" / "mnist-dcgan")[1] == "http://localhost:8501/?run=runs/mnist-dcgan"
+
+
+def test_the_links_note_goes_when_the_view_changes_and_long_values_are_cut():
+    at = _open({"run": "mnist-dcgan", "seed": "x" * 5000, "junk": "y" * 5000})
+    note = at.sidebar.warning[0].value
+    assert "seed=" + "x" * 50 in note and len(note) < 600, len(note)
+    at.run()  # a rerun with the same view keeps the note
+    assert at.sidebar.warning
+    at.number_input(key="grid_seed").set_value(5).run()
+    assert not at.sidebar.warning
+    missing = _open({"run": "r" * 3000})
+    assert len(missing.sidebar.error[0].value) < 400
+    typed = _open({})
+    typed.sidebar.text_input(key="typed_run").set_value("/tmp/" + "r" * 3000).run()  # a pasted mess
+    assert not typed.exception and "is not a run folder" in typed.sidebar.error[0].value
