@@ -23,6 +23,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from pipelines.data import user_path
+
 DEFAULT_UPLOAD_LIMIT_MB = 50.0
 SESSION_DIR_KEY = "hosting_session_dir"
 
@@ -55,7 +57,7 @@ def _truthy(value) -> bool:
 def parse_roots(value) -> tuple[Path, ...]:
     """Roots from ``a:b`` (os.pathsep) or a list, each resolved (symlinks and ``..``)."""
     items = value.split(os.pathsep) if isinstance(value, str) else list(value or [])
-    return tuple(Path(str(p)).expanduser().resolve() for p in items if str(p).strip())
+    return tuple(user_path(str(p)).resolve() for p in items if str(p).strip())
 
 
 def settings() -> Hosting:
@@ -75,7 +77,7 @@ def settings() -> Hosting:
 
 def inside(path: str | os.PathLike, roots) -> bool:
     """Whether ``path``, with symlinks and ``..`` resolved, lies in one of ``roots``."""
-    real = Path(path).expanduser().resolve()
+    real = user_path(path).resolve()
     return any(real == r or r in real.parents for r in roots)
 
 

@@ -19,6 +19,8 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from pipelines.data import user_path
+
 from . import hosting, state
 
 APPLIED = "links_applied"  # session flag: this session's URL has been read
@@ -135,7 +137,7 @@ def resolve_run(value: str) -> tuple[Path | None, str | None]:
     by_name = [p for p in found if p.name == value]
     if by_name:
         return by_name[0], None
-    typed = Path(value).expanduser()
+    typed = user_path(value)
     candidates = [typed] if typed.is_absolute() else [state.ROOT / typed, typed]
     for path in candidates:
         if not _is_dir(path):

@@ -30,6 +30,15 @@ MNIST_CLASSES = tuple(str(i) for i in range(10))
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 
 
+def user_path(text: str | Path) -> Path:
+    """A path as a user typed it, with ``~`` expanded; left as typed when ``~name`` names no user
+    (pathlib raises RuntimeError there), so the caller says it is not found instead of crashing."""
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:
+        return Path(text)
+
+
 class DataError(RuntimeError):
     """Training data that cannot be found or read; the message says what to do."""
 
@@ -163,7 +172,7 @@ def load_dataset(
         download: let torchvision fetch the data into ``data_dir`` when it is missing.
         limit: keep only the first ``limit`` images (0 keeps all).
     """
-    root = Path(data_dir).expanduser()
+    root = user_path(data_dir)
     if name not in DATASETS:
         raise DataError(f"unknown dataset {name!r}; choose from {DATASETS}")
     if name == "folder":

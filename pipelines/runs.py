@@ -26,7 +26,7 @@ import torch
 from models import CheckpointError, atomic_write_bytes, read_header
 from models.checkpoint import SNAPSHOT_SUFFIX
 
-from .data import DataError
+from .data import DataError, user_path
 from .presets import TrainConfig
 
 CONFIG = "config.json"
@@ -165,7 +165,7 @@ def data_dir_candidates(run_dir: str | os.PathLike, data_dir: str | os.PathLike)
     (the parent of ``runs/`` or ``checkpoints/`` holding the run), from the ganscope checkout and from the
     run folder itself, so ``ganscope-evaluate`` and the dashboard find it from anywhere.
     """
-    d = Path(data_dir).expanduser()
+    d = user_path(data_dir)
     if d.is_absolute():
         return [d]
     run = Path(run_dir).resolve()

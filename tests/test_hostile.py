@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import CHECKPOINTS
+from tests.conftest import CHECKPOINTS, ROOT
 
 APP = str(CHECKPOINTS.parent / "app" / "main.py")
 
@@ -307,3 +307,17 @@ def test_an_ablation_run_whose_snapshot_does_not_load_is_left_out_with_a_note(ex
     _no_crash(at)
     assert len(at.dataframe[0].value) == 8
     assert any(str(snap) in w.value for w in at.warning), [w.value for w in at.warning]
+
+
+def test_a_path_naming_an_unknown_users_home_is_refused_not_a_crash():
+    """`~nosuchuser/run` makes pathlib raise RuntimeError: the box says the folder is not a run."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=120).run()
+    at.sidebar.text_input(key="typed_run").set_value("~nosuchuser-ganscope/run").run()
+    assert not at.exception
+    assert "is not a run folder" in at.sidebar.error[0].value
+    at.sidebar.text_input(key="typed_run").set_value("").run()
+    at.switch_page("views/project.py").run()
+    at.text_input(key="proj_path").set_value("~nosuchuser-ganscope/photo.jpg").run()
+    assert not at.exception and "is not a file" in at.error[0].value

@@ -9,6 +9,7 @@ import streamlit as st
 from models import CheckpointError
 from pipelines import live, runs
 from pipelines import metrics as registry
+from pipelines.data import user_path
 from pipelines.presets import TrainConfig
 
 from .. import export, hosting, links, state
@@ -39,7 +40,7 @@ def _choose_run(found: list[Path]) -> Path | None:
             help="Any folder written by ganscope-train (it holds config.json and snapshots/).",
         )
     if typed.strip():
-        run_dir = Path(typed.strip()).expanduser()
+        run_dir = user_path(typed.strip())
         refused = hosting.refusal(run_dir, str(run_dir))
         if refused:
             return _refuse(refused)

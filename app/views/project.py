@@ -21,6 +21,7 @@ from app.components.export_buttons import provenance, single_png
 from app.components.samples_view import grid_image
 from app.export import npy_bytes
 from app.render import to_unit
+from pipelines.data import user_path
 from pipelines.faces import IMAGE_EXTENSIONS, MIN_DETECT_SIDE, FaceCropper, open_photo
 from pipelines.project import project, to_generator_range
 
@@ -64,7 +65,7 @@ def chosen_photo(up, typed: str) -> tuple[bytes, str] | None:
         return up.getvalue(), up.name
     if not typed.strip():
         return None
-    path = Path(typed.strip()).expanduser()
+    path = user_path(typed.strip())
     refused = hosting.refusal(path, str(path), "Upload the photo instead.")
     if refused:
         st.error(refused)
