@@ -77,7 +77,10 @@ def settings() -> Hosting:
 
 def inside(path: str | os.PathLike, roots) -> bool:
     """Whether ``path``, with symlinks and ``..`` resolved, lies in one of ``roots``."""
-    real = user_path(path).resolve()
+    try:
+        real = user_path(path).resolve()
+    except (OSError, ValueError):  # a NUL byte, a symlink loop: not a path inside anything
+        return False
     return any(real == r or r in real.parents for r in roots)
 
 

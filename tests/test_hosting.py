@@ -50,9 +50,10 @@ def test_run_list_holds_only_the_runs_inside_the_roots(hosted):
     assert _run_shown(at) == str(hosted["roots"] / "ring-8")
 
 
-@pytest.mark.parametrize("which", ["dotdot", "absolute", "symlink", "symlink-by-name"])
+@pytest.mark.parametrize("which", ["dotdot", "absolute", "symlink", "symlink-by-name", "nul"])
 def test_links_outside_the_roots_are_refused(hosted, which):
     value = {
+        "nul": f"{hosted['roots']}/ring-8\x00/../../private/secret",
         "dotdot": f"{hosted['roots']}/../private/secret",
         "absolute": str(hosted["outside"]),
         "symlink": str(hosted["sneaky"]),
