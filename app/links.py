@@ -341,9 +341,16 @@ def url(query: dict[str, str]) -> str:
     return f"{base}?{urlencode(query, safe=',/:')}"
 
 
+COPY_LINK = "copy_link"  # the popover's key: it is open (its content drawn) in session state
+
+
 def copy_link(query: dict[str, str], notes: list[str]) -> None:
-    """The sidebar's Copy link: the URL of this view, with a copy button, and what it leaves out."""
-    with st.sidebar.popover("Copy link", icon=":material/link:", width="stretch"):
+    """The sidebar's Copy link: the URL of this view, with a copy button, and what it leaves out. Drawn only
+    while open (a first visit does not pay for the code block's highlighter)."""
+    pop = st.sidebar.popover("Copy link", icon=":material/link:", width="stretch", key=COPY_LINK, on_change="rerun")
+    if not pop.open:
+        return
+    with pop:
         st.caption("This view's link (the copy button is on the right); it reopens this run, snapshot, page and inputs:")
         st.code(url(query), language=None, wrap_lines=True)
         if notes:

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app import links
 from pipelines import runs
 from tests.conftest import ROOT
 
@@ -33,7 +34,10 @@ def _open(query: dict, page: str | None = None) -> AppTest:
 
 
 def _copied(at: AppTest) -> dict[str, str]:
-    """The query of the URL in the sidebar's Copy link box."""
+    """The query of the URL in the sidebar's Copy link box (opened, as a click on it does)."""
+    if not at.session_state[links.COPY_LINK]:
+        at.session_state[links.COPY_LINK] = True
+        at.run()
     link = at.sidebar.code[0].value
     assert link.startswith("http://localhost:8501/")
     return dict(parse_qsl(urlsplit(link).query))
@@ -51,7 +55,11 @@ def test_samples_link_opens_its_run_snapshot_and_grid():
     assert at.session_state["snapshot"] == str(runs.snapshot_path(CHECKPOINTS / "mnist-cgan", step))
     assert (at.number_input(key="grid_seed").value, at.number_input(key="grid_rows").value) == (40, 2)
     assert at.number_input(key="grid_cols").value == 5 and at.selectbox(key="grid_class").value == 3
-    assert _copied(at) == {"run": "mnist-cgan", "snap": str(step), "seed": "40", "rows": "2", "cols": "5", "class": "3"}
+    copied = _copied(at)
+    assert copied == {
+        **{"run": "mnist-cgan", "snap": str(step), "seed": "40", "rows": "2", "cols": "5", "class": "3"},
+        **{"psi": "1", "cell": "0"},  # the page's other inputs, at their defaults
+    }
 
 
 def test_the_url_follows_the_view_and_the_copied_link_reopens_it():
