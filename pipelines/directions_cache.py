@@ -26,6 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import torch
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save
 
 from models import atomic_write_bytes, load_generator
@@ -68,7 +69,7 @@ def cache_dir() -> Path:
 
 
 @lru_cache(maxsize=256)
-def _digest(path: str, size: int, mtime_ns: int) -> str:
+def _digest(path: str, size: int, mtime_ns: int, ctime_ns: int, inode: int) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while block := f.read(1 << 20):
@@ -77,9 +78,10 @@ def _digest(path: str, size: int, mtime_ns: int) -> str:
 
 
 def file_sha256(path: str | os.PathLike) -> str:
-    """sha256 of a file's bytes, remembered per (path, size, mtime) so a page visit does not re-read it."""
+    """sha256 of a file's bytes, remembered per (path, size, mtime, ctime, inode) so a page visit does not
+    re-read it; any write or replacement changes the ctime (which no one can set back) or the inode."""
     st = os.stat(path)
-    return _digest(str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+    return _digest(str(Path(path).resolve()), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 def make_key(snapshot: str | os.PathLike, source: str, layer: str = "", batchnorm: str | None = None) -> DirectionsKey:
@@ -101,15 +103,13 @@ def read(path: Path, key: DirectionsKey) -> Directions | None:
     if not path.is_file():
         return None
     try:
-        from safetensors import safe_open
-
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
         if json.loads(meta.get("key", "null")) != asdict(key):
             return None
         t = load_file(str(path))
         d = Directions(t["vectors"], t["explained"], t["sigma"])
-    except (OSError, ValueError, KeyError, RuntimeError) as e:  # a damaged file is recomputed, not shown
+    except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as e:  # a damaged file is recomputed, not shown
         log.warning("ignoring unreadable directions file %s: %s", path, e)
         return None
     if d.vectors.ndim != 2 or len(d.explained) != len(d.vectors) or len(d.sigma) != len(d.vectors):
