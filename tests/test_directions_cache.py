@@ -81,7 +81,9 @@ def test_a_file_for_another_key_or_a_damaged_file_is_not_used(tmp_path, cache):
     key = dc.make_key(snap, "latents")
     path = dc.places(snap, key)[-1]
     wrong = torch.ones(dc.K_DIRECTIONS, G.z_dim)
-    dc.write(path, dc.DirectionsKey(key.snapshot_sha256, "latents", "", "", seed=1), dc.Directions(wrong, wrong[:, 0], wrong[:, 0]))
+    dc.write(
+        path, dc.DirectionsKey(key.snapshot_sha256, "latents", "", "", seed=1), dc.Directions(wrong, wrong[:, 0], wrong[:, 0])
+    )
     assert dc.read(path, key) is None  # a file under the right name, written for seed 1
     assert _same(dc.cached_directions(G, snap, "latents"), latent_pca(G, n=dc.N_SAMPLES, k=dc.K_DIRECTIONS))
     path.write_bytes(path.read_bytes()[:50])  # truncated
@@ -128,4 +130,8 @@ def test_the_directions_page_opens_the_shipped_directions_without_computing(cach
     at.switch_page("views/directions.py").run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.slider(key="dir_k").value == 5 and len(at.get("image")) == 2  # original → moved, and the rows
+    assert (
+        at.slider(key="dir_amt_layer_0").label.startswith("PC1 (")
+        and "% of the variance)" in at.slider(key="dir_amt_layer_0").label
+    )
     assert not cache.exists()
