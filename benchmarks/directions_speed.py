@@ -2,14 +2,14 @@
 
 For the page's default layer (the first probed one) of shipped runs: the time to find the 10
 principal directions from 2,000 samples, with ``pipelines/directions.py`` of a git ref (default
-``FULL_PCA_REF``, the last commit before the randomized PCA: full SVD after a full forward pass) and with ours (the forward stops at the layer; a
-seeded randomized SVD), alternating, median of ``--repeats``; and how far ours is from the full
-PCA: the smallest |cos| between matching directions in z, and the largest relative difference
-in explained variance. Then what the page does since directions are kept on disk
-(``pipelines.directions_cache``): ``from disk`` is a new process's lookup when the file exists (the
-snapshot's sha256, then the file read and its key checked; the shipped runs carry theirs), ``miss``
-the lookup with no file (compute, then write). Writes benchmarks/results/cpu-directions-speed.txt
-with the machine's load.
+``FULL_PCA_REF``, the last commit before the randomized PCA: full SVD after a full forward pass) and
+with ours (the forward stops at the layer; a seeded randomized SVD), alternating, median of
+``--repeats``; and how far ours is from the full PCA: the smallest |cos| between matching directions
+in z, and the largest relative difference in explained variance. Then what the page does since
+directions are kept on disk (``pipelines.directions_cache``): ``from disk`` is a new process's
+lookup when the file exists (the snapshot's sha256, then the file read and its key checked; the
+shipped runs carry theirs), ``miss`` the lookup with no file (compute, then write). Writes
+benchmarks/results/cpu-directions-speed.txt with the machine's load.
 
     python benchmarks/directions_speed.py [--repeats 3] [--baseline-ref REF]
 """
