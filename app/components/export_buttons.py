@@ -66,7 +66,11 @@ def export_row(
         "Latents .npy", partial(export.npy_bytes, latents), f"{stem}-latents.npy", "application/octet-stream", key=f"{key}_npy"
     )
     cols[3].download_button(
-        "Latents .json", partial(export.latents_json, latents, run_prov), f"{stem}-latents.json", "application/json", key=f"{key}_json"
+        "Latents .json",
+        partial(export.latents_json, latents, run_prov),
+        f"{stem}-latents.json",
+        "application/json",
+        key=f"{key}_json",
     )
 
 
