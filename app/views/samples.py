@@ -102,5 +102,5 @@ with left:
 with right:
     zc = np.asarray(z[cell])
     st.markdown(f"**{entry['name']}** · |z| = {np.linalg.norm(zc):.3f} · mean {zc.mean():+.3f} · std {zc.std():.3f}")
-    st.text(np.array2string(zc[:12], precision=3, separator=", ") + (" …" if zc.size > 12 else ""))
+    st.code(np.array2string(zc[:12], precision=3, separator=", ") + (" …" if zc.size > 12 else ""), language=None)
     lat.send_buttons(entry, key="inspect_send")
