@@ -15,6 +15,7 @@ import streamlit as st
 
 from models import CheckpointError, load_generator
 from pipelines import runs
+from pipelines.directions_cache import K_DIRECTIONS, cached_directions
 
 from . import hosting, render
 
@@ -143,7 +144,7 @@ def good_snapshots(run_dir: str | Path) -> list[tuple[Path, dict]]:
     return runs.scan_snapshots(run_dir)[0]
 
 
-MAX_DIRECTIONS = 10  # the Directions page's slider goes up to this many
+MAX_DIRECTIONS = K_DIRECTIONS  # the Directions page's slider goes up to this many: as many as the cache keeps
 
 
 @st.cache_data(max_entries=64, show_spinner="Finding principal directions…")
@@ -152,14 +153,11 @@ def directions(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(vectors, explained, sigma) of the ``MAX_DIRECTIONS`` strongest directions of a snapshot: GANSpace
     on ``layer`` (source "layer") or PCA of the sampled latents (source "latents"). Cached per snapshot
-    and layer (and BatchNorm mode ``bn``); pages take the first k, so moving the count slider computes nothing."""
-    from pipelines.directions import ganspace, latent_pca
-
+    and layer (and BatchNorm mode ``bn``) in this process, and on disk keyed by the snapshot's bytes
+    (``pipelines.directions_cache``), so a new process opens them without computing; pages take the
+    first k, so moving the count slider computes nothing."""
     G, _ = generator(path, mtime, bn)
-    if source == "layer":
-        d = ganspace(G, layer, n=2000, k=MAX_DIRECTIONS)
-    else:
-        d = latent_pca(G, n=2000, k=MAX_DIRECTIONS)
+    d = cached_directions(G, path, source, layer, bn)
     return d.vectors.numpy(), d.explained.numpy(), d.sigma.numpy()
 
 

@@ -3,7 +3,12 @@
 For each tree: launch `streamlit run app/main.py` (a fresh process, cold caches) and time
   - cold start: from launching streamlit to the Samples grid image loaded in Chromium;
   - Directions, first visit: from clicking Directions in the sidebar to its rows of samples
-    loaded (the first GANSpace PCA of the shipped MNIST DCGAN's first layer in that process).
+    loaded (the shipped MNIST DCGAN's first layer: its directions are read from the file shipped
+    beside the run, checked against the snapshot's sha256, or computed where there is none);
+  - Directions settled: the same click to the page done (its variance chart drawn below the rows,
+    the script finished).
+Each server gets an empty cache folder (GANSCOPE_CACHE), so no run profits from directions an
+earlier one computed.
 The trees alternate run by run (baseline, ours, baseline, ours, …) so a change in the machine's
 load hits both alike; the medians and the ratio baseline / ours are printed and written to
 benchmarks/results/ with the machine's load (uptime) before and after.
@@ -12,7 +17,10 @@ The baseline is a git ref (default ``main``) exported with ``git archive`` to a 
 or any checkout given with ``--baseline-dir``. Chromium is Debian's (/usr/bin/chromium), driven
 by playwright; nothing is downloaded.
 
-    python benchmarks/browser_speed.py [--repeats 3] [--baseline-ref main | --baseline-dir DIR]
+``--floor`` also times two bare apps that show one image under a "Samples" heading, Streamlit alone
+and Streamlit after ``import torch``: the cold start no change to ganscope can go below here.
+
+    python benchmarks/browser_speed.py [--repeats 3] [--baseline-ref main | --baseline-dir DIR] [--floor]
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 GRID = '[data-testid="stMain"] img'
+IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')"""
 LOADED = "els => els.length > 0 && els.every(i => i.complete && i.naturalWidth > 0)"
 
 
@@ -54,8 +63,8 @@ def export_tree(ref: str, dest: Path) -> Path:
     return dest / "tree"
 
 
-def start_streamlit(tree: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(tree)}
+def start_streamlit(tree: Path, port: int, cache: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(tree), "GANSCOPE_CACHE": str(cache)}
     cmd = [sys.executable, "-m", "streamlit", "run", str(tree / "app" / "main.py"), "--server.port", str(port)]
     cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     return subprocess.Popen(cmd, cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -76,12 +85,13 @@ def wait_images(page, timeout_ms: int = 180_000) -> None:
     page.wait_for_function(f"() => ({LOADED})(Array.from(document.querySelectorAll('{GRID}')))", timeout=timeout_ms)
 
 
-def measure(browser, tree: Path) -> dict[str, float]:
-    """One cold start and one first Directions visit against ``tree``."""
+def measure(browser, tree: Path, directions: bool = True) -> dict[str, float]:
+    """One cold start and (``directions``) one first Directions visit against ``tree``."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    cache = tempfile.TemporaryDirectory()
     t0 = time.perf_counter()
-    proc = start_streamlit(tree, port)
+    proc = start_streamlit(tree, port, Path(cache.name))
     try:
         wait_healthy(url, t0 + 180)
         t_server = time.perf_counter() - t0
@@ -89,22 +99,52 @@ def measure(browser, tree: Path) -> dict[str, float]:
         page.goto(url, timeout=180_000)
         page.get_by_role("heading", name="Samples").first.wait_for(timeout=180_000)
         wait_images(page)
-        t_grid = time.perf_counter() - t0
-        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=180_000)
-        t1 = time.perf_counter()
-        page.locator('[data-testid="stSidebarNav"] a', has_text="Directions").first.click()
-        page.get_by_role("heading", name="Directions").first.wait_for(timeout=180_000)
-        page.get_by_text("each row: one direction").first.wait_for(timeout=180_000)
-        wait_images(page)
-        t_dir = time.perf_counter() - t1
+        out = {"server_up_s": t_server, "cold_start_s": time.perf_counter() - t0}
+        if directions:
+            out.update(directions_visit(page))
         page.context.close()
-        return {"server_up_s": t_server, "cold_start_s": t_grid, "directions_first_visit_s": t_dir}
+        return out
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+        cache.cleanup()
+
+
+def directions_visit(page) -> dict[str, float]:
+    """Click Directions once the Samples page is idle: until its rows are loaded, and until it is done."""
+    page.wait_for_function(IDLE, timeout=180_000)
+    t1 = time.perf_counter()
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Directions").first.click()
+    page.get_by_role("heading", name="Directions").first.wait_for(timeout=180_000)
+    page.get_by_text("each row: one direction").first.wait_for(timeout=180_000)
+    wait_images(page)
+    t_dir = time.perf_counter() - t1
+    page.locator('[data-testid="stMain"] .js-plotly-plot').first.wait_for(timeout=180_000)
+    page.wait_for_function(IDLE, timeout=180_000)
+    return {"directions_first_visit_s": t_dir, "directions_settled_s": time.perf_counter() - t1}
+
+
+FLOOR_PAGE = """import numpy as np
+import streamlit as st
+
+st.title("Samples")
+st.image(np.zeros((28, 28), np.uint8), output_format="PNG")
+"""
+
+
+def floor_trees(dest: Path) -> dict[str, Path]:
+    """Two bare apps that show one image under a "Samples" heading: Streamlit alone, and Streamlit after
+    ``import torch``. What no change to ganscope can go below on this machine."""
+    trees = {"floor: streamlit only": "", "floor: streamlit + torch": "import torch  # noqa: F401\n"}
+    out = {}
+    for i, (name, head) in enumerate(trees.items()):
+        (dest / f"floor{i}" / "app").mkdir(parents=True)
+        (dest / f"floor{i}" / "app" / "main.py").write_text(head + FLOOR_PAGE)
+        out[name] = dest / f"floor{i}"
+    return out
 
 
 def uptime() -> str:
@@ -117,25 +157,26 @@ def main() -> None:
     p.add_argument("--baseline-ref", default="main", help="git ref of the baseline (exported with git archive)")
     p.add_argument("--baseline-dir", type=Path, help="a checkout to use as the baseline instead")
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "cpu-browser-speed")
+    p.add_argument("--floor", action="store_true", help="also time bare Streamlit pages, without and with torch")
     args = p.parse_args()
     from playwright.sync_api import sync_playwright
 
     load_before = uptime()
     with tempfile.TemporaryDirectory() as tmp:
         base = args.baseline_dir or export_tree(args.baseline_ref, Path(tmp))
-        trees = {"baseline": base, "ganscope": ROOT}
+        trees = {"baseline": base, "ganscope": ROOT} | (floor_trees(Path(tmp)) if args.floor else {})
         res: dict[str, list[dict[str, float]]] = {k: [] for k in trees}
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
             for i in range(args.repeats):
                 for name, tree in trees.items():
-                    r = measure(browser, tree)
+                    r = measure(browser, tree, directions=not name.startswith("floor"))
                     res[name].append(r)
-                    print(f"run {i + 1} {name:9} " + "  ".join(f"{k} {v:.2f}" for k, v in r.items()), flush=True)
+                    print(f"run {i + 1} {name:24} " + "  ".join(f"{k} {v:.2f}" for k, v in r.items()), flush=True)
             browser.close()
     load_after = uptime()
-    keys = ["server_up_s", "cold_start_s", "directions_first_visit_s"]
-    med = {n: {k: statistics.median(r[k] for r in rs) for k in keys} for n, rs in res.items()}
+    keys = ["server_up_s", "cold_start_s", "directions_first_visit_s", "directions_settled_s"]
+    med = {n: {k: statistics.median(r[k] for r in rs) for k in keys if k in rs[0]} for n, rs in res.items()}
     baseline_name = str(args.baseline_dir) if args.baseline_dir else f"git {args.baseline_ref}"
     lines = [
         f"browser speed, median of {args.repeats} (Chromium headless, {os.cpu_count()} CPUs, {platform.python_version()})",
@@ -147,6 +188,8 @@ def main() -> None:
     for k in keys:
         ours, theirs = med["ganscope"][k], med["baseline"][k]
         lines.append(f"{k:34} {ours:8.2f}s {theirs:8.2f}s {theirs / ours:8.1f}x")
+    for name in [n for n in trees if n.startswith("floor")]:
+        lines.append(f"{name:34} server_up {med[name]['server_up_s']:.2f}s, first image {med[name]['cold_start_s']:.2f}s")
     print("\n".join(lines))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".txt").write_text("\n".join(lines) + "\n")

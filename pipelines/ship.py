@@ -2,7 +2,8 @@
 
 Keeps the config, the training log, the metrics and ``--keep`` snapshots spread evenly
 over training (the first and last always among them); never the resume state, which holds
-the discriminator and optimiser moments and is several times larger.
+the discriminator and optimiser moments and is several times larger. The command line also writes
+the Directions page's first view of the final snapshot (``pipelines.directions_cache``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from models import CheckpointError
 
 from . import runs
+from .directions_cache import ship_directions
 
 
 def pick_evenly(n: int, keep: int) -> list[int]:
@@ -66,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     except (runs.RunError, CheckpointError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    ship_directions(args.dest)  # the Directions page's first view of the final snapshot, ready to open
     size = sum(f.stat().st_size for f in args.dest.rglob("*") if f.is_file())
     print(f"shipped {len(chosen)} snapshots to {args.dest} ({size / 1e6:.1f} MB)")
     return 0

@@ -167,6 +167,31 @@ def test_cold_start_and_directions_first_visit_are_printed(browser, capsys):
     assert t["cold_start_s"] > 0 and t["directions_first_visit_s"] > 0
 
 
+def test_download_buttons_make_their_files_when_clicked(server, browser, tmp_path):
+    """The Samples page's downloads are made on click (not on every run of the page): the grid PNG still
+    carries the 64 latents, the ZIP one PNG per sample."""
+    import zipfile
+
+    from app.export import latents_from_png
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    try:
+        page.goto(server, timeout=120_000)
+        _wait_ready(page, "Samples")
+        files = {}
+        for label in ("Grid PNG", "ZIP of PNGs"):
+            with page.expect_download(timeout=60_000) as dl:
+                page.get_by_role("button", name=label).first.click()
+            files[label] = tmp_path / dl.value.suggested_filename
+            dl.value.save_as(files[label])
+        prov, vectors = latents_from_png(files["Grid PNG"].read_bytes(), 100)
+        assert len(vectors) == 64 and prov["run"].endswith("mnist-dcgan") and files["Grid PNG"].name == "seeds-0-63-grid.png"
+        with zipfile.ZipFile(files["ZIP of PNGs"]) as z:
+            assert len([n for n in z.namelist() if n.endswith(".png")]) == 64
+    finally:
+        page.close()
+
+
 def test_dropping_an_exported_png_restores_its_latent(server, browser, tmp_path):
     from app.export import png_bytes
 

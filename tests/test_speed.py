@@ -13,7 +13,8 @@ import torch
 import torchvision.transforms.functional as TF
 from torchvision.utils import make_grid
 
-from app.render import enlarge, grid_u8, images_u8
+from app.components.samples_view import screen_png
+from app.render import enlarge, generate, grid_u8, images_u8, seed_latents
 from models import load_generator
 from pipelines.directions import _pca, ganspace, layer_activations, probe_layers
 from pipelines.faces import FaceCropper, open_photo
@@ -51,6 +52,22 @@ def test_a_64px_face_is_drawn_at_least_192px_smooth_or_pixel_exact():
     assert enlarge(digit, size=192).shape[1] == 196 and enlarge(digit, size=192, smooth=True).shape[1] == 192
     assert grid_u8(face, nrow=3, size=192, smooth=True).shape == (192 + 4, 3 * 192 + 8, 3)
     assert enlarge(images_u8(torch.rand(1, 3, 256, 256)), size=192).shape[1] == 256  # large images stay as they are
+
+
+def test_grids_are_sent_as_lossless_pngs_grey_when_the_samples_are():
+    """The PNG the browser gets: one channel for a grid of one-channel samples (3x less to encode), three
+    for colour, and every pixel as the grid holds it."""
+    import io
+
+    from PIL import Image
+
+    G, _ = load_generator(CHECKPOINTS / "mnist-dcgan")
+    grid = grid_u8(generate(G, seed_latents(G, range(64))), nrow=8, size=180, smooth=True)
+    grey = Image.open(io.BytesIO(screen_png(grid)))
+    assert grey.mode == "L" and np.array_equal(np.asarray(grey), grid[..., 0])
+    colour = grid_u8(torch.rand(6, 3, 20, 20), nrow=3, scale=3)
+    rgb = Image.open(io.BytesIO(screen_png(colour)))
+    assert rgb.mode == "RGB" and np.array_equal(np.asarray(rgb), colour)
 
 
 def test_the_samples_page_loads_without_torchvision_scipy_pandas_or_facenet():

@@ -69,16 +69,14 @@ else:
     v, e, s = (a[:k] for a in state.directions(str(p), p.stat().st_mtime, state.bn_mode(p), source, lay))
     dirs = Directions(torch.from_numpy(v), torch.from_numpy(e), torch.from_numpy(s))
     names = [f"PC{i + 1}" for i in range(len(v))]
-    fig = go.Figure(go.Bar(x=names, y=dirs.explained.numpy() * 100))
-    fig.update_layout(title="Variance explained (%)", height=240, margin={"l": 10, "r": 10, "t": 40, "b": 10})
-    st.plotly_chart(fig, key="dir_explained")
 
 st.subheader("Move along each direction")
 st.caption("Amounts are in units of the sampled latents' spread (σ) along that direction.")
 amounts = []
 scols = st.columns(min(5, len(names)))
 for i, n in enumerate(names):
-    amounts.append(scols[i % len(scols)].slider(n, -3.0, 3.0, 0.0, 0.25, key=f"dir_amt_{source}_{i}"))
+    share = f" ({float(dirs.explained[i]):.1%} of the variance)" if source != "labelled" else ""
+    amounts.append(scols[i % len(scols)].slider(n + share, -3.0, 3.0, 0.0, 0.25, key=f"dir_amt_{source}_{i}"))
 amt = torch.tensor(amounts) * dirs.sigma
 moved = move(z0, dirs.vectors, amt)
 lab = None if label is None else [label]
@@ -109,3 +107,7 @@ export_row(
     stem="directions",
     nrow=7,
 )
+if source != "labelled":  # below the rows: Plotly's script is the largest the browser loads for this page
+    fig = go.Figure(go.Bar(x=names, y=dirs.explained.numpy() * 100))
+    fig.update_layout(title="Variance explained (%)", height=240, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    st.plotly_chart(fig, key="dir_explained")
