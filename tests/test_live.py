@@ -90,3 +90,35 @@ def test_sidebar_warns_while_a_failing_run_trains(tmp_path):
     at.sidebar.text_input(key="typed_run").set_value(str(src)).run()  # the finished run: status, no banner
     assert "finished: step 450 of 450" in run_card(at)
     assert not [w.value for w in at.sidebar.warning if "winning" in w.value]
+
+
+def test_the_snapshot_slider_follows_a_training_run_to_its_newest_snapshot(tmp_path):
+    """Shown at its newest snapshot, a training run moves on to each new one; picked back, it stays."""
+    import shutil
+
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    src = CHECKPOINTS / "mnist-cgan"  # 5 snapshots
+    snaps = runs.list_snapshots(src)
+    run = tmp_path / "growing"
+    shutil.copytree(src, run)
+    for p, _ in snaps[2:]:
+        (run / "snapshots" / p.name).unlink()
+    (run / runs.LOG).unlink()
+    for record in runs.read_log(src)[:20]:
+        runs.append_jsonl(run / runs.LOG, record)
+    at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=120)
+    at.query_params["run"] = str(run)
+    at.run()
+    assert at.session_state["snapshot"] == str(run / "snapshots" / snaps[1][0].name)
+    shutil.copy(snaps[2][0], run / "snapshots" / snaps[2][0].name)  # the trainer writes the next one
+    runs.append_jsonl(run / runs.LOG, runs.read_log(src)[20])
+    at.run()
+    assert not at.exception
+    assert at.session_state["snapshot"] == str(run / "snapshots" / snaps[2][0].name)
+    at.sidebar.select_slider(key=f"snap_{run}").set_value(0).run()  # the user looks back: it stays there
+    shutil.copy(snaps[3][0], run / "snapshots" / snaps[3][0].name)
+    at.run()
+    assert at.session_state["snapshot"] == str(run / "snapshots" / snaps[0][0].name)

@@ -89,24 +89,35 @@ def run_picker() -> tuple[Path, Path, dict, TrainConfig] | None:
         return _refuse(f"{run_dir} has no readable snapshots yet: wait for its first epoch or pick another run.")
     labels = [f"step {m.get('step', '?')} · epoch {m.get('epoch', '?')}" for _, m in snaps]
     key = f"snap_{run_dir}"
-    linked = links.snapshot_index([m.get("step") for _, m in snaps])
-    if linked is not None:
-        st.session_state[key] = linked
-    elif key in st.session_state and st.session_state[key] not in range(len(snaps)):  # the run lost snapshots
-        del st.session_state[key]
-    choice = st.sidebar.select_slider(
-        "Snapshot", options=list(range(len(snaps))), value=len(snaps) - 1, format_func=lambda i: labels[i], key=key
-    )
+    st.session_state[key] = _snapshot_index(key, run_dir, [m.get("step") for _, m in snaps])
+    choice = st.sidebar.select_slider("Snapshot", options=list(range(len(snaps))), format_func=lambda i: labels[i], key=key)
     snap_path, meta = snaps[choice]
     st.session_state["run_dir"] = str(run_dir)
     st.session_state["snapshot"] = str(snap_path)
     st.session_state.pop("run_problem", None)
     _batchnorm_choice(run_dir, cfg.model)
     status = live.run_status(run_dir, snapshots=snaps)
-    st.session_state[links.FOLLOWS_NEWEST] = status.state == "training" and choice == len(snaps) - 1
+    follows = status.state == "training" and choice == len(snaps) - 1
+    st.session_state[links.FOLLOWS_NEWEST] = str(run_dir) if follows else None
     _card(run_dir, cfg, snaps, status)
     _live_banner(run_dir, status, len(snaps))
     return run_dir, snap_path, meta, cfg
+
+
+def _snapshot_index(key: str, run_dir: Path, steps: list) -> int:
+    """Which snapshot the slider shows: the one a link asks for; the newest while the user follows a
+    training run's newest; else the one the user picked (set explicitly: when the run gains snapshots the
+    slider's options change, and Streamlit would otherwise reset it)."""
+    linked = links.snapshot_index(steps)
+    if linked is not None:
+        return linked
+    kept = st.session_state.get(key)
+    moved = kept != st.session_state.get(f"{key}_shown")  # the user moved the slider since the last run
+    if st.session_state.get(links.FOLLOWS_NEWEST) == str(run_dir) and not moved:
+        kept = len(steps) - 1
+    index = kept if kept in range(len(steps)) else len(steps) - 1
+    st.session_state[f"{key}_shown"] = index
+    return index
 
 
 BN_LABELS = {"running": "running statistics (eval mode)", "batch": "batch statistics (train mode)"}
