@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from pipelines.data import user_path
 
 DEFAULT_UPLOAD_LIMIT_MB = 50.0
 SESSION_DIR_KEY = "hosting_session_dir"
+SECRETS_FILE = Path(__file__).resolve().parents[1] / ".streamlit" / "secrets.toml"
 
 
 @dataclass(frozen=True)
@@ -43,10 +45,18 @@ class Hosting:
 
 
 def _secret(name: str):
-    """A Streamlit secret, or None when there is no secrets file or no such entry."""
+    """A Streamlit secret, or None. Streamlit reads ``.streamlit/secrets.toml`` from the folder it was
+    started in; the checkout's own file (``SECRETS_FILE``) is read too, so a host's settings hold however
+    ``streamlit run /path/to/app/main.py`` is started."""
     try:
-        return st.secrets.get(name)
+        value = st.secrets.get(name)
     except Exception:  # noqa: BLE001 - StreamlitSecretNotFoundError, or a secrets file that does not parse
+        value = None
+    if value is not None:
+        return value
+    try:
+        return tomllib.loads(SECRETS_FILE.read_text(encoding="utf-8")).get(name)
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
         return None
 
 

@@ -150,3 +150,18 @@ def test_settings_come_from_secrets_when_the_environment_is_silent(tmp_path, mon
     assert h.hide_path_box and h.upload_limit_mb == hosting.DEFAULT_UPLOAD_LIMIT_MB
     assert hosting.inside(tmp_path / "a" / "run" / ".." / "run2", h.roots)
     assert not hosting.inside(tmp_path / "a" / ".." / "b", h.roots)
+
+
+def test_the_checkouts_secrets_file_applies_from_any_folder(tmp_path, monkeypatch):
+    """Streamlit reads .streamlit/secrets.toml from the folder it is started in; the host's file in the
+    checkout must hold when the app is started from elsewhere."""
+    for var in ("GANSCOPE_ALLOWED_ROOTS", "GANSCOPE_HIDE_PATH_BOX", "GANSCOPE_UPLOAD_LIMIT_MB"):
+        monkeypatch.delenv(var, raising=False)
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(f'allowed_roots = ["{tmp_path}"]\nhide_path_box = true\nupload_limit_mb = 3\n')
+    monkeypatch.setattr(hosting, "SECRETS_FILE", secrets)
+    monkeypatch.chdir(tmp_path / "..")
+    h = hosting.settings()
+    assert h.roots == (tmp_path.resolve(),) and h.hide_path_box and h.upload_limit_mb == 3
+    secrets.write_text("allowed_roots = [")  # a broken file: no settings, no crash
+    assert not hosting.settings().restricted
