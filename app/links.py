@@ -62,7 +62,8 @@ class Param:
         except ValueError:
             raise ValueError(f"is not {'a number' if kind is float else 'a whole number'}") from None
         if not math.isfinite(value) or not self.lo <= value <= self.hi:
-            raise ValueError(f"is outside {self.lo:g}–{self.hi:g}")
+            lo, hi = (f"{b:,}" if float(b).is_integer() else f"{b:g}" for b in (self.lo, self.hi))
+            raise ValueError(f"is outside {lo}–{hi}")
         return value
 
 
@@ -259,7 +260,7 @@ def run_value(run_dir: str | Path) -> str:
     try:
         return str(run_dir.resolve().relative_to(state.ROOT))
     except ValueError:
-        return str(run_dir)
+        return str(run_dir.resolve())  # no `..` left in a link
 
 
 def linked_step(meta: dict) -> int | None:
@@ -338,6 +339,8 @@ def publish(query: dict[str, str]) -> None:
 def url(query: dict[str, str]) -> str:
     """The full link: the page's address in the browser (or localhost's when unknown) and the query."""
     base = st.context.url or "http://localhost:8501/"
+    if base.count("/") == 2:  # the root page: http://host:port has no path
+        base += "/"
     return f"{base}?{urlencode(query, safe=',/:')}"
 
 

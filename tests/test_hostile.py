@@ -321,3 +321,15 @@ def test_a_path_naming_an_unknown_users_home_is_refused_not_a_crash():
     at.switch_page("views/project.py").run()
     at.text_input(key="proj_path").set_value("~nosuchuser-ganscope/photo.jpg").run()
     assert not at.exception and "is not a file" in at.error[0].value
+
+
+def test_compare_with_another_run_whose_snapshots_are_all_unreadable(extra_runs):
+    """The second run on Compare has every snapshot truncated: a sentence, not Python's IndexError text."""
+    bad = _copy("toy-scalar", extra_runs)
+    for p in (bad / "snapshots").glob("*.safetensors"):
+        _truncate(p, 100)
+    at = _start(CHECKPOINTS / "toy-scalar", "compare")
+    at.selectbox(key="cmp_other").set_value(str(bad)).run()
+    _no_crash(at)
+    assert "none of its snapshots can be read" in " ".join(_errors(at))
+    assert "index out of range" not in " ".join(_errors(at))

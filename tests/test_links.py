@@ -100,10 +100,11 @@ def test_directions_and_arithmetic_links():
 
 
 def test_bad_parameters_are_named_and_ignored():
-    at = _open({"run": "mnist-dcgan", "seed": "abc", "rows": "99", "psi": "nan", "snap": "123", "t": "0.3"})
+    at = _open({"run": "mnist-dcgan", "seed": "abc", "rows": "99", "psi": "nan", "snap": "123", "t": "0.3", "cols": "-1"})
     assert not at.exception
     note = at.sidebar.warning[0].value
-    for part in ("seed=abc is not a whole number", "rows=99 is outside 1–16", "psi=nan", "no snapshot at step 123", "t=0.3"):
+    expected = ("seed=abc is not a whole number", "rows=99 is outside 1–16", "psi=nan", "no snapshot at step 123", "t=0.3")
+    for part in expected + ("cols=-1 is outside 1–16",):
         assert part in note, note
     assert at.number_input(key="grid_seed").value == 0 and at.number_input(key="grid_rows").value == 8
     assert at.session_state["snapshot"] == str(runs.list_snapshots(CHECKPOINTS / "mnist-dcgan")[-1][0])

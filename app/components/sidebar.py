@@ -85,6 +85,8 @@ def run_picker() -> tuple[Path, Path, dict, TrainConfig] | None:
             f"{len(bad)} of {len(snaps) + len(bad)} snapshots cannot be read and are left out:  \n"
             + "  \n".join(f"{p.name}: {problem}" for p, problem in bad)
         )
+    if not snaps and bad:
+        return _refuse(f"None of the {len(bad)} snapshots of {run_dir} can be read: pick another run or retrain it.")
     if not snaps:
         return _refuse(f"{run_dir} has no readable snapshots yet: wait for its first epoch or pick another run.")
     labels = [f"step {m.get('step', '?')} · epoch {m.get('epoch', '?')}" for _, m in snaps]

@@ -80,10 +80,14 @@ if not others:
     st.caption("Only one run is available.")
     st.stop()
 other = Path(st.selectbox("Other run", [str(p) for p in others], key="cmp_other", format_func=state.run_label))
+readable = state.good_snapshots(other)
+other_latest = readable[-1][0] if readable else None
+if not readable:
+    st.error(f"Cannot load {other.name}: none of its snapshots can be read. Pick another run.")
+    st.stop()
 try:
-    other_latest = state.good_snapshots(other)[-1][0]
     G2, cfg2 = state.get_generator(other_latest)
-except (CheckpointError, IndexError, runs.RunError) as e:
+except (CheckpointError, runs.RunError) as e:
     st.error(f"Cannot load {other.name}: {e}. Pick another run.")
     st.stop()
 if G2.z_dim != G.z_dim or G2.latent_dist != G.latent_dist:
