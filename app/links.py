@@ -26,6 +26,7 @@ from . import hosting, state
 APPLIED = "links_applied"  # session flag: this session's URL has been read
 NOTES = "link_notes"  # sentences about parameters that were ignored
 PROBLEM = "link_problem"  # the link's run cannot be opened: the sidebar refuses until another run is picked
+AWAITED = "link_awaited"  # a link's run path that does not hold a run yet: looked for again on each rerun
 STEP = "link_step"  # the snapshot step the link asks for, until the run picker has its snapshots
 SETS = "link_sets"  # concept-set seeds from the link, until the generator is loaded
 PUBLISHED = "link_published"  # the view has been written into the URL once
@@ -156,11 +157,24 @@ def resolve_run(value: str) -> tuple[Path | None, str | None]:
     )
 
 
+def awaited_path(value: str) -> Path | None:
+    """The folder a ``?run=`` path value names, when a training run may yet write it there (it is a path,
+    not a bare name, and inside what the host shares); None otherwise."""
+    if "/" not in value:
+        return None
+    typed = user_path(value.strip())
+    path = typed if typed.is_absolute() else state.ROOT / typed
+    return None if hosting.refusal(path) else path
+
+
 def _apply_run(value: str) -> None:
     path, problem = resolve_run(value)
     if problem:
         st.session_state[PROBLEM] = problem
+        if awaited_path(value) is not None:  # e.g. the link ganscope-train printed, opened before its first snapshot
+            st.session_state[AWAITED] = value
         return
+    st.session_state.pop(AWAITED, None)
     if path in state.discover_runs():
         st.session_state["run_select"] = str(path)
         st.session_state["typed_run"] = ""
@@ -168,6 +182,16 @@ def _apply_run(value: str) -> None:
         st.session_state["typed_run"] = str(path)
     else:  # the host hid the path box: only the listed runs can be opened
         st.session_state[PROBLEM] = f"The link's run “{_short(value)}” is not in this dashboard's run list."
+
+
+def retry_awaited() -> None:
+    """Look again for a link's run that did not exist when the link was opened (before any widget)."""
+    value = st.session_state.get(AWAITED)
+    if value and st.session_state.get(PROBLEM):
+        st.session_state.pop(PROBLEM)
+        _apply_run(value)
+    elif not st.session_state.get(PROBLEM):
+        st.session_state.pop(AWAITED, None)
 
 
 def _apply_param(name: str, p: Param, value) -> None:

@@ -173,3 +173,20 @@ def test_the_links_note_goes_when_the_view_changes_and_long_values_are_cut():
     typed = _open({})
     typed.sidebar.text_input(key="typed_run").set_value("/tmp/" + "r" * 3000).run()  # a pasted mess
     assert not typed.exception and "is not a run folder" in typed.sidebar.error[0].value
+
+
+def test_a_link_opened_before_its_run_exists_opens_it_once_written(tmp_path):
+    """The link ganscope-train prints, opened at once: the run folder is not there yet, then has no
+    snapshot yet; each rerun (the page's watcher makes one every few seconds) looks again."""
+    run = tmp_path / "soon"
+    at = _open({"run": str(run)})
+    assert "does not exist here" in at.sidebar.error[0].value and "opens here by itself" in at.sidebar.error[0].value
+    shutil.copytree(CHECKPOINTS / "ring-8", run)
+    keep = sorted((run / "snapshots").glob("*.safetensors"))
+    for p in keep:
+        p.rename(tmp_path / p.name)
+    at.run()
+    assert not at.exception and "has no readable snapshots yet" in at.sidebar.error[0].value
+    (tmp_path / keep[0].name).rename(keep[0])
+    at.run()
+    assert not at.exception and not at.sidebar.error and at.session_state["run_dir"] == str(run)

@@ -27,10 +27,12 @@ def _refuse(message: str) -> None:
 def _forget_link_problem() -> None:
     """The user picked or typed a run: a link's unopenable run no longer holds the sidebar."""
     st.session_state.pop(links.PROBLEM, None)
+    st.session_state.pop(links.AWAITED, None)
 
 
 def _choose_run(found: list[Path]) -> Path | None:
     """The run folder the user picked or typed (None when nothing can be picked); may refuse."""
+    links.retry_awaited()
     typed = ""
     if hosting.path_box_shown():
         typed = st.sidebar.text_input(
@@ -60,7 +62,13 @@ def _choose_run(found: list[Path]) -> Path | None:
         st.sidebar.selectbox("Run", names, format_func=state.run_label, key="run_select", on_change=_forget_link_problem)
     )
     if st.session_state.get(links.PROBLEM):  # a link to a run that cannot be opened: say so until another is picked
-        _refuse(st.session_state[links.PROBLEM])
+        awaited = st.session_state.get(links.AWAITED)
+        if awaited:  # a run about to be written there: open it as soon as it has a snapshot
+            _refuse(st.session_state[links.PROBLEM] + " If a training run is about to write it, it opens here by itself.")
+            with st.sidebar:
+                _wait_for_snapshots(str(links.awaited_path(awaited)))
+        else:
+            _refuse(st.session_state[links.PROBLEM])
         st.sidebar.button("Open the run picked above instead", key="link_dismiss", on_click=_forget_link_problem)
         return None
     return run_dir
@@ -88,7 +96,10 @@ def run_picker() -> tuple[Path, Path, dict, TrainConfig] | None:
     if not snaps and bad:
         return _refuse(f"None of the {len(bad)} snapshots of {run_dir} can be read: pick another run or retrain it.")
     if not snaps:
-        return _refuse(f"{run_dir} has no readable snapshots yet: wait for its first epoch or pick another run.")
+        _refuse(f"{run_dir} has no readable snapshots yet: it opens here by itself when its first one is written.")
+        with st.sidebar:
+            _wait_for_snapshots(str(run_dir))
+        return None
     labels = [f"step {m.get('step', '?')} · epoch {m.get('epoch', '?')}" for _, m in snaps]
     key = f"snap_{run_dir}"
     st.session_state[key] = _snapshot_index(key, run_dir, [m.get("step") for _, m in snaps])
@@ -184,6 +195,13 @@ def _watch_live_run(run_dir: str, shown: tuple) -> None:
     snaps, _ = runs.scan_snapshots(run_dir)
     status = live.run_status(run_dir, snapshots=snaps)
     if (status.state, status.step, len(snaps)) != shown:
+        st.rerun(scope="app")
+
+
+@st.fragment(run_every=LIVE_REFRESH_SECONDS)
+def _wait_for_snapshots(run_dir: str) -> None:
+    """Every few seconds: rerun the whole page once ``run_dir`` is a run with a readable snapshot."""
+    if runs.is_run(Path(run_dir)) and runs.scan_snapshots(run_dir)[0]:
         st.rerun(scope="app")
 
 
