@@ -28,6 +28,7 @@ from pipelines.data import user_path
 
 DEFAULT_UPLOAD_LIMIT_MB = 50.0
 SESSION_DIR_KEY = "hosting_session_dir"
+SESSION_PREFIX = "ganscope-session-"
 SECRETS_FILE = Path(__file__).resolve().parents[1] / ".streamlit" / "secrets.toml"
 
 
@@ -97,18 +98,37 @@ def inside(path: str | os.PathLike, roots) -> bool:
 def refusal(path: str | os.PathLike, what: str = "This path", advice: str = "Pick one of the runs in the list.") -> str | None:
     """A sentence when the host's roots do not include ``path`` (nor the visitor's own uploads); else None."""
     h = settings()
-    if not h.restricted or inside(path, h.roots + (session_dir(),)):
+    if not h.restricted or inside(path, h.roots + tuple(d for d in [session_dir(create=False)] if d)):
         return None
     return f"{what} is outside the folders this dashboard shares, so it cannot be opened here. {advice}"
 
 
-def session_dir() -> Path:
-    """A temporary folder of this browser session's own (imported generators land here when hosted)."""
+def session_dir(create: bool = True) -> Path | None:
+    """A temporary folder of this browser session's own (imported generators land here when hosted),
+    made on first use (``create=False``: None until then). Making one removes other sessions' folders
+    untouched for a day, so a hosted app does not fill the temporary folder."""
     path = st.session_state.get(SESSION_DIR_KEY)
-    if not path or not Path(path).is_dir():
-        path = tempfile.mkdtemp(prefix="ganscope-session-")
-        st.session_state[SESSION_DIR_KEY] = path
+    if path and Path(path).is_dir():
+        return Path(path)
+    if not create:
+        return None
+    prune_session_dirs()
+    path = tempfile.mkdtemp(prefix=SESSION_PREFIX)
+    st.session_state[SESSION_DIR_KEY] = path
     return Path(path)
+
+
+def prune_session_dirs(max_age_s: float = 86_400.0) -> None:
+    """Remove session folders (``ganscope-session-*``) not modified for ``max_age_s`` seconds."""
+    import shutil
+    import time
+
+    for d in Path(tempfile.gettempdir()).glob(SESSION_PREFIX + "*"):
+        try:
+            if time.time() - d.stat().st_mtime > max_age_s:
+                shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def upload_refusal(size_bytes: int, name: str) -> str | None:

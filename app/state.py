@@ -42,7 +42,7 @@ def run_roots() -> list[Path]:
     set allowed roots (app/hosting.py), those roots and this session's own uploads only."""
     h = hosting.settings()
     if h.restricted:
-        return list(h.roots) + [hosting.session_dir()]
+        return list(h.roots) + [d for d in [hosting.session_dir(create=False)] if d]
     extra = [Path(p) for p in os.environ.get("GANSCOPE_RUNS", "").split(os.pathsep) if p]
     return [ROOT / "checkpoints", ROOT / "runs", import_dir()] + extra
 

@@ -333,3 +333,13 @@ def test_compare_with_another_run_whose_snapshots_are_all_unreadable(extra_runs)
     _no_crash(at)
     assert "none of its snapshots can be read" in " ".join(_errors(at))
     assert "index out of range" not in " ".join(_errors(at))
+
+
+def test_a_relative_run_path_typed_from_another_folder(tmp_path, monkeypatch):
+    """`checkpoints/ring-8` typed into the box opens the checkout's run even when the app's working
+    folder is elsewhere (links and ganscope-train name runs that way)."""
+    monkeypatch.chdir(tmp_path)
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.sidebar.text_input(key="typed_run").set_value("checkpoints/ring-8").run()
+    _no_crash(at)
+    assert at.session_state["run_dir"] == str(CHECKPOINTS / "ring-8")

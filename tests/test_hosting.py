@@ -165,3 +165,19 @@ def test_the_checkouts_secrets_file_applies_from_any_folder(tmp_path, monkeypatc
     assert h.roots == (tmp_path.resolve(),) and h.hide_path_box and h.upload_limit_mb == 3
     secrets.write_text("allowed_roots = [")  # a broken file: no settings, no crash
     assert not hosting.settings().restricted
+
+
+def test_a_visit_leaves_no_folder_behind_and_old_session_folders_are_pruned(hosted, monkeypatch):
+    import os
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(hosted["tmp"]))
+    old = hosted["tmp"] / (hosting.SESSION_PREFIX + "old")
+    old.mkdir()
+    os.utime(old, (0, 0))
+    at = _open({"run": str(hosted["outside"])})  # a visit, refused typed link and all
+    at.sidebar.button(key="link_dismiss").click().run()
+    made = [d for d in hosted["tmp"].glob(hosting.SESSION_PREFIX + "*") if d != old]
+    assert not made, "a visit that uploads nothing makes no folder"
+    hosting.prune_session_dirs()
+    assert not old.exists()

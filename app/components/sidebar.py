@@ -43,6 +43,8 @@ def _choose_run(found: list[Path]) -> Path | None:
         )
     if typed.strip():
         run_dir = user_path(typed.strip())
+        if not run_dir.is_absolute() and runs.is_run(state.ROOT / run_dir):  # runs/NAME, as links and the trainer say
+            run_dir = state.ROOT / run_dir
         refused = hosting.refusal(run_dir, str(run_dir))
         if refused:
             return _refuse(refused)
