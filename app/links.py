@@ -27,6 +27,8 @@ APPLIED = "links_applied"  # session flag: this session's URL has been read
 NOTES = "link_notes"  # sentences about parameters that were ignored
 PROBLEM = "link_problem"  # the link's run cannot be opened: the sidebar refuses until another run is picked
 AWAITED = "link_awaited"  # a link's run path that does not hold a run yet: looked for again on each rerun
+FIT = "link_fit"  # linked values only the open run's generator can check (its classes, its layers)
+RUN_CHECKED = ("class", "layer")
 STEP = "link_step"  # the snapshot step the link asks for, until the run picker has its snapshots
 SETS = "link_sets"  # concept-set seeds from the link, until the generator is loaded
 PUBLISHED = "link_published"  # the view has been written into the URL once
@@ -227,6 +229,8 @@ def apply(query: dict[str, str], url_path: str) -> None:
             continue
         try:
             _apply_param(name, params[name], params[name].parse(query[name]))
+            if name in RUN_CHECKED:
+                st.session_state.setdefault(FIT, {})[name] = query[name]
         except ValueError as e:
             notes.append(f"{name}={_short(query[name])} {e}: ignored.")
     unknown = sorted(set(query) - set(params) - {"run", "snap"})
@@ -264,6 +268,37 @@ def apply_sets(snapshot: str) -> None:
     sets = lat.concept_sets()
     for name, seeds in pending.items():
         sets[name] = [lat.entry_from_seed(G, s, label=label) for s in seeds]
+
+
+def _misfit(name: str, value, G) -> str | None:
+    """Why a linked value does not fit the open run's generator, or None."""
+    if name == "class":
+        if not G.num_classes:
+            return "is not used: this run has no classes"
+        return None if value == "rows" or value in range(G.num_classes) else f"is outside 0–{G.num_classes - 1}"
+    from pipelines.directions import probe_layers
+
+    layers = probe_layers(G)
+    return None if value in layers else "is not a layer of this generator (" + ", ".join(layers) + ")"
+
+
+def fit_to_run(snapshot: str, url_path: str) -> None:
+    """Once the run is open: drop (with a note) linked values its generator cannot take, so neither the page
+    nor the URL keeps them (a class on an unconditional run, class 55 of 10, a layer it does not have)."""
+    pending = st.session_state.pop(FIT, None)
+    if not pending:
+        return
+    try:
+        G, _ = state.get_generator(snapshot)
+    except (state.CheckpointError, OSError):
+        return
+    params = PAGES.get(page_name(url_path), {})
+    for name, raw in pending.items():
+        key = params[name].key
+        problem = _misfit(name, st.session_state.get(key), G) if key in st.session_state else None
+        if problem:
+            del st.session_state[key]
+            st.session_state.setdefault(NOTES, []).append(f"{name}={_short(raw)} {problem}: ignored.")
 
 
 def show_notes() -> None:

@@ -44,6 +44,7 @@ import_uploader()
 restore_from_png(opened[3].model.z_dim if opened else None)
 if opened:
     links.apply_sets(str(opened[1]))
+    links.fit_to_run(str(opened[1]), nav.url_path)
     view, left_out = links.current(opened[0], links.linked_step(opened[2]), nav.url_path)
     links.publish(view)
     links.copy_link(view, left_out)

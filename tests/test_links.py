@@ -190,3 +190,15 @@ def test_a_link_opened_before_its_run_exists_opens_it_once_written(tmp_path):
     (tmp_path / keep[0].name).rename(keep[0])
     at.run()
     assert not at.exception and not at.sidebar.error and at.session_state["run_dir"] == str(run)
+
+
+def test_values_the_run_cannot_take_are_dropped_from_page_and_url():
+    at = _open({"run": "mnist-cgan", "class": "55"})
+    assert "class=55 is outside 0–9: ignored" in at.sidebar.warning[0].value
+    assert at.selectbox(key="grid_class").value == "rows" and _copied(at).get("class") == "rows"
+    plain = _open({"run": "mnist-dcgan", "class": "3"}, page="interpolate")
+    assert "class=3 is not used: this run has no classes" in plain.sidebar.warning[0].value
+    assert "class" not in _copied(plain)
+    layer = _open({"run": "mnist-dcgan", "layer": "nonsense"}, page="directions")
+    assert not layer.exception and "layer=nonsense is not a layer of this generator" in layer.sidebar.warning[0].value
+    assert _copied(layer).get("layer") != "nonsense"
