@@ -288,3 +288,9 @@ def test_arithmetic_page_averages_three_faces_per_set():
     at = _app("arithmetic", run="faces-orl")
     caps = _three_sets_of_three(at)
     assert any(c.startswith("members of A") for c in caps)
+
+
+def test_snapshot_labels_show_epochs_to_four_digits():
+    from app.components.sidebar import _epoch
+
+    assert [_epoch(v) for v in (102.5641025, 1.0, 0.003, 13.999999999, None)] == ["102.6", "1", "0.003", "14", "?"]

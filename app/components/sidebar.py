@@ -102,7 +102,7 @@ def run_picker() -> tuple[Path, Path, dict, TrainConfig] | None:
         with st.sidebar:
             _wait_for_snapshots(str(run_dir))
         return None
-    labels = [f"step {m.get('step', '?')} · epoch {m.get('epoch', '?')}" for _, m in snaps]
+    labels = [f"step {m.get('step', '?')} · epoch {_epoch(m.get('epoch'))}" for _, m in snaps]
     key = f"snap_{run_dir}"
     st.session_state[key] = _snapshot_index(key, run_dir, [m.get("step") for _, m in snaps])
     choice = st.sidebar.select_slider("Snapshot", options=list(range(len(snaps))), format_func=lambda i: labels[i], key=key)
@@ -117,6 +117,11 @@ def run_picker() -> tuple[Path, Path, dict, TrainConfig] | None:
     _card(run_dir, cfg, snaps, status)
     _live_banner(run_dir, status, len(snaps))
     return run_dir, snap_path, meta, cfg
+
+
+def _epoch(value) -> str:
+    """An epoch as a label shows it, to 4 significant digits: 3, 1.5, 102.6 or 0.003, not 102.5641025."""
+    return f"{value:.4g}" if isinstance(value, (int, float)) else "?"
 
 
 def _snapshot_index(key: str, run_dir: Path, steps: list) -> int:
