@@ -294,3 +294,17 @@ def test_snapshot_labels_show_epochs_to_four_digits():
     from app.components.sidebar import _epoch
 
     assert [_epoch(v) for v in (102.5641025, 1.0, 0.003, 13.999999999, None)] == ["102.6", "1", "0.003", "14", "?"]
+
+
+def test_directions_on_a_generator_without_layers_or_latent_width():
+    """toy-scalar: z is 1-d and the generator has no layers: one direction from latents, and a sentence
+    (no blank Layer box, no slider offering 5 directions) for the layer source."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["run"] = "toy-scalar"
+    at.switch_page("views/directions.py")
+    at.run()
+    assert not at.exception and "no layer whose activations can be read" in at.info[0].value
+    at.radio(key="dir_source").set_value("latents").run()
+    assert not at.exception
+    assert [s.key for s in at.slider if s.key.startswith("dir_amt_")] == ["dir_amt_latents_0"]
+    assert not [s for s in at.slider if s.key == "dir_k"]

@@ -62,8 +62,17 @@ else:
     layers = probe_layers(G)
     if "dir_layer" in st.session_state and st.session_state["dir_layer"] not in layers:  # e.g. another run's layer
         del st.session_state["dir_layer"]
-    layer = c1.selectbox("Layer", layers, key="dir_layer", disabled=source != "layer")
-    k = int(c2.slider("Directions", 1, 10, 5, key="dir_k"))
+    if source == "layer" and not layers:
+        st.info(
+            "This generator has no layer whose activations can be read (a single parameter, as toy-scalar's): "
+            "use directions from sampled latents."
+        )
+        st.stop()
+    layer = c1.selectbox("Layer", layers, key="dir_layer", disabled=source != "layer") if layers else ""
+    most = min(state.MAX_DIRECTIONS, G.z_dim)  # a 1-d latent space has one direction
+    if st.session_state.get("dir_k", 1) > most:
+        st.session_state["dir_k"] = most
+    k = int(c2.slider("Directions", 1, most, min(5, most), key="dir_k")) if most > 1 else 1
     p = Path(snap)
     lay = (layer or "") if source == "layer" else ""
     v, e, s = (a[:k] for a in state.directions(str(p), p.stat().st_mtime, state.bn_mode(p), source, lay))
