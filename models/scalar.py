@@ -65,4 +65,4 @@ class ScalarDiscriminator(nn.Module):
         return self.p * x.reshape(x.shape[0])
 
     def log_values(self) -> dict[str, float]:
-        return {"p": float(self.p)}
+        return {"p": float(self.p.detach())}
