@@ -12,6 +12,9 @@ With roots set, the run list shows only runs under them, and any typed path or `
 outside them (after resolving symlinks and ``..``) is refused with a sentence; photo and data
 paths likewise. Uploads (imported generators) go to a temporary folder of the visitor's own
 session, never into the shared roots, and no upload may exceed the size limit.
+
+A secrets file that does not parse may hold the host's roots, so it fails closed: unless
+``GANSCOPE_ALLOWED_ROOTS`` is set, the app then opens no run and says which file to fix.
 """
 
 from __future__ import annotations
@@ -39,10 +42,11 @@ class Hosting:
     roots: tuple[Path, ...] = ()
     hide_path_box: bool = False
     upload_limit_mb: float = DEFAULT_UPLOAD_LIMIT_MB
+    problem: str = ""  # a secrets file that does not parse: nothing is shared until it is fixed
 
     @property
     def restricted(self) -> bool:
-        return bool(self.roots)
+        return bool(self.roots) or bool(self.problem)
 
 
 def _secret(name: str):
@@ -61,6 +65,31 @@ def _secret(name: str):
         return None
 
 
+def secrets_files() -> list[Path]:
+    """The secrets files that may hold the host's settings: Streamlit's (its ``secrets.files`` option:
+    ~/.streamlit and the folder it was started in) and the checkout's own."""
+    try:
+        files = [Path(p) for p in st.get_option("secrets.files")]
+    except Exception:  # noqa: BLE001 - an option Streamlit renamed: the checkout's file still counts
+        files = []
+    return [*files, SECRETS_FILE]
+
+
+def broken_secrets() -> str:
+    """A sentence naming the first secrets file that exists but does not parse, else ""."""
+    for path in secrets_files():
+        try:
+            tomllib.loads(path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            continue
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            return (
+                f"The host's settings file {path} cannot be read ({e}), and it may list the folders this "
+                "dashboard shares, so no run is opened until it is fixed (or GANSCOPE_ALLOWED_ROOTS is set)."
+            )
+    return ""
+
+
 def _truthy(value) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
@@ -74,6 +103,7 @@ def parse_roots(value) -> tuple[Path, ...]:
 def settings() -> Hosting:
     """The settings now (read on every call, so a changed environment or secret applies at once)."""
     roots = os.environ.get("GANSCOPE_ALLOWED_ROOTS")
+    problem = broken_secrets() if roots is None else ""
     hide = os.environ.get("GANSCOPE_HIDE_PATH_BOX")
     limit = os.environ.get("GANSCOPE_UPLOAD_LIMIT_MB")
     roots = roots if roots is not None else _secret("allowed_roots")
@@ -83,7 +113,7 @@ def settings() -> Hosting:
         limit_mb = float(limit) if limit not in (None, "") else DEFAULT_UPLOAD_LIMIT_MB
     except (TypeError, ValueError):
         limit_mb = DEFAULT_UPLOAD_LIMIT_MB
-    return Hosting(parse_roots(roots), _truthy(hide) if hide is not None else False, limit_mb)
+    return Hosting(parse_roots(roots), _truthy(hide) if hide is not None else False, limit_mb, problem)
 
 
 def inside(path: str | os.PathLike, roots) -> bool:
@@ -100,6 +130,8 @@ def refusal(path: str | os.PathLike, what: str = "This path", advice: str = "Pic
     h = settings()
     if not h.restricted or inside(path, h.roots + tuple(d for d in [session_dir(create=False)] if d)):
         return None
+    if h.problem:
+        return h.problem
     return f"{what} is outside the folders this dashboard shares, so it cannot be opened here. {advice}"
 
 

@@ -348,9 +348,9 @@ def _value(p: Param) -> tuple[str | None, str | None]:
     if p.kind == "latent":
         return _latent_value(p.key)
     if p.kind == "amounts":
-        src = s.get("dir_source", "layer")
+        src, shown = s.get("dir_source", "layer"), int(s.get("dir_k") or 1)  # sliders beyond the count are gone
         vals = []
-        while f"{p.key}_{src}_{len(vals)}" in s:
+        while len(vals) < shown and f"{p.key}_{src}_{len(vals)}" in s:
             vals.append(s[f"{p.key}_{src}_{len(vals)}"])
         return (",".join(f"{v:g}" for v in vals) if any(vals) else None), None
     if p.kind == "set":

@@ -140,6 +140,16 @@ def test_uploads_over_the_size_limit_are_refused(hosted, monkeypatch):
     assert _run_shown(at) == str(hosted["roots"] / "ring-8")
 
 
+def test_a_failed_upload_does_not_send_a_visitor_to_a_shell_they_lack(hosted):
+    """A local user is told the ganscope-import command for files that need hints; a visitor of a hosted
+    dashboard cannot run it, so they are told to ask the host."""
+    at = _open()
+    at.sidebar.file_uploader(key="import_upload").set_value(("notes.h5", b"not a model", "application/octet-stream")).run()
+    assert not at.exception
+    message = at.sidebar.error[0].value
+    assert "Nothing was written" in message and "ask whoever hosts" in message and "--out runs/NAME" not in message
+
+
 def test_settings_come_from_secrets_when_the_environment_is_silent(tmp_path, monkeypatch):
     for var in ("GANSCOPE_ALLOWED_ROOTS", "GANSCOPE_HIDE_PATH_BOX", "GANSCOPE_UPLOAD_LIMIT_MB"):
         monkeypatch.delenv(var, raising=False)
@@ -163,8 +173,25 @@ def test_the_checkouts_secrets_file_applies_from_any_folder(tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path / "..")
     h = hosting.settings()
     assert h.roots == (tmp_path.resolve(),) and h.hide_path_box and h.upload_limit_mb == 3
-    secrets.write_text("allowed_roots = [")  # a broken file: no settings, no crash
-    assert not hosting.settings().restricted
+
+
+def test_a_secrets_file_that_does_not_parse_shares_nothing(tmp_path, monkeypatch):
+    """The broken file may hold the host's roots: the app opens no run (listed, typed or linked) and says
+    which file to fix, instead of falling back to opening anything. The environment still wins."""
+    for var in ("GANSCOPE_ALLOWED_ROOTS", "GANSCOPE_HIDE_PATH_BOX", "GANSCOPE_UPLOAD_LIMIT_MB", "GANSCOPE_RUNS"):
+        monkeypatch.delenv(var, raising=False)
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(f'allowed_roots = ["{tmp_path}"\n')  # the closing bracket forgotten
+    monkeypatch.setattr(hosting, "SECRETS_FILE", secrets)
+    h = hosting.settings()
+    assert h.restricted and not h.roots and str(secrets) in h.problem
+    at = _open()
+    assert not _run_shown(at) and "cannot be read" in " ".join(e.value for e in at.sidebar.error)
+    at = _open({"run": str(CHECKPOINTS / "ring-8")})
+    assert not _run_shown(at) and "cannot be read" in " ".join(e.value for e in at.sidebar.error)
+    assert not at.exception
+    monkeypatch.setenv("GANSCOPE_ALLOWED_ROOTS", str(CHECKPOINTS))
+    assert _run_shown(_open({"run": str(CHECKPOINTS / "ring-8")})) == str(CHECKPOINTS / "ring-8")
 
 
 def test_a_visit_leaves_no_folder_behind_and_old_session_folders_are_pruned(hosted, monkeypatch):

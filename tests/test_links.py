@@ -90,6 +90,11 @@ def test_directions_and_arithmetic_links():
     assert [at.slider(key=f"dir_amt_latents_{i}").value for i in range(3)] == [1.0, -2.0, 0.5]
     assert at.number_input(key="dir_base_seed").value == 7 and at.radio(key="dir_source").value == "latents"
     assert _copied(at)["amt"] == "1,-2,0.5"
+    at.slider(key="dir_k").set_value(2).run()
+    at.run()
+    assert _copied(at)["amt"] == "1,-2", "amounts of directions no longer shown leave the link"
+    at = _open({"run": "faces-orl", "src": "latents", "k": "2", "amt": "1,-2,0.5,3"}, page="directions")
+    assert _copied(at)["amt"] == "1,-2", "a link's amounts beyond its k are not carried on"
 
     at = _open({"run": "mnist-dcgan", "setA": "1,2,3", "setB": "4", "wB": "-0.5"}, page="arithmetic")
     assert not at.exception

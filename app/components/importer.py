@@ -37,11 +37,22 @@ def import_upload(filename: str, data: bytes) -> tuple[Path | None, str]:
         try:
             run, imp = import_generator(src, root / name, Hints(name=name))
         except ImportFailed as e:
-            return None, (
-                f"Cannot import {e}. Nothing was written. For files that need hints (latent size, output range) "
-                "use `ganscope-import FILE --out runs/NAME` with --z-dim / --output-range."
-            )
+            return None, f"Cannot import {e}. Nothing was written. {hints_advice()}"
     return run, f"Imported {filename} ({imp.record.get('family', imp.record['format'])}) as run {run.name}."
+
+
+def hints_advice() -> str:
+    """What to do with a file that needs hints the uploader cannot take: on a local app, the CLI; a visitor
+    of a hosted one has no shell there, so the host is asked."""
+    if hosting.settings().restricted:
+        return (
+            "Files that need hints (latent size, output range) cannot be imported by upload here: "
+            "ask whoever hosts this dashboard to import it with ganscope-import."
+        )
+    return (
+        "For files that need hints (latent size, output range) use `ganscope-import FILE --out runs/NAME` "
+        "with --z-dim / --output-range."
+    )
 
 
 def _on_upload() -> None:

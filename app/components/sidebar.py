@@ -55,7 +55,8 @@ def _choose_run(found: list[Path]) -> Path | None:
         return run_dir
     if not found:
         return _refuse(
-            "No runs found under checkpoints/ or runs/. Train one with `ganscope-train --preset mnist-dcgan --data-dir PATH`."
+            hosting.settings().problem
+            or "No runs found under checkpoints/ or runs/. Train one with `ganscope-train --preset mnist-dcgan --data-dir PATH`."
         )
     names = [str(p) for p in found]
     if st.session_state.get("run_select") not in names:  # first visit: the shipped MNIST DCGAN if present
