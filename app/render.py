@@ -6,12 +6,12 @@ directly.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 import torch
 
+from app.images import enlarge, images_u8, tile  # noqa: F401 - re-exported: the render path's pixel steps
 from models.latent import sample_latents, truncate
 
 
@@ -42,62 +42,6 @@ def seed_latents(G: torch.nn.Module, seeds: Sequence[int], psi: float = 1.0) -> 
         mean = torch.full((G.z_dim,), 0.5) if getattr(G, "latent_dist", "normal") == "uniform" else None
         z = truncate(z, psi, mean)
     return z
-
-
-def images_u8(samples: torch.Tensor) -> np.ndarray:
-    """(N, C, H, W) in [0, 1] -> (N, H, W, C) uint8 (C is 1 or 3)."""
-    return samples.mul(255).round_().to(torch.uint8).permute(0, 2, 3, 1).numpy()
-
-
-def enlarge(images: np.ndarray, size: int | None = None, smooth: bool = False, scale: int = 1) -> np.ndarray:
-    """Enlarge (N, H, W, C) uint8 images for the screen: the one place images are scaled up.
-
-    Args:
-        size: on-screen pixels wanted for the longer side (None: use ``scale``). Pixel-exact scaling
-            repeats every pixel ceil(size / side) times, so each stays a sharp square and the image is
-            at least ``size``; smooth scaling resamples (bicubic) to exactly ``size``. Images already
-            that large are left alone.
-        smooth: resample smoothly instead of repeating pixels.
-        scale: a fixed integer factor, used when ``size`` is None.
-    """
-    h, w = images.shape[1:3]
-    if size is not None:
-        if max(h, w) >= size:
-            return images
-        scale = math.ceil(size / max(h, w))
-        out_hw = (round(h * size / max(h, w)), round(w * size / max(h, w)))
-    else:
-        out_hw = (h * scale, w * scale)
-    if scale <= 1:
-        return images
-    if not smooth:
-        return images.repeat(scale, axis=1).repeat(scale, axis=2)
-    from PIL import Image
-
-    mode_c = images.shape[3]
-    out = np.empty((len(images), *out_hw, mode_c), np.uint8)
-    for i, im in enumerate(images):
-        pil = Image.fromarray(im[:, :, 0] if mode_c == 1 else im)
-        out[i] = np.asarray(pil.resize(out_hw[::-1], Image.Resampling.BICUBIC)).reshape(*out_hw, mode_c)
-    return out
-
-
-def tile(images: np.ndarray, nrow: int, padding: int = 2, pad_value: int = 255) -> np.ndarray:
-    """(N, H, W, C) uint8 -> one (H', W', 3) grid, ``nrow`` images a row with ``padding`` between and
-    around them (torchvision's make_grid layout, without importing torchvision, which costs 1.5 s at
-    start-up). A single image comes back unpadded; one channel is repeated to three."""
-    if images.shape[3] == 1:
-        images = np.broadcast_to(images, (*images.shape[:3], 3))
-    n, h, w, c = images.shape
-    if n == 1:
-        return np.ascontiguousarray(images[0])
-    cols = min(nrow, n)
-    rows = math.ceil(n / cols)
-    grid = np.full((rows * (h + padding) + padding, cols * (w + padding) + padding, c), pad_value, np.uint8)
-    for i in range(n):
-        y, x = padding + (i // cols) * (h + padding), padding + (i % cols) * (w + padding)
-        grid[y : y + h, x : x + w] = images[i]
-    return grid
 
 
 def grid_u8(

@@ -3,6 +3,10 @@
 Generators are cached with ``st.cache_resource`` keyed on (path, mtime), so a snapshot
 rewritten on disk is reloaded; rendered images with ``st.cache_data`` keyed on hashable
 arguments. Session state holds paths, seeds and small vectors, never models.
+
+Nothing here imports torch until a generator is loaded: a first visit lists runs, reads their
+configs and shows a grid the disk already holds (``pipelines.grid_cache``) while torch is still
+unimported, which is most of a cold start on a small machine.
 """
 
 from __future__ import annotations
@@ -13,11 +17,10 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from models import CheckpointError, load_generator
+from models import CheckpointError, read_header
 from pipelines import runs
-from pipelines.directions_cache import K_DIRECTIONS, cached_directions
 
-from . import hosting, render
+from . import hosting
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,9 +34,6 @@ def fit_threads() -> int:
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
     return n
-
-
-fit_threads()
 
 
 def run_roots() -> list[Path]:
@@ -98,6 +98,9 @@ def bn_mode(snapshot: str | Path) -> str | None:
 def generator(path: str, mtime: float, batchnorm: str | None = None):
     """(generator, config) for a snapshot; ``mtime`` keys the cache so a rewritten file reloads.
     ``batchnorm`` ("running" / "batch") is part of the key, so a cached model is never switched."""
+    from models import load_generator
+
+    fit_threads()
     G, cfg = load_generator(path)
     if batchnorm and hasattr(G, "set_batchnorm_mode"):
         G.set_batchnorm_mode(batchnorm)
@@ -112,6 +115,8 @@ def get_generator(path: str | Path):
 @st.cache_data(max_entries=256, show_spinner=False)
 def _render_latents(path: str, mtime: float, bn: str | None, z: np.ndarray, labels: tuple[int, ...] | None) -> np.ndarray:
     import torch
+
+    from . import render
 
     G, _ = generator(path, mtime, bn)
     lab = None if labels is None else torch.as_tensor(labels, dtype=torch.int64)
@@ -144,21 +149,40 @@ def good_snapshots(run_dir: str | Path) -> list[tuple[Path, dict]]:
     return runs.scan_snapshots(run_dir)[0]
 
 
-MAX_DIRECTIONS = K_DIRECTIONS  # the Directions page's slider goes up to this many: as many as the cache keeps
-
-
 @st.cache_data(max_entries=64, show_spinner="Finding principal directions…")
 def directions(
     path: str, mtime: float, bn: str | None, source: str, layer: str = ""
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(vectors, explained, sigma) of the ``MAX_DIRECTIONS`` strongest directions of a snapshot: GANSpace
+    """(vectors, explained, sigma) of the ``K_DIRECTIONS`` strongest directions of a snapshot: GANSpace
     on ``layer`` (source "layer") or PCA of the sampled latents (source "latents"). Cached per snapshot
     and layer (and BatchNorm mode ``bn``) in this process, and on disk keyed by the snapshot's bytes
     (``pipelines.directions_cache``), so a new process opens them without computing; pages take the
     first k, so moving the count slider computes nothing."""
+    from pipelines.directions_cache import cached_directions
+
     G, _ = generator(path, mtime, bn)
     d = cached_directions(G, path, source, layer, bn)
     return d.vectors.numpy(), d.explained.numpy(), d.sigma.numpy()
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _header_config(path: str, mtime: float):
+    return read_header(path)["config"]
+
+
+def current_config():
+    """The architecture config of the snapshot picked in the sidebar, read from its header alone (no torch,
+    no weights): what a page needs to lay out its inputs before the generator loads. Stops the page with a
+    clear error when the snapshot cannot be read."""
+    snap = st.session_state.get("snapshot")
+    if not snap:
+        require_run()
+        st.stop()
+    try:
+        return _header_config(snap, Path(snap).stat().st_mtime)
+    except (CheckpointError, OSError) as e:
+        st.error(f"Cannot load this snapshot: {e}. Pick another snapshot or run.")
+        st.stop()
 
 
 def current_generator():

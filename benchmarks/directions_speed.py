@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from app.state import fit_threads  # noqa: E402
 from models import load_generator  # noqa: E402
 from pipelines import directions_cache as dc  # noqa: E402
+from pipelines import disk_cache  # noqa: E402
 from pipelines.directions import ganspace, probe_layers  # noqa: E402
 
 RUNS = ["mnist-dcgan", "faces-orl"]
@@ -69,9 +70,9 @@ def disk_lookups(G, run_dir: Path, layer: str, tmp: Path, repeats: int) -> tuple
     t_miss, t_disk = [], []
     for _ in range(repeats):
         shutil.rmtree(dc.cache_dir(), ignore_errors=True)
-        dc._digest.cache_clear()
+        disk_cache._digest.cache_clear()
         t_miss.append(timed(dc.cached_directions, G, snap, "layer", layer)[0])
-        dc._digest.cache_clear()
+        disk_cache._digest.cache_clear()
         t_disk.append(timed(dc.cached_directions, G, snap, "layer", layer)[0])
     return statistics.median(t_disk), statistics.median(t_miss)
 

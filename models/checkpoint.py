@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import struct
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -22,45 +20,36 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save
 from torch import nn
 
-from .classifier import Classifier, ClassifierConfig
-from .config import ConfigError, config_from_dict, config_to_dict
-from .dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
-from .mlp import MLPConfig, MLPDiscriminator, MLPGenerator
-from .onnx_graph import OnnxConfig, OnnxGenerator
-from .scalar import ScalarConfig, ScalarDiscriminator, ScalarGenerator
-from .sequential import NoDiscriminator, SequentialConfig, SequentialGenerator
+from .classifier import Classifier
+from .config import config_to_dict
+from .configs import CONFIGS, arch_name
+from .dcgan import DCGANDiscriminator, DCGANGenerator
+from .mlp import MLPDiscriminator, MLPGenerator
+from .onnx_graph import OnnxGenerator
+from .scalar import ScalarDiscriminator, ScalarGenerator
+from .sequential import NoDiscriminator, SequentialGenerator
+from .snapshot_file import (  # noqa: F401 - re-exported: the loader's errors and header reader
+    CLASSIFIER_FORMAT,
+    FORMAT,
+    FORMAT_VERSION,
+    SNAPSHOT_SUFFIX,
+    CheckpointError,
+    atomic_write_bytes,
+    read_header,
+    snapshot_meta,
+)
 
-FORMAT = "ganscope-generator"
-CLASSIFIER_FORMAT = "ganscope-classifier"
-FORMAT_VERSION = 1
-SNAPSHOT_SUFFIX = ".safetensors"
-
-# arch name -> (config class, generator class, discriminator class)
-ARCHITECTURES: dict[str, tuple[type, type[nn.Module], type[nn.Module]]] = {
-    "mlp": (MLPConfig, MLPGenerator, MLPDiscriminator),
-    "dcgan": (DCGANConfig, DCGANGenerator, DCGANDiscriminator),
-    "scalar": (ScalarConfig, ScalarGenerator, ScalarDiscriminator),
+# arch name -> (config class, generator class, discriminator class); the configs' own registry,
+# models.configs.CONFIGS, needs no torch
+_NETWORKS: dict[str, tuple[type[nn.Module], type[nn.Module]]] = {
+    "mlp": (MLPGenerator, MLPDiscriminator),
+    "dcgan": (DCGANGenerator, DCGANDiscriminator),
+    "scalar": (ScalarGenerator, ScalarDiscriminator),
     # generators trained elsewhere (ganscope-import): no discriminator comes with them
-    "sequential": (SequentialConfig, SequentialGenerator, NoDiscriminator),
-    "onnx": (OnnxConfig, OnnxGenerator, NoDiscriminator),
+    "sequential": (SequentialGenerator, NoDiscriminator),
+    "onnx": (OnnxGenerator, NoDiscriminator),
 }
-
-
-class CheckpointError(Exception):
-    """A checkpoint that cannot be used. The message names the file and what is wrong."""
-
-    def __init__(self, path: str | os.PathLike, problem: str):
-        self.path = Path(path)
-        self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
-
-
-def arch_name(cfg: Any) -> str:
-    """The ARCHITECTURES key of a config instance."""
-    for name, (cfg_cls, _, _) in ARCHITECTURES.items():
-        if isinstance(cfg, cfg_cls):
-            return name
-    raise TypeError(f"{type(cfg).__name__} is not a registered architecture config")
+ARCHITECTURES: dict[str, tuple[type, type[nn.Module], type[nn.Module]]] = {n: (CONFIGS[n], *_NETWORKS[n]) for n in CONFIGS}
 
 
 def build_generator(cfg: Any) -> nn.Module:
@@ -76,29 +65,6 @@ def has_discriminator(cfg: Any) -> bool:
 def build_discriminator(cfg: Any) -> nn.Module:
     """A freshly initialised discriminator for a config."""
     return ARCHITECTURES[arch_name(cfg)][2](cfg)
-
-
-def _umask_mode() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, fsync it, then rename over ``path``."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, _umask_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def save_generator(
@@ -134,67 +100,6 @@ def save_generator(
     }
     atomic_write_bytes(path, save(tensors, metadata=header))
     return path
-
-
-def read_header(path: str | os.PathLike, _format: str = FORMAT) -> dict:
-    """Read and check the safetensors header of a snapshot without loading its weights.
-
-    Returns a dict with ``arch``, ``config`` (the config object), ``meta`` (dict) and
-    ``tensors`` (name -> (dtype, shape)). Raises CheckpointError naming the file.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(path, "no such file")
-    size = path.stat().st_size
-    if size < 8:
-        raise CheckpointError(path, f"truncated: {size} bytes, too short for a safetensors header")
-    with open(path, "rb") as f:
-        (n,) = struct.unpack("<Q", f.read(8))
-        if n > size - 8 or n > 100_000_000:
-            if path.suffix in (".pt", ".pth", ".pkl", ".ckpt") or _looks_like_pickle(path):
-                raise CheckpointError(
-                    path, "is a pickle/torch.save file, not a safetensors snapshot; ganscope never unpickles generator weights"
-                )
-            raise CheckpointError(path, f"truncated or not a safetensors file (header says {n} bytes, file has {size})")
-        try:
-            raw = json.loads(f.read(n))
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise CheckpointError(path, f"corrupt safetensors header ({e})") from None
-    if not isinstance(raw, dict):
-        raise CheckpointError(path, "corrupt safetensors header (not an object)")
-    meta = raw.pop("__metadata__", None) or {}
-    if meta.get("format") != _format:
-        raise CheckpointError(path, f"not a {_format} file (format={meta.get('format')!r})")
-    version = meta.get("format_version")
-    if version != str(FORMAT_VERSION):
-        raise CheckpointError(path, f"format_version {version!r} is not supported (this ganscope reads {FORMAT_VERSION})")
-    arch = meta.get("arch")
-    known = {"classifier": ClassifierConfig} if _format == CLASSIFIER_FORMAT else {k: v[0] for k, v in ARCHITECTURES.items()}
-    if arch not in known:
-        raise CheckpointError(path, f"unknown architecture {arch!r} (known: {sorted(known)})")
-    try:
-        cfg = config_from_dict(known[arch], json.loads(meta.get("config", "null")))
-        extra = json.loads(meta.get("meta", "{}"))
-    except (json.JSONDecodeError, ConfigError, ValueError) as e:
-        raise CheckpointError(path, f"invalid architecture config: {e}") from None
-    end = 0
-    tensors = {}
-    for name, info in raw.items():
-        try:
-            tensors[name] = (info["dtype"], tuple(info["shape"]))
-            end = max(end, int(info["data_offsets"][1]))
-        except (KeyError, TypeError, IndexError, ValueError):
-            raise CheckpointError(path, f"corrupt safetensors entry for tensor {name!r}") from None
-    if 8 + n + end > size:
-        raise CheckpointError(path, f"truncated: tensors need {8 + n + end} bytes, file has {size}")
-    return {"arch": arch, "config": cfg, "meta": extra, "tensors": tensors}
-
-
-def _looks_like_pickle(path: Path) -> bool:
-    with open(path, "rb") as f:
-        head = f.read(4)
-    # protocol-2+ pickles start with 0x80; torch.save zip archives with "PK"
-    return head[:1] == b"\x80" or head[:2] == b"PK"
 
 
 def _load_checked(path: Path, header: dict, module: nn.Module) -> nn.Module:
@@ -253,8 +158,3 @@ def load_generator(path: str | os.PathLike, device: str | torch.device = "cpu") 
     header = read_header(path)
     cfg = header["config"]
     return _load_checked(path, header, build_generator(cfg)).to(device), cfg
-
-
-def snapshot_meta(path: str | os.PathLike) -> dict:
-    """The ``meta`` dict (step, epoch, ...) of a snapshot, read from its header only."""
-    return read_header(path)["meta"]

@@ -8,33 +8,10 @@ gives the penultimate 128-d embedding (for Fréchet distance, KID, precision/rec
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
-
-@dataclass(frozen=True)
-class ClassifierConfig:
-    """Args:
-    channels: input channels (images in [-1, 1]).
-    image_size: input height = width; must be divisible by 4.
-    num_classes: output classes.
-    width: channels of the first conv block (doubled in the second).
-    feature_dim: size of the embedding before the class layer.
-    """
-
-    channels: int = 1
-    image_size: int = 28
-    num_classes: int = 10
-    width: int = 32
-    feature_dim: int = 128
-
-    def __post_init__(self) -> None:
-        if self.image_size % 4:
-            raise ValueError(f"image_size must be divisible by 4 (two 2x poolings), got {self.image_size}")
-        if min(self.channels, self.num_classes, self.width, self.feature_dim) <= 0:
-            raise ValueError("channels, num_classes, width and feature_dim must be > 0")
+from .configs import ClassifierConfig  # noqa: F401 - re-exported
 
 
 class Classifier(nn.Module):

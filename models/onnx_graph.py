@@ -19,56 +19,14 @@ when such a generator is built.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
-from .spec import OutputSpec
+from .configs import OUTPUT_LAYOUTS, RUNTIMES, OnnxConfig  # noqa: F401 - re-exported
 
-RUNTIMES = ("onnx2torch", "onnxruntime")
-OUTPUT_LAYOUTS = ("nchw", "nhwc", "flat", "flat_nhwc")
 KEEP_INLINE = 64  # initializers with at most this many values stay inside the graph (shapes, scales)
-
-
-@dataclass(frozen=True)
-class OnnxConfig:
-    """An ONNX generator.
-
-    Args:
-        graph: base64 of the ONNX model with its large initializers' data stripped (see strip_graph).
-        z_dim: latent size.
-        input_shape: per-sample shape the graph's input wants, e.g. (100,) or (100, 1, 1).
-        batch: the graph's fixed batch size, 0 when its batch axis is dynamic.
-        output: what one sample is, NCHW.
-        output_layout: how the graph's output is laid out: nchw, nhwc, flat (C, H, W order) or flat_nhwc.
-        runtime: onnx2torch or onnxruntime.
-        latent_dist: how the original code drew z.
-        source: one line saying where the graph came from.
-        num_classes: always 0.
-    """
-
-    graph: str
-    z_dim: int
-    input_shape: tuple[int, ...]
-    output: OutputSpec
-    batch: int = 0
-    output_layout: str = "nchw"
-    runtime: str = "onnx2torch"
-    latent_dist: str = "normal"
-    source: str = ""
-    num_classes: int = 0
-
-    def __post_init__(self) -> None:
-        if self.runtime not in RUNTIMES:
-            raise ValueError(f"runtime {self.runtime!r} is not one of {RUNTIMES}")
-        if self.output_layout not in OUTPUT_LAYOUTS:
-            raise ValueError(f"output_layout {self.output_layout!r} is not one of {OUTPUT_LAYOUTS}")
-        if self.z_dim <= 0 or int(np.prod(self.input_shape)) != self.z_dim or self.batch < 0 or self.num_classes != 0:
-            raise ValueError(f"input_shape {list(self.input_shape)} must hold z_dim {self.z_dim} values")
-        if self.latent_dist not in ("normal", "uniform"):
-            raise ValueError(f"latent_dist {self.latent_dist!r} is not 'normal' or 'uniform'")
 
 
 def strip_graph(model) -> tuple[str, list[str]]:

@@ -8,31 +8,10 @@ chase each other step by step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
-from .spec import OutputSpec
-
-
-@dataclass(frozen=True)
-class ScalarConfig:
-    """Args: q0, p0: starting weights of the generator and discriminator nodes."""
-
-    q0: float = 0.5
-    p0: float = 0.5
-    z_dim: int = 1
-    num_classes: int = 0
-    latent_dist: str = "uniform"
-
-    def __post_init__(self) -> None:
-        if self.z_dim != 1 or self.num_classes != 0 or self.latent_dist != "uniform":
-            raise ValueError("the scalar GAN has z_dim 1, no classes and uniform noise")
-
-    @property
-    def output(self) -> OutputSpec:
-        return OutputSpec("points", (1,), (0.0, 2.0))
+from .configs import ScalarConfig  # noqa: F401 - re-exported
 
 
 class ScalarGenerator(nn.Module):

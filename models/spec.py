@@ -21,8 +21,10 @@ Output kinds:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:  # the spec is read before torch is imported (the dashboard's first page); the networks import it
+    import torch
 
 OUTPUT_KINDS = ("image", "vector", "curve", "points")
 
@@ -81,4 +83,6 @@ def one_hot_labels(labels: torch.Tensor | None, num_classes: int, n: int, dtype:
         return None
     if labels is None or labels.shape != (n,):
         raise ValueError(f"this network is conditioned on {num_classes} classes: pass labels of shape ({n},)")
-    return torch.nn.functional.one_hot(labels.long(), num_classes).to(dtype)
+    from torch.nn.functional import one_hot
+
+    return one_hot(labels.long(), num_classes).to(dtype)

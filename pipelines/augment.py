@@ -22,16 +22,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-POLICIES = ("color", "translation", "cutout")
-
-
-def parse_policy(spec: str) -> tuple[str, ...]:
-    """``"translation,cutout"`` -> ("translation", "cutout"); "" -> (); unknown names raise ValueError."""
-    names = tuple(p.strip() for p in spec.split(",") if p.strip())
-    unknown = [p for p in names if p not in POLICIES]
-    if unknown:
-        raise ValueError(f"unknown augmentation {', '.join(unknown)}; choose from {', '.join(POLICIES)}")
-    return names
+from .train_config import POLICIES, parse_policy  # noqa: F401 - the names live with the config that holds them
 
 
 def _uniform(x: torch.Tensor, gen: torch.Generator | None) -> torch.Tensor:

@@ -17,10 +17,13 @@ import gzip
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from PIL import Image, UnidentifiedImageError
+
+if TYPE_CHECKING:  # torch is imported where data is loaded: user_path and the class names are read without it
+    import torch
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +101,8 @@ def load_idx_folder(folder: Path, train: bool = True) -> tuple[torch.Tensor, tor
     images, labels = read_idx(img), read_idx(lab)
     if images.shape[0] != labels.shape[0]:
         raise DataError(f"{folder}: {images.shape[0]} images but {labels.shape[0]} labels")
+    import torch
+
     return torch.from_numpy(images.copy()).unsqueeze(1), torch.from_numpy(labels.astype(np.int64))
 
 
@@ -136,6 +141,8 @@ def load_folder(root: Path, image_size: int, channels: int) -> ImageData:
         log.warning("skipped %s: %s", path, reason)
     if not tensors:
         raise DataError(f"no readable images under {root} ({len(skipped)} unreadable)")
+    import torch
+
     images = torch.stack(tensors)
     return ImageData(images, torch.zeros(len(images), dtype=torch.int64), (), skipped)
 
@@ -172,6 +179,8 @@ def load_dataset(
         download: let torchvision fetch the data into ``data_dir`` when it is missing.
         limit: keep only the first ``limit`` images (0 keeps all).
     """
+    import torch
+
     root = user_path(data_dir)
     if name not in DATASETS:
         raise DataError(f"unknown dataset {name!r}; choose from {DATASETS}")

@@ -22,7 +22,6 @@ import logging
 import os
 import sys
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import torch
@@ -33,6 +32,7 @@ from models import atomic_write_bytes, load_generator
 
 from . import runs
 from .directions import Directions, ganspace, latent_pca, probe_layers
+from .disk_cache import cache_root, file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -64,24 +64,7 @@ class DirectionsKey:
 
 def cache_dir() -> Path:
     """Where computed directions are written: ``GANSCOPE_CACHE``/directions, or ~/.cache/ganscope/directions."""
-    root = os.environ.get("GANSCOPE_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ganscope"
-    return Path(root) / "directions"
-
-
-@lru_cache(maxsize=256)
-def _digest(path: str, size: int, mtime_ns: int, ctime_ns: int, inode: int) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """sha256 of a file's bytes, remembered per (path, size, mtime, ctime, inode) so a page visit does not
-    re-read it; any write or replacement changes the ctime (which no one can set back) or the inode."""
-    st = os.stat(path)
-    return _digest(str(Path(path).resolve()), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    return cache_root() / "directions"
 
 
 def make_key(snapshot: str | os.PathLike, source: str, layer: str = "", batchnorm: str | None = None) -> DirectionsKey:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import runs
 from .diagnose import diagnose
-from .toydata import TOY_DATASETS
+from .train_config import TOY_DATASETS
 
 STALE_SECONDS = 60.0  # no new log record for this long: the run is no longer training
 WINDOWS = 10  # the early warning cuts the log so far into this many windows and reads the last

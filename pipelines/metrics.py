@@ -38,9 +38,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:  # torch is imported by the metrics that compute on tensors: the registry is read without it
+    import torch
 
 NEEDS = ("samples", "raw", "features", "inception", "face")
 K_NN = 3  # k of the k-NN manifolds behind precision and recall
@@ -185,6 +188,8 @@ NEAR_DUPLICATE_RMS = 0.03  # two [0, 1] images closer than this RMS difference l
 
 
 def _rms_distances(samples: torch.Tensor) -> torch.Tensor:
+    import torch
+
     flat = samples.reshape(samples.shape[0], -1).double()
     return torch.cdist(flat, flat) / flat.shape[1] ** 0.5
 
@@ -256,12 +261,16 @@ def kernel_distance(a: np.ndarray, b: np.ndarray) -> float:
 
 def manifold_coverage(ref: np.ndarray, query: np.ndarray, k: int = K_NN) -> float:
     """Share of ``query`` points within the k-NN radius of some ``ref`` point."""
+    import torch
+
     r, q = torch.from_numpy(ref).double(), torch.from_numpy(query).double()
     radii = torch.cdist(r, r).kthvalue(k + 1, dim=1).values  # +1: the point itself is at distance 0
     return float((torch.cdist(q, r) <= radii[None]).any(dim=1).double().mean())
 
 
 def _nn_distances(x: np.ndarray) -> torch.Tensor:
+    import torch
+
     t = torch.from_numpy(x).double()
     return (torch.cdist(t, t) + torch.eye(len(t), dtype=torch.float64) * 1e18).min(dim=1).values
 
@@ -300,6 +309,8 @@ def _kl(real, fake, rp, fp):
 
 @register_metric("feature_spread", "mean pairwise feature distance among samples", True, "features")
 def _spread(real, fake, rp, fp):
+    import torch
+
     d = torch.cdist(torch.from_numpy(fake).double(), torch.from_numpy(fake).double())
     n = len(fake)
     return float(d.sum() / (n * (n - 1)))
@@ -309,6 +320,8 @@ def _spread(real, fake, rp, fp):
     "duplicates", "share of samples whose nearest other sample is closer than 99% of real images' are", False, "features"
 )
 def _dups(real, fake, rp, fp):
+    import torch
+
     thr = torch.quantile(_nn_distances(real), 0.01)  # by construction about 1% for a fresh real set
     return float((_nn_distances(fake) < thr).double().mean())
 

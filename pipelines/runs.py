@@ -21,10 +21,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from models import CheckpointError, atomic_write_bytes, read_header
-from models.checkpoint import SNAPSHOT_SUFFIX
+from models.snapshot_file import SNAPSHOT_SUFFIX
 
 from .data import DataError, user_path
 from .presets import TrainConfig
@@ -214,6 +212,8 @@ def list_runs(root: str | os.PathLike) -> list[Path]:
 
 def save_state(run_dir: Path, state: dict) -> None:
     """Atomically write the resume state (tensors and plain containers only)."""
+    import torch  # here, not at the top: the dashboard reads runs before it imports torch
+
     buf = io.BytesIO()
     torch.save(state, buf)
     atomic_write_bytes(Path(run_dir) / STATE, buf.getvalue())
@@ -226,6 +226,8 @@ def load_state(run_dir: Path) -> dict:
         raise RunError(f"{run_dir} has no {STATE} to resume from (was it trained elsewhere, or shipped?)")
     import pickle
     import warnings
+
+    import torch
 
     try:
         with warnings.catch_warnings():

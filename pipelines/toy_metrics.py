@@ -7,9 +7,12 @@ are registered beside the sample metrics in ``pipelines.metrics``.
 
 from __future__ import annotations
 
-import torch
+from typing import TYPE_CHECKING
 
 from .metrics import METRICS, register_metric
+
+if TYPE_CHECKING:  # imported where a metric computes on tensors
+    import torch
 
 
 @register_metric("pattern_error", "mean |x − 1010| of the generated 4-vectors (real data: about 0.1)", False,
@@ -48,6 +51,8 @@ def sine_corr(curves: torch.Tensor) -> float:
 @register_metric("sine_coverage", "share of real sine curves with a generated curve within RMS 0.1", True,
                  datasets=("sine",), needs="raw")  # fmt: skip
 def sine_coverage(curves: torch.Tensor) -> float:
+    import torch
+
     from .toydata import make_toy
 
     real = make_toy("sine", 1000, seed=12345)[0].double()

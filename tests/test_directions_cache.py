@@ -11,7 +11,7 @@ from safetensors import safe_open
 
 from models import load_generator
 from pipelines import directions_cache as dc
-from pipelines import runs
+from pipelines import disk_cache, runs
 from pipelines.directions import ganspace, latent_pca, probe_layers
 from tests.conftest import CHECKPOINTS
 
@@ -51,7 +51,7 @@ def test_a_second_lookup_reads_the_file_the_first_one_wrote(tmp_path, cache, mon
     latents = dc.cached_directions(G, snap, "latents")
     assert _same(latents, latent_pca(G, n=dc.N_SAMPLES, k=dc.K_DIRECTIONS)) and len(list(cache.iterdir())) == 2
     monkeypatch.setattr(dc, "compute", _refuse_to_compute)  # as a new process would: only the files
-    dc._digest.cache_clear()
+    disk_cache._digest.cache_clear()
     assert _same(dc.cached_directions(G, snap, "layer", layer), first)
     assert _same(dc.cached_directions(G, snap, "latents"), latents)
     with pytest.raises(AssertionError, match="computed"):  # another layer or BatchNorm mode is another key

@@ -13,7 +13,7 @@ import streamlit as st
 
 from app import export
 from app.components.samples_view import grid_image
-from app.render import images_u8
+from app.images import images_u8
 from models import OutputSpec
 
 
@@ -88,18 +88,12 @@ def single_png(sample: np.ndarray, spec: OutputSpec, prov: dict, key: str, scale
 
 def _zip_of_samples(samples: np.ndarray, provs: list[dict], stem: str) -> bytes:
     """A ZIP of one PNG per sample, each carrying its provenance."""
-    return export.zip_bytes(list(images_u8(_t(samples))), provs, stem)
+    return export.zip_bytes(list(images_u8(samples)), provs, stem)
 
 
 def _single_png(sample: np.ndarray, prov: dict, scale: int) -> bytes:
     """One sample as a PNG, each pixel repeated ``scale`` times, with its provenance."""
-    img = images_u8(_t(sample[None]))[0]
+    img = images_u8(sample[None])[0]
     if scale > 1:
         img = img.repeat(scale, 0).repeat(scale, 1)
     return export.png_bytes(img, prov)
-
-
-def _t(a: np.ndarray):
-    import torch
-
-    return torch.from_numpy(np.ascontiguousarray(a))

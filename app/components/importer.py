@@ -10,8 +10,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from pipelines.importers import Hints, ImportFailed, import_generator
-
 from .. import hosting, state
 
 KEY = "import_upload"
@@ -29,6 +27,8 @@ def free_name(root: Path, stem: str) -> str:
 
 def import_upload(filename: str, data: bytes) -> tuple[Path | None, str]:
     """Import uploaded bytes; returns (the new run folder or None, a sentence for the user)."""
+    from pipelines.importers import Hints, ImportFailed, import_generator  # torch and the formats' readers: on upload
+
     root = state.import_dir()
     with tempfile.TemporaryDirectory(prefix="ganscope-upload-") as tmp:
         src = Path(tmp) / (Path(filename).name or "upload")

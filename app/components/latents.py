@@ -6,11 +6,13 @@ came from (``run``, ``snapshot``, ``seed`` when it has one). Pages never keep mo
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import streamlit as st
-import torch
 
-from app.render import seed_latents
+if TYPE_CHECKING:  # torch comes with the generator that makes a latent; the sidebar draws without it
+    import torch
 
 SET_NAMES = ("A", "B", "C", "D")
 
@@ -25,6 +27,8 @@ def concept_sets() -> dict[str, list[dict]]:
 
 
 def entry_from_seed(G, seed: int, psi: float = 1.0, label: int | None = None) -> dict:
+    from app.render import seed_latents
+
     z = seed_latents(G, [int(seed)], psi)[0]
     name = f"seed {seed}" + (f" ψ={psi:g}" if psi != 1.0 else "") + (f" class {label}" if label is not None else "")
     return {
@@ -61,6 +65,8 @@ def usable(G) -> list[dict]:
 
 
 def tensor(entry: dict) -> torch.Tensor:
+    import torch
+
     return torch.tensor(entry["z"], dtype=torch.float32)
 
 

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import io
+from typing import TYPE_CHECKING
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
-import torch
 
-from app.render import grid_u8
+from app.images import grid_pixels, screen_png
 from models import OutputSpec
+
+if TYPE_CHECKING:  # plotly is imported when a non-image run is drawn
+    import plotly.graph_objects as go
 
 SIZES = [96, 128, 192, 256, 384]  # on-screen pixels for an image's longer side
 DEFAULT_SIZE = 192  # a 64 px face drawn 3x, a 28 px digit about 7x
-MAX_WIDTH = 1460  # the widest image Streamlit sends as it is (its MAXIMUM_CONTENT_WIDTH)
 SCALING = {"smooth": "smooth (bicubic)", "pixel": "pixel-exact (each pixel a square)"}
 
 
@@ -38,33 +38,13 @@ def display_size(spec: OutputSpec) -> int | None:
 
 def grid_image(samples: np.ndarray, spec: OutputSpec, nrow: int, size: int | None = None) -> np.ndarray:
     """(N, C, H, W) samples in [0, 1] -> one uint8 grid, each image enlarged to ``size`` px (default: the
-    sidebar's display size), smoothly or pixel-exact as picked there. A grid is kept within the width
-    Streamlit sends unscaled (wider ones it shrinks on the server, which would undo pixel-exact scaling)."""
-    size = size or display_size(spec)
-    smooth = st.session_state.get("display_scaling", "smooth") == "smooth"
-    cols = min(nrow, len(samples))
-    fit = (MAX_WIDTH - 2 * (cols + 1)) // max(cols, 1)
-    if size and cols > 1 and size > fit:
-        side = max(np.shape(samples)[-2:])
-        size = fit if smooth else max(side, fit // side * side)
-    return grid_u8(torch.from_numpy(np.asarray(samples)), nrow=nrow, size=size, smooth=smooth)
+    sidebar's display size), smoothly or pixel-exact as picked there (``app.images.grid_pixels``)."""
+    return grid_pixels(samples, nrow, size or display_size(spec), scaling_smooth())
 
 
-def screen_png(image: np.ndarray) -> bytes:
-    """A uint8 (H, W, 3) image as the PNG the browser is sent: one grey channel when the three are the
-    same (every grid of one-channel samples), and zlib's fastest level. For a grid of 64 digits that is
-    0.04 s of encoding instead of the 0.19 s of Streamlit's own RGB PNG, in a smaller file (336 KB, not 437)."""
-    from PIL import Image
-
-    grey = (
-        image.ndim == 3
-        and image.shape[2] == 3
-        and np.array_equal(image[..., 0], image[..., 1])
-        and np.array_equal(image[..., 0], image[..., 2])
-    )
-    buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(image[..., 0]) if grey else image).save(buf, format="PNG", compress_level=1)
-    return buf.getvalue()
+def scaling_smooth() -> bool:
+    """Whether the sidebar's Display scaling is smooth (else pixel-exact)."""
+    return st.session_state.get("display_scaling", "smooth") == "smooth"
 
 
 def to_values(samples: np.ndarray, spec: OutputSpec) -> np.ndarray:
@@ -92,6 +72,8 @@ def outside_range(samples: np.ndarray, spec: OutputSpec) -> str | None:
 
 def figure(samples: np.ndarray, spec: OutputSpec, title: str = "") -> go.Figure:
     """A plotly figure for non-image samples, drawn with their real values (never clipped to the range)."""
+    import plotly.graph_objects as go
+
     v = to_values(samples, spec).reshape(len(samples), -1)
     if spec.kind == "vector":
         lo, hi = min(spec.value_range[0], float(v.min())), max(spec.value_range[1], float(v.max()))
@@ -109,11 +91,19 @@ def figure(samples: np.ndarray, spec: OutputSpec, title: str = "") -> go.Figure:
     return fig
 
 
-def show(samples: np.ndarray, spec: OutputSpec, nrow: int, caption: str, key: str) -> np.ndarray | None:
-    """Show samples; returns the uint8 grid for image kinds (for export), else None."""
+def show(samples: np.ndarray, spec: OutputSpec, nrow: int, caption: str, key: str, cache_key=None) -> np.ndarray | None:
+    """Show samples; returns the uint8 grid for image kinds (for export), else None. An image grid drawn
+    under ``cache_key`` (an ``app.grid_cache.GridKey``) is kept on disk, so the next process draws it at once."""
     if spec.kind == "image":
         grid = grid_image(samples, spec, nrow)
-        st.image(screen_png(grid), caption=caption, width="content", output_format="PNG")
+        if cache_key is None:
+            png = screen_png(grid)
+        else:
+            from app import grid_cache
+
+            png = screen_png(grid, text=grid_cache.png_text(cache_key))
+            grid_cache.store(cache_key, png)
+        st.image(png, caption=caption, width="content", output_format="PNG")
         return grid
     st.plotly_chart(figure(samples, spec, caption), key=key)
     note = outside_range(samples, spec)

@@ -13,6 +13,7 @@ from app.components import latents as lat
 from app.components.export_buttons import export_row, provenance
 from app.components.samples_view import show
 from pipelines.directions import Directions, labelled_direction, move, probe_layers
+from pipelines.directions_cache import K_DIRECTIONS
 
 st.title("Directions")
 G, cfg = state.current_generator()
@@ -69,7 +70,7 @@ else:
         )
         st.stop()
     layer = c1.selectbox("Layer", layers, key="dir_layer", disabled=source != "layer") if layers else ""
-    most = min(state.MAX_DIRECTIONS, G.z_dim)  # a 1-d latent space has one direction
+    most = min(K_DIRECTIONS, G.z_dim)  # a 1-d latent space has one direction
     if st.session_state.get("dir_k", 1) > most:
         st.session_state["dir_k"] = most
     k = int(c2.slider("Directions", 1, most, min(5, most), key="dir_k")) if most > 1 else 1

@@ -1,15 +1,19 @@
-"""Samples page: a grid of generated samples, one cell per seed; inspect, send and export any cell."""
+"""Samples page: a grid of generated samples, one cell per seed; inspect, send and export any cell.
+
+The inputs are laid out from the snapshot's header and the grid is looked up on disk (``app.grid_cache``)
+before the generator loads, so a grid seen before (or shipped with the run) is on screen while torch is
+still being imported on a cold start; the generator then renders the samples the rest of the page needs.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import streamlit as st
 
-from app import state
+from app import grid_cache, state
 from app.components import latents as lat
 from app.components.export_buttons import export_row, provenance, single_png
-from app.components.samples_view import grid_image, show
-from app.render import seed_latents
+from app.components.samples_view import display_size, grid_image, scaling_smooth, show
 
 
 def next_seeds(n: int) -> None:
@@ -18,10 +22,10 @@ def next_seeds(n: int) -> None:
 
 
 st.title("Samples")
-G, cfg = state.current_generator()
-spec = G.output
+model = state.current_config()  # the header's config: no torch yet
+spec, num_classes = model.output, model.num_classes
 
-default_rows = G.num_classes if 8 < G.num_classes <= 16 else 8  # a conditional run: one row per class
+default_rows = grid_cache.default_rows(num_classes)  # a conditional run: one row per class
 shown_run = st.session_state.get("grid_run")
 st.session_state["grid_run"] = st.session_state["run_dir"]
 if shown_run not in (None, st.session_state["run_dir"]):  # another run starts at its default grid
@@ -53,30 +57,49 @@ psi = c4.slider(
 
 n = rows * cols
 seeds = list(range(seed, seed + n))
-labels = None
-if G.num_classes:
-    names = lat.class_names(G.num_classes)
-    if st.session_state.get("grid_class", "rows") not in ["rows", *range(G.num_classes)]:  # e.g. a link's class 12
+choice = "rows"
+if num_classes:
+    names = lat.class_names(num_classes)
+    if st.session_state.get("grid_class", "rows") not in ["rows", *range(num_classes)]:  # e.g. a link's class 12
         st.session_state["grid_class"] = "rows"
     choice = st.columns([1, 2])[0].selectbox(
         "Class",
-        ["rows"] + list(range(G.num_classes)),
+        ["rows"] + list(range(num_classes)),
         key="grid_class",
         format_func=lambda c: "one class per row" if c == "rows" else f"{c}: {names[c]}",
         help="A class-conditional run draws the class it is given: one per row, or the same one in every cell.",
     )
-    labels = [r % G.num_classes if choice == "rows" else int(choice) for r in range(rows) for _ in range(cols)]
-z = seed_latents(G, seeds, psi).numpy()
-samples = state.render_latents(st.session_state["snapshot"], z, labels)
+labels = grid_cache.cell_labels(num_classes, rows, cols, choice)
 caption = f"{n} samples, seeds {seeds[0]}–{seeds[-1]}"
 if labels:
     caption += ", one class per row" if choice == "rows" else f", all of class {labels[0]}"
-grid = show(samples, spec, cols, caption, key="samples_plot")
+snap = st.session_state["snapshot"]
+key = grid_cache.make_key(
+    snap,
+    seed,
+    rows,
+    cols,
+    psi,
+    labels,
+    state.bn_mode(snap) or getattr(model, "batchnorm", ""),
+    display_size(spec),
+    scaling_smooth(),
+)
+png = grid_cache.lookup(snap, key) if spec.kind == "image" else None
+if png is not None:  # this very grid was drawn before: on screen now, while the generator loads below
+    st.image(png, caption=caption, width="content", output_format="PNG")
+
+from app.render import seed_latents  # noqa: E402 - torch: after the grid a cold start could already show
+
+G, _ = state.current_generator()
+z = seed_latents(G, seeds, psi).numpy()
+samples = state.render_latents(snap, z, labels)
+grid = None if png is not None else show(samples, spec, cols, caption, key="samples_plot", cache_key=key)
 
 provs = [
     provenance(s, zi, {"label": lb} if lb is not None else None) for s, zi, lb in zip(seeds, z, labels or [None] * n, strict=True)
 ]
-export_row(samples, spec, z, provs, key="samples_export", grid=grid, stem=f"seeds-{seeds[0]}-{seeds[-1]}")
+export_row(samples, spec, z, provs, key="samples_export", grid=grid, stem=f"seeds-{seeds[0]}-{seeds[-1]}", nrow=cols)
 
 st.subheader("Inspect a sample")
 if st.session_state.get("inspect_cell", 0) not in range(n):  # a smaller grid than the cell asked for
