@@ -17,6 +17,9 @@ The baseline is a git ref (default ``main``) exported with ``git archive`` to a 
 or any checkout given with ``--baseline-dir``. Chromium is Debian's (/usr/bin/chromium), driven
 by playwright; nothing is downloaded.
 
+``--settle S`` clicks Directions S seconds after the Samples page is done instead of the moment its script
+stops (the browser may still be busy with that page then).
+
 ``--floor`` also times two bare apps that show one image under a "Samples" heading, Streamlit alone
 and Streamlit after ``import torch``: the cold start no change to ganscope can go below here.
 
@@ -85,8 +88,9 @@ def wait_images(page, timeout_ms: int = 180_000) -> None:
     page.wait_for_function(f"() => ({LOADED})(Array.from(document.querySelectorAll('{GRID}')))", timeout=timeout_ms)
 
 
-def measure(browser, tree: Path, directions: bool = True) -> dict[str, float]:
-    """One cold start and (``directions``) one first Directions visit against ``tree``."""
+def measure(browser, tree: Path, directions: bool = True, settle_s: float = 0.0) -> dict[str, float]:
+    """One cold start and (``directions``) one first Directions visit against ``tree``, clicked ``settle_s``
+    seconds after the Samples page is done (0: the moment its script stops)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     cache = tempfile.TemporaryDirectory()
@@ -101,7 +105,7 @@ def measure(browser, tree: Path, directions: bool = True) -> dict[str, float]:
         wait_images(page)
         out = {"server_up_s": t_server, "cold_start_s": time.perf_counter() - t0}
         if directions:
-            out.update(directions_visit(page))
+            out.update(directions_visit(page, settle_s))
         page.context.close()
         return out
     finally:
@@ -113,9 +117,13 @@ def measure(browser, tree: Path, directions: bool = True) -> dict[str, float]:
         cache.cleanup()
 
 
-def directions_visit(page) -> dict[str, float]:
-    """Click Directions once the Samples page is idle: until its rows are loaded, and until it is done."""
+def directions_visit(page, settle_s: float = 0.0) -> dict[str, float]:
+    """Click Directions once the Samples page is idle (and ``settle_s`` later): until its rows are loaded,
+    and until it is done."""
     page.wait_for_function(IDLE, timeout=180_000)
+    if settle_s:
+        wait_images(page)
+        time.sleep(settle_s)
     t1 = time.perf_counter()
     page.locator('[data-testid="stSidebarNav"] a', has_text="Directions").first.click()
     page.get_by_role("heading", name="Directions").first.wait_for(timeout=180_000)
@@ -158,6 +166,7 @@ def main() -> None:
     p.add_argument("--baseline-dir", type=Path, help="a checkout to use as the baseline instead")
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "cpu-browser-speed")
     p.add_argument("--floor", action="store_true", help="also time bare Streamlit pages, without and with torch")
+    p.add_argument("--settle", type=float, default=0.0, help="seconds between the Samples page done and the Directions click")
     args = p.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -170,7 +179,7 @@ def main() -> None:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
             for i in range(args.repeats):
                 for name, tree in trees.items():
-                    r = measure(browser, tree, directions=not name.startswith("floor"))
+                    r = measure(browser, tree, directions=not name.startswith("floor"), settle_s=args.settle)
                     res[name].append(r)
                     print(f"run {i + 1} {name:24} " + "  ".join(f"{k} {v:.2f}" for k, v in r.items()), flush=True)
             browser.close()
@@ -180,7 +189,8 @@ def main() -> None:
     baseline_name = str(args.baseline_dir) if args.baseline_dir else f"git {args.baseline_ref}"
     lines = [
         f"browser speed, median of {args.repeats} (Chromium headless, {os.cpu_count()} CPUs, {platform.python_version()})",
-        f"baseline: {baseline_name}; ganscope: this tree",
+        f"baseline: {baseline_name}; ganscope: this tree"
+        + (f"; Directions clicked {args.settle:g} s after Samples is done" if args.settle else ""),
         f"load before: {load_before}",
         f"load after:  {load_after}",
         f"{'what':34} {'ganscope':>9} {'baseline':>9} {'speed-up':>9}",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import plotly.graph_objects as go
 import streamlit as st
 import torch
 
@@ -118,6 +117,8 @@ export_row(
     nrow=7,
 )
 if source != "labelled":  # below the rows: Plotly's script is the largest the browser loads for this page
+    import plotly.graph_objects as go  # here, after the rows: its import is 0.5 s of a first visit
+
     fig = go.Figure(go.Bar(x=names, y=dirs.explained.numpy() * 100))
     fig.update_layout(title="Variance explained (%)", height=240, margin={"l": 10, "r": 10, "t": 40, "b": 10})
     st.plotly_chart(fig, key="dir_explained")
