@@ -92,6 +92,12 @@ def cell_labels(num_classes: int, rows: int, cols: int, choice="rows") -> list[i
     return [r % num_classes if choice == "rows" else int(choice) for r in range(rows) for _ in range(cols)]
 
 
+def default_batchnorm(model) -> str:
+    """The BatchNorm mode a first view uses: the config's own (imported generators say "running" or
+    "batch"), "" for architectures without the choice."""
+    return getattr(model, "batchnorm", "")
+
+
 def cache_dir() -> Path:
     """Where rendered grids are written: ``GANSCOPE_CACHE``/grids, or ~/.cache/ganscope/grids."""
     return cache_root() / "grids"
@@ -104,7 +110,8 @@ def places(snapshot: str | os.PathLike, key: GridKey) -> list[Path]:
 
 
 def read(path: Path, key: GridKey) -> bytes | None:
-    """The PNG in ``path`` if it is whole and was written for exactly ``key``; else None."""
+    """The PNG in ``path`` if it is whole (every chunk's checksum holds) and was written for exactly
+    ``key``; else None."""
     try:
         data = path.read_bytes()
     except OSError:
@@ -117,7 +124,8 @@ def read(path: Path, key: GridKey) -> bytes | None:
 
     try:
         with Image.open(io.BytesIO(data)) as im:
-            written_for = im.text.get(TEXT_KEY)
+            written_for = im.info.get(TEXT_KEY)  # the key's chunk comes before the pixels
+            im.verify()  # every chunk's CRC: a flipped bit anywhere is refused
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         return None
     return data if written_for == key.text() else None
@@ -132,9 +140,16 @@ def lookup(snapshot: str | os.PathLike, key: GridKey) -> bytes | None:
     return None
 
 
-def store(key: GridKey, png: bytes) -> None:
+def store(key: GridKey, png: bytes, snapshot: str | os.PathLike) -> bool:
     """Keep ``png`` (made with ``text=png_text(key)``) in the cache folder for the next process; the oldest
-    files beyond ``MAX_FILES`` go. A read-only cache folder only costs the next cold start its head start."""
+    files beyond ``MAX_FILES`` go. Nothing is kept when ``snapshot`` no longer has the bytes the key was made
+    for (rewritten while its grid was rendered: the pixels may be of either version). A read-only cache
+    folder only costs the next cold start its head start. Returns whether the file was written."""
+    try:
+        if file_sha256(snapshot) != key.snapshot_sha256:
+            return False
+    except OSError:
+        return False
     folder = cache_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -144,6 +159,8 @@ def store(key: GridKey, png: bytes) -> None:
             old.unlink(missing_ok=True)
     except OSError as e:
         log.warning("cannot save a grid to %s: %s", folder, e)
+        return False
+    return True
 
 
 def png_text(key: GridKey) -> dict[str, str]:
@@ -173,7 +190,7 @@ def ship_grid(run_dir: str | os.PathLike) -> Path | None:
         return None
     rows, cols = default_rows(cfg.num_classes), 8
     labels = cell_labels(cfg.num_classes, rows, cols)
-    key = make_key(snapshot, 0, rows, cols, 1.0, labels)
+    key = make_key(snapshot, 0, rows, cols, 1.0, labels, default_batchnorm(cfg))
     import torch
 
     lab = None if labels is None else torch.as_tensor(labels, dtype=torch.int64)
@@ -191,6 +208,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("run_dirs", type=Path, nargs="+")
     args = p.parse_args(argv)
+    from pipelines import runs
+
+    missing = [str(d) for d in args.run_dirs if not runs.is_run(d)]
+    if missing:
+        print(f"error: not a run folder (it needs config.json and snapshots/): {', '.join(missing)}", file=sys.stderr)
+        return 1
     for run_dir in args.run_dirs:
         path = ship_grid(run_dir)
         print(f"{run_dir.name}: {path.relative_to(run_dir) if path else 'not an image run, nothing written'}")

@@ -1,6 +1,6 @@
 """Run discovery and cached loading for the dashboard.
 
-Generators are cached with ``st.cache_resource`` keyed on (path, mtime), so a snapshot
+Generators are cached with ``st.cache_resource`` keyed on (path, ``stamp``), so a snapshot
 rewritten on disk is reloaded; rendered images with ``st.cache_data`` keyed on hashable
 arguments. Session state holds paths, seeds and small vectors, never models.
 
@@ -94,10 +94,18 @@ def bn_mode(snapshot: str | Path) -> str | None:
     return st.session_state.get(bn_key(Path(snapshot).parent.parent))
 
 
+def stamp(path: str | Path) -> tuple[int, int, int, int]:
+    """What keys the caches of a file's contents: (size, mtime_ns, ctime_ns, inode). Any write changes the
+    ctime, which no one can set back, and an atomic replacement the inode, so a snapshot rewritten in place
+    with its old size and mtime is still read anew (the grid cache's sha256 sees the same change)."""
+    st_ = os.stat(path)
+    return st_.st_size, st_.st_mtime_ns, st_.st_ctime_ns, st_.st_ino
+
+
 @st.cache_resource(max_entries=16, show_spinner="Loading generator…")
-def generator(path: str, mtime: float, batchnorm: str | None = None):
-    """(generator, config) for a snapshot; ``mtime`` keys the cache so a rewritten file reloads.
-    ``batchnorm`` ("running" / "batch") is part of the key, so a cached model is never switched."""
+def generator(path: str, stamp: tuple, batchnorm: str | None = None):
+    """(generator, config) for a snapshot; ``stamp`` (``state.stamp``) keys the cache so a rewritten file
+    reloads. ``batchnorm`` ("running" / "batch") is part of the key, so a cached model is never switched."""
     from models import load_generator
 
     fit_threads()
@@ -109,16 +117,16 @@ def generator(path: str, mtime: float, batchnorm: str | None = None):
 
 def get_generator(path: str | Path):
     p = Path(path)
-    return generator(str(p), p.stat().st_mtime, bn_mode(p))
+    return generator(str(p), stamp(p), bn_mode(p))
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _render_latents(path: str, mtime: float, bn: str | None, z: np.ndarray, labels: tuple[int, ...] | None) -> np.ndarray:
+def _render_latents(path: str, stamp: tuple, bn: str | None, z: np.ndarray, labels: tuple[int, ...] | None) -> np.ndarray:
     import torch
 
     from . import render
 
-    G, _ = generator(path, mtime, bn)
+    G, _ = generator(path, stamp, bn)
     lab = None if labels is None else torch.as_tensor(labels, dtype=torch.int64)
     return render.generate(G, torch.from_numpy(np.ascontiguousarray(z, dtype=np.float32)), lab).numpy()
 
@@ -128,7 +136,7 @@ def render_latents(path: str | Path, z, labels=None) -> np.ndarray:
     p = Path(path)
     z = np.asarray(z, dtype=np.float32)
     labels = None if labels is None else tuple(int(x) for x in labels)
-    return _render_latents(str(p), p.stat().st_mtime, bn_mode(p), z, labels)
+    return _render_latents(str(p), stamp(p), bn_mode(p), z, labels)
 
 
 def require_run() -> Path:
@@ -151,7 +159,7 @@ def good_snapshots(run_dir: str | Path) -> list[tuple[Path, dict]]:
 
 @st.cache_data(max_entries=64, show_spinner="Finding principal directions…")
 def directions(
-    path: str, mtime: float, bn: str | None, source: str, layer: str = ""
+    path: str, stamp: tuple, bn: str | None, source: str, layer: str = ""
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(vectors, explained, sigma) of the ``K_DIRECTIONS`` strongest directions of a snapshot: GANSpace
     on ``layer`` (source "layer") or PCA of the sampled latents (source "latents"). Cached per snapshot
@@ -160,13 +168,13 @@ def directions(
     first k, so moving the count slider computes nothing."""
     from pipelines.directions_cache import cached_directions
 
-    G, _ = generator(path, mtime, bn)
+    G, _ = generator(path, stamp, bn)
     d = cached_directions(G, path, source, layer, bn)
     return d.vectors.numpy(), d.explained.numpy(), d.sigma.numpy()
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _header_config(path: str, mtime: float):
+def _header_config(path: str, stamp: tuple):
     return read_header(path)["config"]
 
 
@@ -179,7 +187,7 @@ def current_config():
         require_run()
         st.stop()
     try:
-        return _header_config(snap, Path(snap).stat().st_mtime)
+        return _header_config(snap, stamp(snap))
     except (CheckpointError, OSError) as e:
         st.error(f"Cannot load this snapshot: {e}. Pick another snapshot or run.")
         st.stop()

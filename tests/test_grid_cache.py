@@ -115,7 +115,7 @@ def test_only_the_exact_view_and_weights_find_a_grid(tmp_path, cache):
     from app.images import screen_png
 
     png = screen_png(image, text=gc.png_text(key))
-    gc.store(key, png)
+    assert gc.store(key, png, snap)
     assert gc.lookup(snap, key) == png
     for other in (
         gc.make_key(snap, 1, 8, 8, 1.0),
@@ -152,6 +152,12 @@ def test_damaged_or_foreign_files_are_never_sent(tmp_path, cache):
     other = gc.make_key(snap, 3, 8, 8, 1.0)
     path.write_bytes(screen_png(np.zeros((20, 20, 3), np.uint8), text=gc.png_text(other)))  # renamed, or hash-colliding
     assert gc.lookup(snap, key) is None
+    flipped = bytearray(good)  # one bit flipped in the pixel data: Pillow alone decodes other pixels without a word
+    flipped[flipped.index(b"IDAT") + 4 + 14] ^= 0x80
+    with Image.open(io.BytesIO(bytes(flipped))) as im:
+        assert (np.asarray(im) != np.asarray(Image.open(io.BytesIO(good)))).any()
+    path.write_bytes(bytes(flipped))
+    assert gc.lookup(snap, key) is None
     path.write_bytes(good)
     assert gc.lookup(snap, key) == good
 
@@ -164,9 +170,9 @@ def test_the_cache_keeps_the_newest_files_only(tmp_path, cache, monkeypatch):
 
     keys = [gc.make_key(snap, s, 8, 8, 1.0) for s in range(5)]
     for i, k in enumerate(keys):
-        gc.store(k, screen_png(np.zeros((4, 4, 3), np.uint8), text=gc.png_text(k)))
+        gc.store(k, screen_png(np.zeros((4, 4, 3), np.uint8), text=gc.png_text(k)), snap)
         os.utime(gc.cache_dir() / k.file_name(), (1000 + i, 1000 + i))
-    gc.store(keys[-1], screen_png(np.zeros((4, 4, 3), np.uint8), text=gc.png_text(keys[-1])))
+    gc.store(keys[-1], screen_png(np.zeros((4, 4, 3), np.uint8), text=gc.png_text(keys[-1])), snap)
     left = {p.name for p in gc.cache_dir().glob("*.png")}
     assert left == {k.file_name() for k in keys[-3:]}
 
@@ -185,3 +191,64 @@ def test_ganscope_ship_writes_the_first_grid_beside_the_run(tmp_path, cache):
     assert gc.lookup(snap, key) is not None and not (cache / "grids").exists()
     assert main([str(CHECKPOINTS / "ring-8"), str(tmp_path / "ring"), "--keep", "1"]) == 0  # points: no grid
     assert not (tmp_path / "ring" / gc.SHIPPED_DIR).exists()
+
+
+def _fresh_grid(snap, n: int = 64) -> np.ndarray:
+    G, _ = load_generator(snap)
+    return grid_pixels(generate(G, seed_latents(G, range(n))).numpy(), 8, gc.DEFAULT_SIZE, True).astype(int)
+
+
+def test_a_snapshot_rewritten_in_place_is_drawn_and_kept_with_its_new_weights(tmp_path, cache):
+    """A snapshot overwritten in place with other weights of the same size, its mtime set back: the page
+    reloads the generator (its caches are keyed on size, mtime, ctime and inode, not the mtime alone), so
+    the grid drawn and kept under the new bytes' hash is the new weights', never the old ones'."""
+    run = _copy(tmp_path, "mnist-dcgan")
+    snap, meta = runs.list_snapshots(run)[-1]
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["run"] = str(run)
+    at.run()
+    assert not at.exception and len(list((cache / "grids").glob("*.png"))) == 1
+    G, cfg = load_generator(snap)
+    with torch.no_grad():
+        for p in G.parameters():
+            p.neg_()
+    other = save_generator(tmp_path / "other.safetensors", G, cfg, meta=meta).read_bytes()
+    before = os.stat(snap)
+    assert len(other) == before.st_size
+    with open(snap, "r+b") as f:
+        f.write(other)
+    os.utime(snap, ns=(before.st_atime_ns, before.st_mtime_ns))
+    at.run()
+    assert not at.exception
+    key = gc.make_key(snap, 0, 8, 8, 1.0)
+    png = gc.lookup(snap, key)
+    assert png is not None, "the new weights' grid was not kept"
+    kept = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    assert np.abs(kept - _fresh_grid(snap)).max() <= 1, "old weights' pixels kept under the new bytes' hash"
+
+
+def test_a_grid_is_not_kept_when_the_snapshot_changed_while_it_rendered(tmp_path, cache):
+    run = _copy(tmp_path, "mnist-dcgan")
+    snaps = runs.list_snapshots(run)
+    key = gc.make_key(snaps[-1][0], 0, 8, 8, 1.0)
+    shutil.copyfile(snaps[0][0], snaps[-1][0])  # another training step's weights land meanwhile
+    assert not gc.store(key, b"png of the old weights", snaps[-1][0])
+    assert not (cache / "grids").exists()
+
+
+def test_the_first_grid_written_for_an_imported_run_is_the_one_its_page_uses(tmp_path, cache):
+    """Imported generators carry their own BatchNorm mode ("running"/"batch"): the shipped grid is keyed
+    with it, as the page keys its lookup."""
+    from pipelines.importers import import_generator
+    from tests.test_app_import import _dcgan_file
+
+    run, _ = import_generator(_dcgan_file(tmp_path / "netG_epoch_24.pth"), tmp_path / "runs" / "netG")
+    assert gc.main([str(run)]) == 0
+    seen = _visit_without_torch({"run": str(run)}, cache)
+    assert "Image" in seen["main"] and seen["main"].index("Image") < seen["main"].index("Exception"), seen
+    assert not (cache / "grids").exists()
+
+
+def test_writing_grids_for_a_folder_that_is_not_a_run_fails(tmp_path, capsys):
+    assert gc.main([str(tmp_path / "checkpoints" / "mnist-dcgan")]) == 1
+    assert "not a run folder" in capsys.readouterr().err

@@ -91,9 +91,12 @@ def figure(samples: np.ndarray, spec: OutputSpec, title: str = "") -> go.Figure:
     return fig
 
 
-def show(samples: np.ndarray, spec: OutputSpec, nrow: int, caption: str, key: str, cache_key=None) -> np.ndarray | None:
+def show(
+    samples: np.ndarray, spec: OutputSpec, nrow: int, caption: str, key: str, cache_key=None, snapshot=None
+) -> np.ndarray | None:
     """Show samples; returns the uint8 grid for image kinds (for export), else None. An image grid drawn
-    under ``cache_key`` (an ``app.grid_cache.GridKey``) is kept on disk, so the next process draws it at once."""
+    under ``cache_key`` (an ``app.grid_cache.GridKey``) of ``snapshot`` is kept on disk, so the next process
+    draws it at once."""
     if spec.kind == "image":
         grid = grid_image(samples, spec, nrow)
         if cache_key is None:
@@ -102,7 +105,7 @@ def show(samples: np.ndarray, spec: OutputSpec, nrow: int, caption: str, key: st
             from app import grid_cache
 
             png = screen_png(grid, text=grid_cache.png_text(cache_key))
-            grid_cache.store(cache_key, png)
+            grid_cache.store(cache_key, png, snapshot)
         st.image(png, caption=caption, width="content", output_format="PNG")
         return grid
     st.plotly_chart(figure(samples, spec, caption), key=key)

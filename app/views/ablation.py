@@ -56,8 +56,8 @@ if not found:
 
 
 @st.cache_data(show_spinner="Reading samples with the MNIST classifier…")
-def _coverage(snapshot: str, mtime: float) -> dict:
-    G, _ = state.generator(snapshot, mtime)
+def _coverage(snapshot: str, stamp: tuple) -> dict:
+    G, _ = state.generator(snapshot, stamp)
     model, _ = load_classifier(default_classifier_path("mnist"))
     return class_coverage(G, model, 100)
 
@@ -66,7 +66,7 @@ shown_as = state.short_names(found)
 rows = []
 for p in found:
     snap = latest[p]
-    cov = _coverage(str(snap), snap.stat().st_mtime)
+    cov = _coverage(str(snap), state.stamp(snap))
     last = registry.latest(runs.read_metrics(p))  # the trainer's and the evaluator's records of the final snapshot
     opt, act, ln = p.name.removeprefix(ABLATION_PREFIX).split("-")
     rows.append(

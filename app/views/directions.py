@@ -75,7 +75,7 @@ else:
     k = int(c2.slider("Directions", 1, most, min(5, most), key="dir_k")) if most > 1 else 1
     p = Path(snap)
     lay = (layer or "") if source == "layer" else ""
-    v, e, s = (a[:k] for a in state.directions(str(p), p.stat().st_mtime, state.bn_mode(p), source, lay))
+    v, e, s = (a[:k] for a in state.directions(str(p), state.stamp(p), state.bn_mode(p), source, lay))
     dirs = Directions(torch.from_numpy(v), torch.from_numpy(e), torch.from_numpy(s))
     names = [f"PC{i + 1}" for i in range(len(v))]
 

@@ -81,7 +81,7 @@ key = grid_cache.make_key(
     cols,
     psi,
     labels,
-    state.bn_mode(snap) or getattr(model, "batchnorm", ""),
+    state.bn_mode(snap) or grid_cache.default_batchnorm(model),
     display_size(spec),
     scaling_smooth(),
 )
@@ -94,7 +94,7 @@ from app.render import seed_latents  # noqa: E402 - torch: after the grid a cold
 G, _ = state.current_generator()
 z = seed_latents(G, seeds, psi).numpy()
 samples = state.render_latents(snap, z, labels)
-grid = None if png is not None else show(samples, spec, cols, caption, key="samples_plot", cache_key=key)
+grid = None if png is not None else show(samples, spec, cols, caption, key="samples_plot", cache_key=key, snapshot=snap)
 
 provs = [
     provenance(s, zi, {"label": lb} if lb is not None else None) for s, zi, lb in zip(seeds, z, labels or [None] * n, strict=True)
