@@ -348,10 +348,13 @@ def _value(p: Param) -> tuple[str | None, str | None]:
     if p.kind == "latent":
         return _latent_value(p.key)
     if p.kind == "amounts":
-        src, shown = s.get("dir_source", "layer"), int(s.get("dir_k") or 1)  # sliders beyond the count are gone
+        src = s.get("dir_source", "layer")
+        shown = int(s.get("dir_k") or state.DEFAULT_DIRECTIONS)  # sliders beyond the count are gone
         vals = []
         while len(vals) < shown and f"{p.key}_{src}_{len(vals)}" in s:
             vals.append(s[f"{p.key}_{src}_{len(vals)}"])
+        while vals and not vals[-1]:  # trailing zeros say nothing: a missing amount is 0
+            vals.pop()
         return (",".join(f"{v:g}" for v in vals) if any(vals) else None), None
     if p.kind == "set":
         from .components import latents as lat

@@ -152,6 +152,9 @@ def require_run() -> Path:
     st.stop()
 
 
+DEFAULT_DIRECTIONS = 5  # directions the Directions page shows until the user or a link says otherwise
+
+
 def good_snapshots(run_dir: str | Path) -> list[tuple[Path, dict]]:
     """The readable snapshots of a run, in step order (the sidebar lists the unreadable ones)."""
     return runs.scan_snapshots(run_dir)[0]

@@ -150,6 +150,25 @@ def test_a_failed_upload_does_not_send_a_visitor_to_a_shell_they_lack(hosted):
     assert "Nothing was written" in message and "ask whoever hosts" in message and "--out runs/NAME" not in message
 
 
+def test_a_hosted_visitor_is_not_told_an_option_to_pass(hosted):
+    """A graph whose output range is unknown: the CLI's message says which option to pass; the hosted
+    uploader takes no options, so it names the problem and points to the host, without the option."""
+    import torch
+    from torch import nn
+
+    from tests.test_import_onnx import export
+
+    torch.manual_seed(0)
+    path = hosted["tmp"] / "linear.onnx"
+    export(nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 784)), torch.randn(2, 8), path)
+    at = _open()
+    at.sidebar.file_uploader(key="import_upload").set_value(("linear.onnx", path.read_bytes(), "application/octet-stream")).run()
+    assert not at.exception
+    message = at.sidebar.error[0].value
+    assert "output range is unknown" in message and "ask whoever hosts" in message, message
+    assert "--output-range" not in message and "pass --" not in message, message
+
+
 def test_settings_come_from_secrets_when_the_environment_is_silent(tmp_path, monkeypatch):
     for var in ("GANSCOPE_ALLOWED_ROOTS", "GANSCOPE_HIDE_PATH_BOX", "GANSCOPE_UPLOAD_LIMIT_MB"):
         monkeypatch.delenv(var, raising=False)
@@ -190,6 +209,13 @@ def test_a_secrets_file_that_does_not_parse_shares_nothing(tmp_path, monkeypatch
     at = _open({"run": str(CHECKPOINTS / "ring-8")})
     assert not _run_shown(at) and "cannot be read" in " ".join(e.value for e in at.sidebar.error)
     assert not at.exception
+    data = _dcgan_file(tmp_path / "netG.pth").read_bytes()  # a visitor's own upload opens nothing either
+    at.sidebar.file_uploader(key="import_upload").set_value(("netG.pth", data, "application/octet-stream")).run()
+    assert not _run_shown(at) and not at.exception
+    errors = " ".join(e.value for e in at.sidebar.error)
+    assert "cannot be read" in errors and "Nothing was written" in errors
+    at.run()
+    assert "cannot be read" in " ".join(e.value for e in at.sidebar.error), "the warning stays"
     monkeypatch.setenv("GANSCOPE_ALLOWED_ROOTS", str(CHECKPOINTS))
     assert _run_shown(_open({"run": str(CHECKPOINTS / "ring-8")})) == str(CHECKPOINTS / "ring-8")
 

@@ -95,6 +95,9 @@ def test_directions_and_arithmetic_links():
     assert _copied(at)["amt"] == "1,-2", "amounts of directions no longer shown leave the link"
     at = _open({"run": "faces-orl", "src": "latents", "k": "2", "amt": "1,-2,0.5,3"}, page="directions")
     assert _copied(at)["amt"] == "1,-2", "a link's amounts beyond its k are not carried on"
+    at = _open({"run": "faces-orl", "src": "latents", "amt": "1,-2,0.5"}, page="directions")  # no k: the page's 5
+    assert at.query_params["amt"] in ("1,-2,0.5", ["1,-2,0.5"]), "the address bar, written before the count slider exists"
+    assert _copied(at)["amt"] == "1,-2,0.5"
 
     at = _open({"run": "mnist-dcgan", "setA": "1,2,3", "setB": "4", "wB": "-0.5"}, page="arithmetic")
     assert not at.exception

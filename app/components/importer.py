@@ -37,7 +37,8 @@ def import_upload(filename: str, data: bytes) -> tuple[Path | None, str]:
         try:
             run, imp = import_generator(src, root / name, Hints(name=name))
         except ImportFailed as e:
-            return None, f"Cannot import {e}. Nothing was written. {hints_advice()}"
+            said = e if not hosting.settings().restricted else f"{e.path.name}: {e.problem}"  # no options to pass here
+            return None, f"Cannot import {said}. Nothing was written. {hints_advice()}"
     return run, f"Imported {filename} ({imp.record.get('family', imp.record['format'])}) as run {run.name}."
 
 
@@ -58,6 +59,10 @@ def hints_advice() -> str:
 def _on_upload() -> None:
     up = st.session_state.get(KEY)
     if up is None:
+        return
+    problem = hosting.settings().problem
+    if problem:
+        st.session_state[MESSAGE] = ("error", problem + " Nothing was written.")
         return
     too_big = hosting.upload_refusal(up.size, up.name)
     if too_big:

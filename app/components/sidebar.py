@@ -32,6 +32,9 @@ def _forget_link_problem() -> None:
 
 def _choose_run(found: list[Path]) -> Path | None:
     """The run folder the user picked or typed (None when nothing can be picked); may refuse."""
+    problem = hosting.settings().problem
+    if problem:  # the host's settings cannot be read: nothing is shared, not even a visitor's own import
+        return _refuse(problem)
     links.retry_awaited()
     typed = ""
     if hosting.path_box_shown():
@@ -55,8 +58,7 @@ def _choose_run(found: list[Path]) -> Path | None:
         return run_dir
     if not found:
         return _refuse(
-            hosting.settings().problem
-            or "No runs found under checkpoints/ or runs/. Train one with `ganscope-train --preset mnist-dcgan --data-dir PATH`."
+            "No runs found under checkpoints/ or runs/. Train one with `ganscope-train --preset mnist-dcgan --data-dir PATH`."
         )
     names = [str(p) for p in found]
     if st.session_state.get("run_select") not in names:  # first visit: the shipped MNIST DCGAN if present

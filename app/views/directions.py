@@ -72,7 +72,7 @@ else:
     most = min(K_DIRECTIONS, G.z_dim)  # a 1-d latent space has one direction
     if st.session_state.get("dir_k", 1) > most:
         st.session_state["dir_k"] = most
-    k = int(c2.slider("Directions", 1, most, min(5, most), key="dir_k")) if most > 1 else 1
+    k = int(c2.slider("Directions", 1, most, min(state.DEFAULT_DIRECTIONS, most), key="dir_k")) if most > 1 else 1
     p = Path(snap)
     lay = (layer or "") if source == "layer" else ""
     v, e, s = (a[:k] for a in state.directions(str(p), state.stamp(p), state.bn_mode(p), source, lay))

@@ -25,12 +25,15 @@ ACTIVATION_RANGES = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
 
 
 class ImportFailed(Exception):
-    """A file that cannot be imported. The message names the file and says what to do."""
+    """A file that cannot be imported. The message names the file and says what to do; ``hint`` is the
+    ganscope-import option that would fix it (the dashboard's hosted uploader, which takes no options,
+    leaves it out)."""
 
-    def __init__(self, path: str | os.PathLike, problem: str):
+    def __init__(self, path: str | os.PathLike, problem: str, hint: str = ""):
         self.path = Path(path)
         self.problem = problem
-        super().__init__(f"{self.path.name}: {problem}")
+        self.hint = hint
+        super().__init__(f"{self.path.name}: {problem}" + (f": {hint}" if hint else ""))
 
 
 @dataclass(frozen=True)
@@ -100,8 +103,8 @@ def output_spec(path: Path, shape: tuple[int, ...], last_activation: str | None,
     else:
         raise ImportFailed(
             path,
-            "its last layer is not tanh or sigmoid, so its output range is unknown: pass --output-range=LOW,HIGH "
-            "(e.g. --output-range=-1,1 for data scaled to [-1, 1])",
+            "its last layer is not tanh or sigmoid, so its output range is unknown",
+            "pass --output-range=LOW,HIGH (e.g. --output-range=-1,1 for data scaled to [-1, 1])",
         )
     kind = "image" if len(shape) == 3 and shape[0] in (1, 3) else "vector"
     if kind == "vector":

@@ -291,7 +291,7 @@ def import_keras(path: Path, hints: Hints) -> Imported:
                 )
         z_dim = _input_dim(layers, hints)
         if not z_dim:
-            raise ImportFailed(path, "its config does not say the latent size: pass --z-dim")
+            raise ImportFailed(path, "its config does not say the latent size", "pass --z-dim")
         b = _Builder(path, z_dim)
         try:
             for layer in layers:

@@ -74,7 +74,7 @@ def import_onnx(path: Path, hints: Hints) -> Imported:
     rest = dims[1:]
     if any(d is None for d in rest) or not rest:
         if not hints.z_dim:
-            raise ImportFailed(path, f"its input shape {dims} does not fix the latent size: pass --z-dim")
+            raise ImportFailed(path, f"its input shape {dims} does not fix the latent size", "pass --z-dim")
         rest = [hints.z_dim]
     input_shape, z_dim = tuple(int(d) for d in rest), int(np.prod(rest))
     try:
