@@ -171,6 +171,12 @@ def upload_refusal(size_bytes: int, name: str) -> str | None:
     return f"{name} is {size_bytes / 2**20:.1f} MB; this dashboard takes uploads of at most {h.upload_limit_mb:g} MB."
 
 
+def for_visitor(local: str, hosted: str) -> str:
+    """``local`` advice (a command to run here) on a local app; ``hosted`` on a shared one, whose visitors
+    have no shell on the server."""
+    return hosted if settings().restricted else local
+
+
 def path_box_shown() -> bool:
     """Whether to draw the boxes that take a path on the server (run folder, photo path)."""
     return not settings().hide_path_box

@@ -50,6 +50,23 @@ def test_run_list_holds_only_the_runs_inside_the_roots(hosted):
     assert _run_shown(at) == str(hosted["roots"] / "ring-8")
 
 
+def test_a_visitor_is_not_told_to_run_commands_on_the_server(hosted, tmp_path, monkeypatch):
+    """Empty shared roots, and the Ablation page with no ablation runs among them: the sentences say what
+    is shared, not which command to run (a visitor has no shell there)."""
+    empty = tmp_path / "empty-roots"
+    empty.mkdir()
+    monkeypatch.setenv("GANSCOPE_ALLOWED_ROOTS", str(empty))
+    at = _open()
+    said = " ".join(e.value for e in at.sidebar.error)
+    assert "No runs in the folders this dashboard shares" in said and "ganscope-train" not in said
+    monkeypatch.setenv("GANSCOPE_ALLOWED_ROOTS", str(hosted["roots"]))
+    at = _open()
+    at.switch_page("views/ablation.py").run()
+    assert not at.exception
+    infos = " ".join(i.value for i in at.info)
+    assert "No ablation runs are shared on this dashboard" in infos and "ganscope-ablation" not in infos
+
+
 @pytest.mark.parametrize("which", ["dotdot", "absolute", "symlink", "symlink-by-name", "nul"])
 def test_links_outside_the_roots_are_refused(hosted, which):
     value = {

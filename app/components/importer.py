@@ -45,14 +45,11 @@ def import_upload(filename: str, data: bytes) -> tuple[Path | None, str]:
 def hints_advice() -> str:
     """What to do with a file that needs hints the uploader cannot take: on a local app, the CLI; a visitor
     of a hosted one has no shell there, so the host is asked."""
-    if hosting.settings().restricted:
-        return (
-            "Files that need hints (latent size, output range) cannot be imported by upload here: "
-            "ask whoever hosts this dashboard to import it with ganscope-import."
-        )
-    return (
+    return hosting.for_visitor(
         "For files that need hints (latent size, output range) use `ganscope-import FILE --out runs/NAME` "
-        "with --z-dim / --output-range."
+        "with --z-dim / --output-range.",
+        "Files that need hints (latent size, output range) cannot be imported by upload here: "
+        "ask whoever hosts this dashboard to import it with ganscope-import.",
     )
 
 

@@ -58,7 +58,11 @@ def _choose_run(found: list[Path]) -> Path | None:
         return run_dir
     if not found:
         return _refuse(
-            "No runs found under checkpoints/ or runs/. Train one with `ganscope-train --preset mnist-dcgan --data-dir PATH`."
+            hosting.for_visitor(
+                "No runs found under checkpoints/ or runs/. "
+                "Train one with `ganscope-train --preset mnist-dcgan --data-dir PATH`.",
+                "No runs in the folders this dashboard shares yet.",
+            )
         )
     names = [str(p) for p in found]
     if st.session_state.get("run_select") not in names:  # first visit: the shipped MNIST DCGAN if present

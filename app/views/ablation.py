@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app import export, state
+from app import export, hosting, state
 from app.charts import curves
 from app.components.samples_view import show
 from app.render import seed_latents
@@ -51,7 +51,12 @@ if problems:
     st.warning("Left out:  \n" + "  \n".join(problems))
 found = list(latest)
 if not found:
-    st.info("No ablation runs found. Train them with `ganscope-ablation --data-dir PATH --out runs`.")
+    st.info(
+        hosting.for_visitor(
+            "No ablation runs found. Train them with `ganscope-ablation --data-dir PATH --out runs`.",
+            "No ablation runs are shared on this dashboard.",
+        )
+    )
     st.stop()
 
 
