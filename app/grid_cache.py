@@ -25,8 +25,10 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from app.images import DEFAULT_SIZE
 from models import atomic_write_bytes
-from pipelines.disk_cache import cache_root, file_sha256
+from pipelines import disk_cache
+from pipelines.disk_cache import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +36,6 @@ VERSION = "grid-1"
 SHIPPED_DIR = "grids"
 TEXT_KEY = "ganscope-grid"
 MAX_FILES = 256
-DEFAULT_SIZE = 192  # the sidebar's default on-screen size of one image (app.components.samples_view)
 PNG_END = b"IEND\xaeB`\x82"
 
 
@@ -69,7 +70,7 @@ def make_key(
     psi: float,
     labels=None,
     batchnorm: str | None = None,
-    size: int | None = DEFAULT_SIZE,
+    size: int | None = DEFAULT_SIZE,  # the sidebar's default (app.images)
     smooth: bool = True,
 ) -> GridKey:
     """The key of the grid of ``rows`` x ``cols`` seeds from ``seed`` on ``snapshot``."""
@@ -100,13 +101,12 @@ def default_batchnorm(model) -> str:
 
 def cache_dir() -> Path:
     """Where rendered grids are written: ``GANSCOPE_CACHE``/grids, or ~/.cache/ganscope/grids."""
-    return cache_root() / "grids"
+    return disk_cache.cache_root() / SHIPPED_DIR
 
 
 def places(snapshot: str | os.PathLike, key: GridKey) -> list[Path]:
     """Where the grid of ``key`` may be: beside the run (shipped), then in the cache folder."""
-    run_dir = Path(snapshot).resolve().parent.parent
-    return [run_dir / SHIPPED_DIR / key.file_name(), cache_dir() / key.file_name()]
+    return disk_cache.places(snapshot, SHIPPED_DIR, key.file_name())
 
 
 def read(path: Path, key: GridKey) -> bytes | None:

@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 MAX_WIDTH = 1460  # the widest image Streamlit sends as it is (its MAXIMUM_CONTENT_WIDTH)
+DEFAULT_SIZE = 192  # on-screen pixels of one image until the user picks a size: a 64 px face 3x, a digit about 7x
 
 
 def images_u8(samples) -> np.ndarray:

@@ -19,6 +19,7 @@ import streamlit as st
 
 from models import CheckpointError, read_header
 from pipelines import runs
+from pipelines.disk_cache import file_stamp as stamp  # what keys the caches of a snapshot's contents
 
 from . import hosting
 
@@ -92,14 +93,6 @@ def bn_key(run_dir: str | Path) -> str:
 def bn_mode(snapshot: str | Path) -> str | None:
     """The BatchNorm statistics picked for the run of ``snapshot`` (None: its config's default)."""
     return st.session_state.get(bn_key(Path(snapshot).parent.parent))
-
-
-def stamp(path: str | Path) -> tuple[int, int, int, int]:
-    """What keys the caches of a file's contents: (size, mtime_ns, ctime_ns, inode). Any write changes the
-    ctime, which no one can set back, and an atomic replacement the inode, so a snapshot rewritten in place
-    with its old size and mtime is still read anew (the grid cache's sha256 sees the same change)."""
-    st_ = os.stat(path)
-    return st_.st_size, st_.st_mtime_ns, st_.st_ctime_ns, st_.st_ino
 
 
 @st.cache_resource(max_entries=16, show_spinner="Loading generator…")

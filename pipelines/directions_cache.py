@@ -30,9 +30,9 @@ from safetensors.torch import load_file, save
 
 from models import atomic_write_bytes, load_generator
 
-from . import runs
+from . import disk_cache, runs
 from .directions import Directions, ganspace, latent_pca, probe_layers
-from .disk_cache import cache_root, file_sha256
+from .disk_cache import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class DirectionsKey:
 
 def cache_dir() -> Path:
     """Where computed directions are written: ``GANSCOPE_CACHE``/directions, or ~/.cache/ganscope/directions."""
-    return cache_root() / "directions"
+    return disk_cache.cache_root() / SHIPPED_DIR
 
 
 def make_key(snapshot: str | os.PathLike, source: str, layer: str = "", batchnorm: str | None = None) -> DirectionsKey:
@@ -111,8 +111,7 @@ def write(path: Path, key: DirectionsKey, d: Directions) -> Path:
 
 def places(snapshot: str | os.PathLike, key: DirectionsKey) -> list[Path]:
     """Where the file of ``key`` may be: beside the run (shipped), then in the cache folder."""
-    run_dir = Path(snapshot).resolve().parent.parent
-    return [run_dir / SHIPPED_DIR / key.file_name(), cache_dir() / key.file_name()]
+    return disk_cache.places(snapshot, SHIPPED_DIR, key.file_name())
 
 
 def cached_directions(

@@ -7,14 +7,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-from app.images import grid_pixels, screen_png
+from app.images import DEFAULT_SIZE, grid_pixels, screen_png
 from models import OutputSpec
 
 if TYPE_CHECKING:  # plotly is imported when a non-image run is drawn
     import plotly.graph_objects as go
 
 SIZES = [96, 128, 192, 256, 384]  # on-screen pixels for an image's longer side
-DEFAULT_SIZE = 192  # a 64 px face drawn 3x, a 28 px digit about 7x
 SCALING = {"smooth": "smooth (bicubic)", "pixel": "pixel-exact (each pixel a square)"}
 
 

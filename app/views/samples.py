@@ -74,18 +74,11 @@ caption = f"{n} samples, seeds {seeds[0]}–{seeds[-1]}"
 if labels:
     caption += ", one class per row" if choice == "rows" else f", all of class {labels[0]}"
 snap = st.session_state["snapshot"]
-key = grid_cache.make_key(
-    snap,
-    seed,
-    rows,
-    cols,
-    psi,
-    labels,
-    state.bn_mode(snap) or grid_cache.default_batchnorm(model),
-    display_size(spec),
-    scaling_smooth(),
-)
-png = grid_cache.lookup(snap, key) if spec.kind == "image" else None
+key = png = None
+if spec.kind == "image":  # charts of the toy runs are drawn from their values, not kept on disk
+    bn = state.bn_mode(snap) or grid_cache.default_batchnorm(model)
+    key = grid_cache.make_key(snap, seed, rows, cols, psi, labels, bn, display_size(spec), scaling_smooth())
+    png = grid_cache.lookup(snap, key)
 if png is not None:  # this very grid was drawn before: on screen now, while the generator loads below
     st.image(png, caption=caption, width="content", output_format="PNG")
 
