@@ -1,1 +1,1 @@
-"""ganscope dashboard (Streamlit). Start with ``streamlit run app/main.py``."""
+"""ganscope dashboard (Streamlit). Start with ``streamlit run app/main.py`` (the script is ``app/dashboard.py``)."""

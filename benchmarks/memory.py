@@ -60,7 +60,7 @@ loaded = []
 for run in discover_runs():
     for path, _ in runs.list_snapshots(run):
         loaded.append(load_generator(path))  # every snapshot of every shipped run, held at once
-at = AppTest.from_file({root!r} + "/app/main.py", default_timeout=120).run()
+at = AppTest.from_file({root!r} + "/app/dashboard.py", default_timeout=120).run()
 assert not at.exception, at.exception
 print(json.dumps({{"rss_mib": peak_mib(), "generators": len(loaded)}}))
 """

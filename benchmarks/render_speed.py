@@ -79,7 +79,7 @@ def main() -> None:
     cold = (
         "import time; t=time.perf_counter();"
         "from streamlit.testing.v1 import AppTest;"
-        f"at=AppTest.from_file({str(ROOT / 'app' / 'main.py')!r}, default_timeout=120); at.run();"
+        f"at=AppTest.from_file({str(ROOT / 'app' / 'dashboard.py')!r}, default_timeout=120); at.run();"
         "assert len(at.get('image'))>0 and not at.exception;"
         "print(time.perf_counter()-t)"
     )

@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import CHECKPOINTS, run_card
 
-APP = str(CHECKPOINTS.parent / "app" / "main.py")
+APP = str(CHECKPOINTS.parent / "app" / "dashboard.py")
 SHIPPED = sorted(p for p in CHECKPOINTS.iterdir() if (p / "config.json").is_file()) if CHECKPOINTS.is_dir() else []
 
 

@@ -17,7 +17,7 @@ from pipelines.importers import import_generator
 from tests.conftest import ROOT, run_card
 from tests.fixtures.upstream import DCGANGenerator, weights_init
 
-APP = str(ROOT / "app" / "main.py")
+APP = str(ROOT / "app" / "dashboard.py")
 PAGES = sorted(p.stem for p in (ROOT / "app" / "views").glob("*.py") if p.stem != "__init__")
 
 

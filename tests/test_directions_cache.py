@@ -125,7 +125,7 @@ def test_the_directions_page_opens_the_shipped_directions_without_computing(cach
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setattr(dc, "compute", _refuse_to_compute)
-    at = AppTest.from_file(str(CHECKPOINTS.parent / "app" / "main.py"), default_timeout=180)
+    at = AppTest.from_file(str(CHECKPOINTS.parent / "app" / "dashboard.py"), default_timeout=180)
     at.run()
     at.switch_page("views/directions.py").run()
     assert not at.exception, [e.message for e in at.exception]

@@ -24,7 +24,7 @@ from models import load_generator, save_generator
 from pipelines import disk_cache, runs
 from tests.conftest import CHECKPOINTS, ROOT
 
-APP = str(ROOT / "app" / "main.py")
+APP = str(ROOT / "app" / "dashboard.py")
 
 # Runs the dashboard's first visit in a fresh interpreter in which importing torch fails, and prints what the
 # main area drew, in order, and the exception (if any) that stopped it.

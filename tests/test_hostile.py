@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import CHECKPOINTS, ROOT
 
-APP = str(CHECKPOINTS.parent / "app" / "main.py")
+APP = str(CHECKPOINTS.parent / "app" / "dashboard.py")
 
 
 @pytest.fixture
@@ -313,7 +313,7 @@ def test_a_path_naming_an_unknown_users_home_is_refused_not_a_crash():
     """`~nosuchuser/run` makes pathlib raise RuntimeError: the box says the folder is not a run."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=120).run()
+    at = AppTest.from_file(str(ROOT / "app" / "dashboard.py"), default_timeout=120).run()
     at.sidebar.text_input(key="typed_run").set_value("~nosuchuser-ganscope/run").run()
     assert not at.exception
     assert "is not a run folder" in at.sidebar.error[0].value

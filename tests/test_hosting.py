@@ -13,7 +13,7 @@ from app import hosting
 from tests.conftest import ROOT
 from tests.test_app_import import _dcgan_file
 
-APP = str(ROOT / "app" / "main.py")
+APP = str(ROOT / "app" / "dashboard.py")
 CHECKPOINTS = ROOT / "checkpoints"
 REFUSED = "is outside the folders this dashboard shares"
 

@@ -15,7 +15,7 @@ from app import links
 from pipelines import runs
 from tests.conftest import ROOT
 
-APP = str(ROOT / "app" / "main.py")
+APP = str(ROOT / "app" / "dashboard.py")
 CHECKPOINTS = ROOT / "checkpoints"
 
 

@@ -79,7 +79,7 @@ def test_sidebar_warns_while_a_failing_run_trains(tmp_path):
     (run / runs.LOG).unlink()
     for record in log[:200]:  # training has reached step 200 of 450
         runs.append_jsonl(run / runs.LOG, record)
-    at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "app" / "dashboard.py"), default_timeout=120)
     at.run()
     at.sidebar.text_input(key="typed_run").set_value(str(run)).run()
     assert not at.exception
@@ -109,7 +109,7 @@ def test_the_snapshot_slider_follows_a_training_run_to_its_newest_snapshot(tmp_p
     (run / runs.LOG).unlink()
     for record in runs.read_log(src)[:20]:
         runs.append_jsonl(run / runs.LOG, record)
-    at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "app" / "dashboard.py"), default_timeout=120)
     at.query_params["run"] = str(run)
     at.run()
     assert at.session_state["snapshot"] == str(run / "snapshots" / snaps[1][0].name)

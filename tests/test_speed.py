@@ -73,7 +73,7 @@ def test_grids_are_sent_as_lossless_pngs_grey_when_the_samples_are():
 def test_the_samples_page_loads_without_torchvision_scipy_pandas_or_facenet():
     """Cold start: importing torchvision alone cost 1.5 s of the 8 s a browser waited for the first grid."""
     out = subprocess.run(
-        [sys.executable, "-c", SAMPLES_PATH.format(app=str(ROOT / "app" / "main.py"))],
+        [sys.executable, "-c", SAMPLES_PATH.format(app=str(ROOT / "app" / "dashboard.py"))],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app import grid_cache, state
+from app import first_visit, grid_cache, state
 from app.components import latents as lat
 from app.components.export_buttons import export_row, provenance, single_png
 from app.components.samples_view import display_size, grid_image, scaling_smooth, show
@@ -80,7 +80,9 @@ if spec.kind == "image":  # charts of the toy runs are drawn from their values, 
     key = grid_cache.make_key(snap, seed, rows, cols, psi, labels, bn, display_size(spec), scaling_smooth())
     png = grid_cache.lookup(snap, key)
 if png is not None:  # this very grid was drawn before: on screen now, while the generator loads below
+    fetched = first_visit.images_served()
     st.image(png, caption=caption, width="content", output_format="PNG")
+    first_visit.let_browser_draw(fetched)  # a cold start: torch's import would slow the browser drawing it
 
 from app.render import seed_latents  # noqa: E402 - torch: after the grid a cold start could already show
 
