@@ -110,11 +110,15 @@ class ImageWatch:
         await self.app(scope, receive, send_and_count)
 
 
+def torch_imported() -> bool:
+    return "torch" in sys.modules
+
+
 def let_browser_draw(since: int, timeout: float = DRAW_WAIT_S) -> bool:
     """Before a cold start imports torch: wait until the browser has fetched an image after ``since``
     (``images_served()`` taken before the image was sent), at most ``timeout`` seconds. Returns at once
     where torch is already imported or no ``ImageWatch`` counts. True if an image was fetched."""
-    if not _watching or "torch" in sys.modules:
+    if not _watching or torch_imported():
         return False
     with _served_changed:
         return _served_changed.wait_for(lambda: _served > since, timeout)

@@ -1,0 +1,120 @@
+"""The server's help for a first visit (``app.first_visit``): ``streamlit run app/main.py`` serves the
+dashboard as an ``st.App`` that imports the first page's modules as it starts and counts the images the
+browser fetched, so the Samples page can let the browser draw a kept grid before torch is imported."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.web.server.app_discovery import discover_asgi_app
+
+from app import first_visit as fv
+from tests.conftest import ROOT
+
+
+def _serve(path: str, chunks: int = 2, scope_type: str = "http") -> list[dict]:
+    """One request through ``ImageWatch`` to an app answering in ``chunks`` body messages; what was sent."""
+    sent: list[dict] = []
+
+    async def inner(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        for i in range(chunks):
+            await send({"type": "http.response.body", "body": b"x", "more_body": i < chunks - 1})
+
+    async def send(message):
+        sent.append(message)
+
+    async def receive():
+        return {"type": "http.request"}
+
+    asyncio.run(fv.ImageWatch(inner)({"type": scope_type, "path": path}, receive, send))
+    return sent
+
+
+@pytest.fixture
+def watching(monkeypatch):
+    """A server whose ImageWatch counts, before torch is imported."""
+    monkeypatch.setattr(fv, "_watching", True)
+    monkeypatch.setattr(fv, "torch_imported", lambda: False)
+
+
+def test_streamlit_run_app_main_serves_the_dashboard_as_an_app():
+    found = discover_asgi_app(ROOT / "app" / "main.py")
+    assert found.is_asgi_app and found.app_name == "app"
+    text = (ROOT / "app" / "main.py").read_text()
+    assert '"dashboard.py"' in text and "first_visit.lifespan" in text and "first_visit.ImageWatch" in text
+    assert not discover_asgi_app(ROOT / "app" / "dashboard.py").is_asgi_app  # AppTest runs the script itself
+
+
+def test_an_image_counts_once_its_last_byte_is_sent_and_nothing_else_counts():
+    before = fv.images_served()
+    sent = _serve("/media/0a1b.png", chunks=3)
+    assert len(sent) == 4 and fv.images_served() == before + 1
+    _serve("/static/js/index.js")
+    _serve("/_stcore/health")
+    _serve("/media/ws", scope_type="websocket")
+    assert fv.images_served() == before + 1
+    _serve("/some/base/path/media/ffee.png", chunks=1)  # behind a proxy's base path
+    assert fv.images_served() == before + 2
+
+
+def test_the_grid_waits_for_the_browser_then_goes_on(watching):
+    since = fv.images_served()
+    threading.Timer(0.3, lambda: _serve("/media/grid.png")).start()
+    t = time.perf_counter()
+    assert fv.let_browser_draw(since, timeout=5) is True
+    assert 0.25 < time.perf_counter() - t < 3
+
+
+def test_a_browser_that_never_fetches_holds_the_page_back_no_longer_than_the_limit(watching):
+    t = time.perf_counter()
+    assert fv.let_browser_draw(fv.images_served(), timeout=0.3) is False
+    assert 0.25 < time.perf_counter() - t < 2
+
+
+def test_no_wait_where_nothing_counts_or_torch_is_already_imported(monkeypatch):
+    monkeypatch.setattr(fv, "_watching", False)  # AppTest, or `streamlit run app/dashboard.py`
+    monkeypatch.setattr(fv, "torch_imported", lambda: False)
+    t = time.perf_counter()
+    assert fv.let_browser_draw(fv.images_served(), timeout=5) is False
+    monkeypatch.setattr(fv, "_watching", True)
+    monkeypatch.setattr(fv, "torch_imported", lambda: True)  # a visit after the first: nothing to hold back
+    assert fv.let_browser_draw(fv.images_served(), timeout=5) is False
+    assert time.perf_counter() - t < 1
+
+
+def test_warm_imports_finish_even_when_a_module_fails(caplog):
+    thread = fv.start_warm_imports()
+    assert fv.wait_for_warm_imports(timeout=60)
+    thread.join(5)
+    with caplog.at_level(logging.WARNING, logger=fv.__name__):
+        fv.warm_imports(("app.links", "app.no_such_module"))
+    assert fv.wait_for_warm_imports(timeout=0)
+    assert "app.no_such_module" in caplog.text
+    assert all(Path(ROOT, *m.split(".")).with_suffix(".py").exists() for m in fv.FIRST_PAGE_MODULES)
+
+
+def test_the_warm_imports_do_not_import_torch():
+    """They run while the browser loads: torch's 3 s there would slow the first visit, not speed it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "class NoTorch:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('torch', 'torchvision'):\n"
+        "            raise ImportError('torch in the warm imports: ' + name)\n"
+        "sys.meta_path.insert(0, NoTorch())\n"
+        "from app import first_visit\n"
+        "first_visit.warm_imports()\n"
+        "print('torch' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "False" and "warm import" not in out.stderr, out.stderr[-2000:]
