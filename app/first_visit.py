@@ -89,6 +89,13 @@ def note_image_served() -> None:
         _served_changed.notify_all()
 
 
+def is_media_file(path: str) -> bool:
+    """A file of Streamlit's media store (``[base]/media/ID.png``: images, downloads), not its fonts
+    (``[base]/static/media/…``)."""
+    head, sep, _ = path.rpartition("/media/")
+    return bool(sep) and not head.endswith("/static")
+
+
 class ImageWatch:
     """ASGI middleware: counts each media file (``…/media/…``) once its last byte is sent."""
 
@@ -98,7 +105,7 @@ class ImageWatch:
         _watching = True
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope.get("type") != "http" or "/media/" not in scope.get("path", ""):
+        if scope.get("type") != "http" or not is_media_file(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
 

@@ -56,6 +56,8 @@ def test_an_image_counts_once_its_last_byte_is_sent_and_nothing_else_counts():
     sent = _serve("/media/0a1b.png", chunks=3)
     assert len(sent) == 4 and fv.images_served() == before + 1
     _serve("/static/js/index.js")
+    _serve("/static/media/MaterialSymbols-Rounded.woff2")  # Streamlit's fonts: not the browser drawing a page
+    _serve("/base/static/media/SourceSansVF-Upright.woff2")
     _serve("/_stcore/health")
     _serve("/media/ws", scope_type="websocket")
     assert fv.images_served() == before + 1
