@@ -25,7 +25,6 @@ from app.components.importer import import_uploader  # noqa: E402
 from app.components.samples_view import display_options  # noqa: E402
 from app.components.sidebar import restore_from_png, run_picker  # noqa: E402
 
-st.set_option("client.toolbarMode", "viewer")  # as .streamlit/config.toml says, also when started from elsewhere
 st.set_page_config(page_title="ganscope", page_icon=":material/blur_on:", layout="wide")
 
 pages = [

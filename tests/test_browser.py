@@ -53,8 +53,8 @@ def imports(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("imports")
 
 
-@pytest.fixture(scope="module")
-def server(imports):
+def _start_server(cwd: Path, env: dict) -> tuple[subprocess.Popen, str]:
+    """`streamlit run ROOT/app/main.py` started in ``cwd``, on a free port; (process, URL) once healthy."""
     port = _free_port()
     proc = subprocess.Popen(
         [
@@ -72,8 +72,8 @@ def server(imports):
             "--browser.gatherUsageStats",
             "false",
         ],
-        cwd=ROOT,
-        env=dict(os.environ, GANSCOPE_IMPORT_DIR=str(imports)),
+        cwd=cwd,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -83,12 +83,16 @@ def server(imports):
     while time.time() < deadline:
         try:
             if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
-                break
+                return proc, url
         except OSError:
             time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + (proc.stdout.read() if proc.stdout else ""))
+    proc.kill()
+    pytest.fail("streamlit did not start: " + (proc.stdout.read() if proc.stdout else ""))
+
+
+@pytest.fixture(scope="module")
+def server(imports):
+    proc, url = _start_server(ROOT, dict(os.environ, GANSCOPE_IMPORT_DIR=str(imports)))
     yield url
     proc.terminate()
     proc.wait(timeout=20)
@@ -165,6 +169,25 @@ def test_cold_start_and_directions_first_visit_are_printed(browser, capsys):
             f"Directions first visit {t['directions_first_visit_s']:.1f} s"
         )
     assert t["cold_start_s"] > 0 and t["directions_first_visit_s"] > 0
+
+
+def test_started_from_another_folder_it_is_the_same_app(browser, tmp_path):
+    """`streamlit run /path/to/app/main.py` from any folder: the shipped runs, the first grid, and the
+    header's settings (no Deploy button: the config beside the script is read wherever it is started)."""
+    proc, url = _start_server(tmp_path, dict(os.environ, GANSCOPE_IMPORT_DIR=str(tmp_path / "imports")))
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(url, timeout=120_000)
+        _wait_ready(page, "Samples")
+        page.locator(f'{EXPECT["img"]}').first.wait_for(timeout=120_000)
+        assert "mnist-dcgan" in page.locator('[data-testid="stSidebar"]').inner_text()
+        assert page.get_by_role("button", name="Deploy").count() == 0
+        assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        page.close()
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert not (tmp_path / "runs").exists()  # nothing written into the folder it was started in
 
 
 def test_download_buttons_make_their_files_when_clicked(server, browser, tmp_path):

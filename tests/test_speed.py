@@ -139,5 +139,5 @@ def test_projection_of_a_real_orl_photo_reaches_20_db_in_at_most_130_steps(faces
 
 
 def test_the_header_has_no_deploy_button():
-    cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    cfg = tomllib.loads((ROOT / "app" / ".streamlit" / "config.toml").read_text())
     assert cfg["client"]["toolbarMode"] == "viewer"  # checked in Chromium by tests/test_browser.py
