@@ -120,3 +120,24 @@ def test_the_warm_imports_do_not_import_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "False" and "warm import" not in out.stderr, out.stderr[-2000:]
+
+
+def test_the_first_page_draws_no_code_block():
+    """A code block makes the browser evaluate Streamlit's syntax highlighter, about 0.57 s of one busy
+    task on 2 cores just after the first page is done (a Directions click then waited for it). The
+    inspected latent's values are inline code instead, and still shown."""
+    import numpy as np
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app" / "dashboard.py"), default_timeout=180).run()
+    assert not at.exception and len(at.get("image")) > 0
+    assert len(at.code) == 0
+    shown = [m.value for m in at.markdown if m.value.startswith("`[")]
+    assert len(shown) == 1 and shown[0].endswith("…`")
+    first = float(shown[0][2:].split(",")[0])
+    from app.render import seed_latents
+    from models import load_generator
+    from pipelines import runs
+
+    G, _ = load_generator(runs.list_snapshots(ROOT / "checkpoints" / "mnist-dcgan")[-1][0])
+    assert first == pytest.approx(float(np.asarray(seed_latents(G, [0], 1.0))[0, 0]), abs=1e-3)
