@@ -19,6 +19,4 @@ from starlette.middleware import Middleware  # noqa: E402
 
 from app import first_visit  # noqa: E402
 
-app = st.App(
-    str(ROOT / "app" / "dashboard.py"), lifespan=first_visit.lifespan, middleware=[Middleware(first_visit.ImageWatch)]
-)
+app = st.App(str(ROOT / "app" / "dashboard.py"), lifespan=first_visit.lifespan, middleware=[Middleware(first_visit.ImageWatch)])

@@ -179,7 +179,7 @@ def test_started_from_another_folder_it_is_the_same_app(browser, tmp_path):
     try:
         page.goto(url, timeout=120_000)
         _wait_ready(page, "Samples")
-        page.locator(f'{EXPECT["img"]}').first.wait_for(timeout=120_000)
+        page.locator(f"{EXPECT['img']}").first.wait_for(timeout=120_000)
         assert "mnist-dcgan" in page.locator('[data-testid="stSidebar"]').inner_text()
         assert page.get_by_role("button", name="Deploy").count() == 0
         assert page.locator('[data-testid="stException"]').count() == 0
@@ -211,6 +211,36 @@ def test_download_buttons_make_their_files_when_clicked(server, browser, tmp_pat
         assert len(vectors) == 64 and prov["run"].endswith("mnist-dcgan") and files["Grid PNG"].name == "seeds-0-63-grid.png"
         with zipfile.ZipFile(files["ZIP of PNGs"]) as z:
             assert len([n for n in z.namelist() if n.endswith(".png")]) == 64
+    finally:
+        page.close()
+
+
+def test_downloads_clicked_one_after_another_all_arrive(server, browser, tmp_path):
+    """A user clicks every export in quick succession (here after opening and closing Copy link): each
+    click gives its file. A download used to rerun the page, and a rerun drops the other buttons' files
+    ("Deferred file not found"), so a quick second or third click got nothing."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    try:
+        page.goto(server, timeout=120_000)
+        _wait_ready(page, "Samples")
+        page.get_by_role("button", name="Copy link").first.click()
+        page.wait_for_timeout(300)
+        page.keyboard.press("Escape")  # closing the popover reruns the page once
+        page.wait_for_timeout(500)
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+        downloads = []
+        page.on("download", lambda d: downloads.append(d))
+        labels = ("Grid PNG", "ZIP of PNGs", "Latents .npy", "Latents .json") * 2
+        for label in labels:  # one click after another, not waiting for the file
+            page.get_by_role("button", name=label).first.click()
+            page.wait_for_timeout(150)
+        deadline = time.time() + 30
+        while len(downloads) < len(labels) and time.time() < deadline:
+            page.wait_for_timeout(250)
+        names = sorted(d.suggested_filename for d in downloads)
+        expected = ["seeds-0-63-grid.png", "seeds-0-63-latents.json", "seeds-0-63-latents.npy", "seeds-0-63.zip"]
+        assert names == sorted(expected * 2), names
+        assert all(d.failure() is None for d in downloads)
     finally:
         page.close()
 

@@ -133,7 +133,7 @@ def test_the_first_page_draws_no_code_block():
     assert not at.exception and len(at.get("image")) > 0
     assert len(at.code) == 0
     shown = [m.value for m in at.markdown if m.value.startswith("`[")]
-    assert len(shown) == 1 and shown[0].endswith("…`")
+    assert len(shown) == 1 and shown[0].endswith(", …]`") and "\n" not in shown[0] and ",  " not in shown[0]  # one line
     first = float(shown[0][2:].split(",")[0])
     from app.render import seed_latents
     from models import load_generator

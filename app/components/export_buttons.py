@@ -53,6 +53,7 @@ def export_row(
             f"{stem}-grid.png",
             "image/png",
             key=f"{key}_grid",
+            on_click="ignore",
         )
     if spec.kind == "image":
         cols[1].download_button(
@@ -61,9 +62,15 @@ def export_row(
             f"{stem}.zip",
             "application/zip",
             key=f"{key}_zip",
+            on_click="ignore",
         )
     cols[2].download_button(
-        "Latents .npy", partial(export.npy_bytes, latents), f"{stem}-latents.npy", "application/octet-stream", key=f"{key}_npy"
+        "Latents .npy",
+        partial(export.npy_bytes, latents),
+        f"{stem}-latents.npy",
+        "application/octet-stream",
+        key=f"{key}_npy",
+        on_click="ignore",
     )
     cols[3].download_button(
         "Latents .json",
@@ -71,6 +78,7 @@ def export_row(
         f"{stem}-latents.json",
         "application/json",
         key=f"{key}_json",
+        on_click="ignore",
     )
 
 
@@ -83,6 +91,7 @@ def single_png(sample: np.ndarray, spec: OutputSpec, prov: dict, key: str, scale
         f"ganscope-{prov.get('name', 'sample')}.png".replace(" ", "_"),
         "image/png",
         key=f"{key}_png",
+        on_click="ignore",
     )
 
 

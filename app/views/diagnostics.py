@@ -174,4 +174,5 @@ st.download_button(
     f"{run_dir.name}-nearest.png",
     "image/png",
     key="dx_png",
+    on_click="ignore",
 )

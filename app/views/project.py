@@ -190,7 +190,7 @@ if res and res["run"] == str(st.session_state.get("snapshot")):
     st.caption("restarts' final MSE: " + ", ".join(f"{r:.4f}" for r in res["restarts"]))
     z = np.asarray(entry["z"], dtype=np.float32)
     single_png(res["recon"], spec, provenance(entry, z), key="proj_png", scale=big)
-    st.download_button("Latent (.npy)", npy_bytes(z[None]), file_name="projected-latent.npy", key="proj_npy")
+    st.download_button("Latent (.npy)", npy_bytes(z[None]), file_name="projected-latent.npy", key="proj_npy", on_click="ignore")
     lat.send_buttons(entry, key="proj_send")
 elif run_name:
     st.info(f"Projecting onto {run_name}. Pick a photo and press Project.")

@@ -120,6 +120,6 @@ with left:
 with right:
     zc = np.asarray(z[cell])
     st.markdown(f"**{entry['name']}** · |z| = {np.linalg.norm(zc):.3f} · mean {zc.mean():+.3f} · std {zc.std():.3f}")
-    values = np.array2string(zc[:12], precision=3, separator=", ") + (" …" if zc.size > 12 else "")
+    values = "[" + ", ".join(f"{v:.3f}" for v in zc[:12]) + (", …]" if zc.size > 12 else "]")
     st.markdown(f"`{values}`")  # inline code: a code block loads the browser's highlighter (0.57 s busy)
     lat.send_buttons(entry, key="inspect_send")
