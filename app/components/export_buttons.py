@@ -2,6 +2,7 @@
 
 The files are made when a button is clicked (Streamlit calls the ``functools.partial`` it was given),
 not on every run of the page: encoding the PNGs of a 64-sample ZIP took 0.3 s of each first visit.
+Every download button in the app is drawn by ``download``, which does not rerun the page on a click.
 """
 
 from __future__ import annotations
@@ -28,6 +29,12 @@ def provenance(entry_or_seed, z: np.ndarray, extra: dict | None = None) -> dict:
     return {**base, **(extra or {})}
 
 
+def download(label: str, data, file_name: str, mime: str, key: str, where=st) -> None:
+    """A download button in ``where`` (``st``, a column, the sidebar) whose click does not rerun the page: a
+    rerun drops the other buttons' deferred files, so a quick second click used to get nothing."""
+    where.download_button(label, data, file_name, mime, key=key, on_click="ignore")
+
+
 def export_row(
     samples: np.ndarray,
     spec: OutputSpec,
@@ -47,51 +54,50 @@ def export_row(
         grid = grid_image(samples, spec, nrow)
     run_prov = {k: provs[0].get(k) for k in ("run", "snapshot")} if provs else {}
     if grid is not None:
-        cols[0].download_button(
+        download(
             "Grid PNG",
             partial(export.png_bytes, grid, {**run_prov, "latents": [p["z"] for p in provs]}),
             f"{stem}-grid.png",
             "image/png",
             key=f"{key}_grid",
-            on_click="ignore",
+            where=cols[0],
         )
     if spec.kind == "image":
-        cols[1].download_button(
+        download(
             "ZIP of PNGs",
             partial(_zip_of_samples, samples, provs, stem),
             f"{stem}.zip",
             "application/zip",
             key=f"{key}_zip",
-            on_click="ignore",
+            where=cols[1],
         )
-    cols[2].download_button(
+    download(
         "Latents .npy",
         partial(export.npy_bytes, latents),
         f"{stem}-latents.npy",
         "application/octet-stream",
         key=f"{key}_npy",
-        on_click="ignore",
+        where=cols[2],
     )
-    cols[3].download_button(
+    download(
         "Latents .json",
         partial(export.latents_json, latents, run_prov),
         f"{stem}-latents.json",
         "application/json",
         key=f"{key}_json",
-        on_click="ignore",
+        where=cols[3],
     )
 
 
 def single_png(sample: np.ndarray, spec: OutputSpec, prov: dict, key: str, scale: int = 1) -> None:
     if spec.kind != "image":
         return
-    st.download_button(
+    download(
         "PNG",
         partial(_single_png, sample, prov, scale),
         f"ganscope-{prov.get('name', 'sample')}.png".replace(" ", "_"),
         "image/png",
         key=f"{key}_png",
-        on_click="ignore",
     )
 
 

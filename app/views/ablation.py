@@ -9,6 +9,7 @@ import streamlit as st
 
 from app import export, hosting, state
 from app.charts import curves
+from app.components.export_buttons import download
 from app.components.samples_view import show
 from app.render import seed_latents
 from models import CheckpointError, load_classifier
@@ -108,9 +109,7 @@ for i, p in enumerate(found):
         grid = show(samples, G.output, 4, shown_as[str(p)].removeprefix(ABLATION_PREFIX), key=f"abl_{p}")
         if grid is not None:
             prov = {"run": str(p), "snapshot": str(snap), "seeds": list(range(16)), "latents": z.round(6).tolist()}
-            st.download_button(
-                "PNG", export.png_bytes(grid, prov), f"{p.name}.png", "image/png", key=f"abl_png_{p}", on_click="ignore"
-            )
+            download("PNG", export.png_bytes(grid, prov), f"{p.name}.png", "image/png", key=f"abl_png_{p}")
 field = st.selectbox("Curve", ["g_loss", "d_loss_real", "d_loss_fake", "d_acc_real", "d_acc_fake"], key="abl_field")
 st.plotly_chart(
     curves(

@@ -10,6 +10,7 @@ import torch
 
 from app import export, hosting, state
 from app.charts import curves
+from app.components.export_buttons import download
 from app.components.metric_charts import metric_charts
 from app.components.samples_view import grid_image
 from app.render import seed_latents
@@ -158,7 +159,7 @@ for i, s in enumerate(seeds):
         caption=f"seed {s}, then its 4 nearest of the first {len(train_u8)} training images "
         f"({space} distance " + ", ".join(f"{v:.3f}" for v in dist.tolist()) + ")",
     )
-st.download_button(
+download(
     "PNG of these rows",
     export.png_bytes(
         grid_image(torch.cat(rows).numpy(), G.output, 5),
@@ -174,5 +175,4 @@ st.download_button(
     f"{run_dir.name}-nearest.png",
     "image/png",
     key="dx_png",
-    on_click="ignore",
 )

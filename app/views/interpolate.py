@@ -9,7 +9,7 @@ import torch
 
 from app import export, state
 from app.components import latents as lat
-from app.components.export_buttons import export_row, provenance
+from app.components.export_buttons import download, export_row, provenance
 from app.components.samples_view import display_size, grid_image, show
 from app.render import images_u8
 from models.latent import lerp, path, slerp
@@ -128,11 +128,9 @@ export_row(
 if spec.kind == "image":
     frames = [f.repeat(4, 0).repeat(4, 1) for f in images_u8(torch.from_numpy(path_samples))]
     g1, g2 = st.columns(2)
-    g1.download_button(
-        "Path GIF", export.gif_bytes(frames, fps=12, loop=True), "ganscope-path.gif", "image/gif", key="gif", on_click="ignore"
-    )
+    download("Path GIF", export.gif_bytes(frames, fps=12, loop=True), "ganscope-path.gif", "image/gif", key="gif", where=g1)
     mp4 = export.mp4_bytes(frames, fps=12)
     if mp4 is not None:
-        g2.download_button("Path MP4", mp4, "ganscope-path.mp4", "video/mp4", key="mp4", on_click="ignore")
+        download("Path MP4", mp4, "ganscope-path.mp4", "video/mp4", key="mp4", where=g2)
     else:
         g2.caption("MP4 export needs PyAV: `pip install av`.")

@@ -17,7 +17,7 @@ from PIL import Image
 
 from app import hosting, state
 from app.components import latents as lat
-from app.components.export_buttons import provenance, single_png
+from app.components.export_buttons import download, provenance, single_png
 from app.components.samples_view import grid_image
 from app.export import npy_bytes
 from app.render import to_unit
@@ -190,7 +190,7 @@ if res and res["run"] == str(st.session_state.get("snapshot")):
     st.caption("restarts' final MSE: " + ", ".join(f"{r:.4f}" for r in res["restarts"]))
     z = np.asarray(entry["z"], dtype=np.float32)
     single_png(res["recon"], spec, provenance(entry, z), key="proj_png", scale=big)
-    st.download_button("Latent (.npy)", npy_bytes(z[None]), file_name="projected-latent.npy", key="proj_npy", on_click="ignore")
+    download("Latent (.npy)", npy_bytes(z[None]), "projected-latent.npy", "application/octet-stream", key="proj_npy")
     lat.send_buttons(entry, key="proj_send")
 elif run_name:
     st.info(f"Projecting onto {run_name}. Pick a photo and press Project.")
