@@ -66,8 +66,8 @@ def export_tree(ref: str, dest: Path) -> Path:
     return dest / "tree"
 
 
-def start_streamlit(tree: Path, port: int, cache: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(tree), "GANSCOPE_CACHE": str(cache)}
+def start_streamlit(tree: Path, port: int, cache: Path, extra_env: dict | None = None) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(tree), "GANSCOPE_CACHE": str(cache), **(extra_env or {})}
     cmd = [sys.executable, "-m", "streamlit", "run", str(tree / "app" / "main.py"), "--server.port", str(port)]
     cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     return subprocess.Popen(cmd, cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -16,14 +16,11 @@ the README's cold-start notes came from trees instrumented that way).
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from browser_speed import CHROMIUM, free_port, wait_healthy  # noqa: E402 - a script beside this one
+from browser_speed import CHROMIUM, free_port, start_streamlit, wait_healthy  # noqa: E402 - a script beside this one
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTE_BROWSER_EVENTS = """
@@ -55,11 +52,8 @@ def one_run(browser, tree: Path, all_requests: bool) -> list[tuple[float, str]]:
     port, trace = free_port(), Path(tempfile.mktemp(prefix="ganscope-tl-"))
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as cache:
-        env = {**os.environ, "PYTHONPATH": str(tree), "GANSCOPE_CACHE": cache, "TL": str(trace)}
-        cmd = [sys.executable, "-m", "streamlit", "run", str(tree / "app" / "main.py"), "--server.port", str(port)]
-        cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
         t0 = time.time()
-        proc = subprocess.Popen(cmd, cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = start_streamlit(tree, port, Path(cache), {"TL": str(trace)})
         try:
             wait_healthy(url, time.perf_counter() + 180)
             events = [(time.time(), "server healthy")]
