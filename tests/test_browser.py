@@ -1,8 +1,8 @@
 """The real app in a real browser: `streamlit run app/main.py` on a free localhost port, every page
 opened in headless Chromium (Debian's chromium, driven by playwright; no browser is downloaded).
 
-Screenshots go to the test's temporary folder, or to GANSCOPE_SCREENSHOTS when set (the README's
-come from `GANSCOPE_SCREENSHOTS=docs python -m pytest tests/test_browser.py`).
+Screenshots go to the test's temporary folder, or to GANSCOPE_SCREENSHOTS when set (the docs' own
+come from `python docs/screenshots.py`).
 """
 
 import os

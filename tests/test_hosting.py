@@ -119,7 +119,7 @@ def test_path_boxes_can_be_hidden(hosted, monkeypatch):
 
 def test_photo_path_outside_the_roots_is_refused(hosted, monkeypatch):
     photo = hosted["tmp"] / "photo.png"
-    photo.write_bytes((ROOT / "docs" / "page-samples.png").read_bytes())
+    photo.write_bytes((ROOT / "docs" / "img" / "samples.png").read_bytes())
     monkeypatch.setenv("GANSCOPE_ALLOWED_ROOTS", f"{hosted['roots']}:{CHECKPOINTS}")
     at = _open({"run": "faces-orl"})
     at.switch_page("views/project.py").run()
