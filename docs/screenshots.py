@@ -61,12 +61,20 @@ def wait_healthy(url: str, timeout_s: float = 180) -> None:
     raise SystemExit(f"the app did not start on {url} within {timeout_s:.0f} s")
 
 
-def wait_settled(page) -> None:
-    """Until the script has stopped running and every image in the main area has loaded."""
-    page.locator('[data-testid="stMain"]').wait_for(timeout=180_000)
+def wait_settled(page, timeout_ms: int = 180_000) -> None:
+    """Until the script has stopped running and every image in the main area has loaded. A page that never
+    settles (one that reruns itself while something trains) is shot as it is after ``timeout_ms``, with a note."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.locator('[data-testid="stMain"]').wait_for(timeout=timeout_ms)
     page.wait_for_timeout(1000)  # the status widget appears a moment after the page connects
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=300_000)
-    page.wait_for_function(f"() => ({LOADED})(Array.from(document.querySelectorAll('[data-testid=stMain] img')))")
+    try:
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
+        page.wait_for_function(
+            f"() => ({LOADED})(Array.from(document.querySelectorAll('[data-testid=stMain] img')))", timeout=timeout_ms
+        )
+    except PlaywrightTimeout:
+        print(f"  note: {page.url} was still running after {timeout_ms / 1000:.0f} s; shot as it was", file=sys.stderr)
     page.wait_for_timeout(SETTLE_MS)
 
 
@@ -75,6 +83,7 @@ def nav_pages(page, url: str) -> list[tuple[str, str]]:
     more = page.locator('[data-testid="stSidebarNavViewButton"]')
     if more.count() and "more" in more.first.inner_text().lower():
         more.first.click()  # a long navigation is folded after a few entries
+        page.wait_for_timeout(500)
     found = []
     for link in page.locator('[data-testid="stSidebarNavLink"]').all():
         href = (link.get_attribute("href") or "").split("?")[0].rstrip("/")
