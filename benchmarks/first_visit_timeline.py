@@ -8,7 +8,7 @@ each message it receives, when the first image appears in the main area and when
 print those with the server's start, its health check and every request the browser made (resource
 timing), in seconds since launch. A tree whose code appends ``"<unix time> <label>"`` lines to the file
 named by the ``TL`` environment variable gets those lines on the same timeline (the measurements behind
-the README's cold-start notes came from trees instrumented that way).
+the cold-start design in docs/speed.md came from trees instrumented that way).
 
     python benchmarks/first_visit_timeline.py [--tree DIR] [--runs 3] [--all-requests]
 """

@@ -4,7 +4,7 @@ Each recipe is a preset plus config changes (width, epochs, EMA, augmentation, s
 runs train in parallel worker processes (on one GPU they share it), then ``ganscope-evaluate``'s
 scoring runs on every snapshot at ``--samples`` samples. One JSON line per snapshot goes to
 ``--out``/recipes.jsonl and a table of each recipe's final and best snapshot is printed: that table,
-against the preset as it was (``*-base``), is how the presets were chosen (README, "Recipes").
+against the preset as it was (``*-base``), is how the presets were chosen (docs/recipes.md).
 
     python benchmarks/recipes.py --data .devdata --only mnist-base,mnist-w128-ema --epochs 20
 """

@@ -1,4 +1,4 @@
-"""Two generator snapshots on the same seeds, side by side in one picture (for the README).
+"""Two generator snapshots on the same seeds, side by side in one picture (for docs/recipes.md).
 
     python benchmarks/side_by_side.py OLD.safetensors NEW.safetensors docs/mnist-dcgan-old-vs-new.png \
         --titles "old: fd 68" "new: fd 18" --seeds 64

@@ -6,7 +6,7 @@ is and where its five landmarks (eyes, nose, mouth corners) are. All three heads
 ``facenet_pytorch/data/onet.pt`` inside the facenet-pytorch wheel (the cropping job already needs
 them), so nothing is downloaded and nothing is added to ``checkpoints/``.
 
-Why O-Net rather than a small identity classifier trained on the ORL crops: see README, Diagnostics,
+Why O-Net rather than a small identity classifier trained on the ORL crops: see docs/diagnostics.md,
 "Face runs", and ``benchmarks/face_features.py``. In short, O-Net was trained on many thousands of faces for exactly the things a
 smeared face gets wrong (is it a face, are the eyes, nose and mouth where a face has them), while a
 classifier trained on 400 photos of 40 people learns who is in the photo, which a GAN that blends

@@ -71,7 +71,7 @@ def test_final_snapshot_draws_every_class_clearly(run, classes, confidence):
 
 @pytest.mark.parametrize("run", ["mnist-dcgan", "fashion-dcgan"])
 def test_dcgans_draw_every_class_about_equally_often(run):
-    """The recipes of the README: at 5,000 samples the evaluator finds KL(classes ‖ uniform) 0.018 (MNIST)
+    """The recipes of docs/recipes.md: at 5,000 samples the evaluator finds KL(classes ‖ uniform) 0.018 (MNIST)
     and 0.017 (Fashion); at 1,000 samples the estimate is noisier and biased up, about 0.03 and 0.014."""
     probs = _read_samples(run, n=1000)
     share = torch.bincount(probs.argmax(1), minlength=10).float() / len(probs)
@@ -87,7 +87,7 @@ def test_training_made_samples_more_readable(run):
 
 
 def test_every_shipped_run_is_its_preset():
-    """README says `ganscope-train --preset NAME` reproduces each shipped run: their configs must agree."""
+    """docs/shipped-runs.md says `ganscope-train --preset NAME` reproduces each shipped run: their configs must agree."""
     from pipelines.presets import PRESETS, get_preset
 
     checked = 0
@@ -106,7 +106,7 @@ def test_every_shipped_run_is_its_preset():
 def test_shipped_ablation_runs_are_what_ganscope_ablation_makes():
     from pipelines.ablation import ablation_configs
 
-    configs = ablation_configs("../shared/data/mnist", batch_size=8)  # the README's command
+    configs = ablation_configs("../shared/data/mnist", batch_size=8)  # the command in docs/shipped-runs.md
     assert len(configs) == 8
     for name, cfg in configs.items():
         assert runs.read_config(CHECKPOINTS / name).to_dict() == cfg.to_dict(), name
