@@ -258,9 +258,9 @@ def _latent_value(prefix: str) -> tuple[str | None, str | None]:
         seed = st.session_state.get(f"{prefix}_seed")
         return (None if seed is None else str(int(seed))), None
     name = st.session_state.get(f"{prefix}_pick")
-    entry = next((e for e in lat.store() if e["name"] == name), None)
-    if entry and entry.get("seed") is not None and entry.get("psi", 1.0) == 1.0:
-        return str(entry["seed"]), None
+    entry = next((e for e in lat.store() if e.name == name), None)
+    if entry and entry.seed is not None and entry.psi == 1.0:
+        return str(entry.seed), None
     return None, f"the picked latent “{name}” has no seed, so the link opens the page's default there"
 
 
@@ -282,7 +282,7 @@ def _value(p: Param) -> tuple[str | None, str | None]:
         from .components import latents as lat
 
         members = lat.concept_sets()[p.key]
-        seeds = [m["seed"] for m in members if m.get("seed") is not None and m.get("psi", 1.0) == 1.0]
+        seeds = [m.seed for m in members if m.seed is not None and m.psi == 1.0]
         note = None if len(seeds) == len(members) else f"{len(members) - len(seeds)} member(s) of set {p.key} have no seed"
         return (",".join(str(x) for x in seeds) or None), note
     if p.key not in s:

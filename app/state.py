@@ -171,7 +171,7 @@ def directions(
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _header_config(path: str, stamp: tuple):
-    return read_header(path)["config"]
+    return read_header(path).config
 
 
 def current_config():

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from app.state import fit_threads  # noqa: E402
 from models import load_generator  # noqa: E402
 from pipelines.faces import FaceCropper, open_photo  # noqa: E402
-from pipelines.project import project, to_generator_range  # noqa: E402
+from pipelines.project import project  # noqa: E402
 
 SHARED = Path(os.environ.get("GANSCOPE_SHARED_DATA", ROOT.parent / "shared" / "data"))
 # one photo from every few subjects, spread over the 40
@@ -76,7 +76,7 @@ def main() -> None:
             status, _, _, crops = cropper.faces(open_photo(SHARED / "faces" / "att_orl" / name))
             if status != "ok":
                 raise SystemExit(f"{name}: {status}")
-            target = to_generator_range(TF.to_tensor(crops[0].convert("L" if G.output.shape[0] == 1 else "RGB")), G)
+            target = G.output.from_unit(TF.to_tensor(crops[0].convert("L" if G.output.shape[0] == 1 else "RGB")))
             row = {"photo": name}
             for which, fn in fns.items():
                 t = time.perf_counter()

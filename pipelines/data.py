@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from models.spec import from_unit
+
 if TYPE_CHECKING:  # torch is imported where data is loaded: user_path and the class names are read without it
     import torch
 
@@ -205,5 +207,4 @@ def load_dataset(
 
 def to_range(images_u8: torch.Tensor, value_range: tuple[float, float]) -> torch.Tensor:
     """uint8 images -> float in ``value_range`` ((-1, 1) for tanh nets, (0, 1) for sigmoid)."""
-    lo, hi = value_range
-    return images_u8.float().div_(255.0).mul_(hi - lo).add_(lo)
+    return from_unit(images_u8.float().div_(255.0), value_range)

@@ -46,17 +46,11 @@ def scaling_smooth() -> bool:
     return st.session_state.get("display_scaling", "smooth") == "smooth"
 
 
-def to_values(samples: np.ndarray, spec: OutputSpec) -> np.ndarray:
-    """[0, 1] samples back to the generator's own value range (for plots of non-image kinds)."""
-    lo, hi = spec.value_range
-    return np.asarray(samples) * (hi - lo) + lo
-
-
 def outside_range(samples: np.ndarray, spec: OutputSpec) -> str | None:
     """A sentence when non-image samples leave the generator's declared value range, else None."""
     if spec.kind == "image" or not len(samples):
         return None
-    v = to_values(samples, spec)
+    v = spec.from_unit(np.asarray(samples))
     lo, hi = spec.value_range
     vmin, vmax = float(np.nanmin(v)), float(np.nanmax(v))
     tol = 1e-6 * (hi - lo)
@@ -73,7 +67,7 @@ def figure(samples: np.ndarray, spec: OutputSpec, title: str = "") -> go.Figure:
     """A plotly figure for non-image samples, drawn with their real values (never clipped to the range)."""
     import plotly.graph_objects as go
 
-    v = to_values(samples, spec).reshape(len(samples), -1)
+    v = spec.from_unit(np.asarray(samples)).reshape(len(samples), -1)
     if spec.kind == "vector":
         lo, hi = min(spec.value_range[0], float(v.min())), max(spec.value_range[1], float(v.max()))
         fig = go.Figure(go.Heatmap(z=v, zmin=lo, zmax=hi, colorscale="Viridis"))

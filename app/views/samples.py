@@ -112,14 +112,14 @@ with left:
     if spec.kind == "image":
         big = max(4, 224 // spec.shape[-1])
         st.image(
-            grid_image(samples[cell : cell + 1], spec, 1, size=big * spec.shape[-1]), caption=entry["name"], output_format="PNG"
+            grid_image(samples[cell : cell + 1], spec, 1, size=big * spec.shape[-1]), caption=entry.name, output_format="PNG"
         )
         single_png(samples[cell], spec, provenance(entry, z[cell]), key="inspect", scale=big)
     else:
-        show(samples[cell : cell + 1], spec, 1, entry["name"], key="inspect_plot")
+        show(samples[cell : cell + 1], spec, 1, entry.name, key="inspect_plot")
 with right:
     zc = np.asarray(z[cell])
-    st.markdown(f"**{entry['name']}** · |z| = {np.linalg.norm(zc):.3f} · mean {zc.mean():+.3f} · std {zc.std():.3f}")
+    st.markdown(f"**{entry.name}** · |z| = {np.linalg.norm(zc):.3f} · mean {zc.mean():+.3f} · std {zc.std():.3f}")
     values = "[" + ", ".join(f"{v:.3f}" for v in zc[:12]) + (", …]" if zc.size > 12 else "]")
     st.markdown(f"`{values}`")  # inline code: a code block loads the browser's highlighter (0.57 s busy)
     lat.send_buttons(entry, key="inspect_send")

@@ -110,11 +110,11 @@ def read_generator(path: str | Path, hints: Hints | None = None) -> Imported:
         from .torch_state import import_torch
 
         imp = import_torch(path, hints)
-    imp.record["file"] = path.name
-    imp.record["sha256"] = sha256(path)
+    imp.record.file = path.name
+    imp.record.sha256 = sha256(path)
     bn = getattr(imp.cfg, "batchnorm", None)
     has_bn = getattr(imp.cfg, "has_batchnorm", False)
-    imp.record["batchnorm"] = bn if has_bn else "none"
+    imp.record.batchnorm = bn if has_bn else "none"
     return imp
 
 

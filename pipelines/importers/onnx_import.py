@@ -100,16 +100,16 @@ def import_onnx(path: Path, hints: Hints) -> Imported:
         diff = float(np.abs(got - ref).max()) if got.shape == ref.shape else float("inf")
         if not diff < AGREE:
             raise ValueError(f"onnx2torch's network differs from onnxruntime by {diff:.3g}")
-        G = OnnxGenerator(OnnxConfig(**common, runtime="onnx2torch", source=record["family"] + ", via onnx2torch"))
+        G = OnnxGenerator(OnnxConfig(**common, runtime="onnx2torch", source=record.family + ", via onnx2torch"))
         G.net.load_state_dict(net.state_dict())
-        record["runtime"] = "onnx2torch"
+        record.runtime = "onnx2torch"
     except Exception as e:  # noqa: BLE001 - any onnx2torch failure means: keep the graph for onnxruntime
         log.info("onnx2torch cannot convert %s: %s", path, e)
-        G = OnnxGenerator(OnnxConfig(**common, runtime="onnxruntime", source=record["family"] + ", run by onnxruntime"))
+        G = OnnxGenerator(OnnxConfig(**common, runtime="onnxruntime", source=record.family + ", run by onnxruntime"))
         from onnx import numpy_helper
 
         values = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
         G.load_state_dict({f"w{j}": torch.from_numpy(np.array(values[n])) for j, n in enumerate(G._names)})
-        record["runtime"] = "onnxruntime"
-        record["onnx2torch"] = f"could not convert it: {type(e).__name__}: {str(e)[:200]}"
+        record.runtime = "onnxruntime"
+        record.onnx2torch = f"could not convert it: {type(e).__name__}: {str(e)[:200]}"
     return Imported(G.cfg, G.eval(), record)
