@@ -20,7 +20,9 @@ A secrets file that does not parse may hold the host's roots, so it fails closed
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,9 +154,6 @@ def session_dir(create: bool = True) -> Path | None:
 
 def prune_session_dirs(max_age_s: float = 86_400.0) -> None:
     """Remove session folders (``ganscope-session-*``) not modified for ``max_age_s`` seconds."""
-    import shutil
-    import time
-
     for d in Path(tempfile.gettempdir()).glob(SESSION_PREFIX + "*"):
         try:
             if time.time() - d.stat().st_mtime > max_age_s:

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from app.images import enlarge, images_u8, tile  # noqa: F401 - re-exported: the render path's pixel steps
 from models import latent
 from models.latent import seed_latents  # noqa: F401 - re-exported: the pages' latents for seeds
+from pipelines.images import enlarge, images_u8, tile  # noqa: F401 - re-exported: the render path's pixel steps
 
 
 def generate(G: torch.nn.Module, z: torch.Tensor, labels: torch.Tensor | None = None, batch: int = 256) -> torch.Tensor:

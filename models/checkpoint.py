@@ -21,8 +21,7 @@ from safetensors.torch import load_file, save
 from torch import nn
 
 from .classifier import Classifier
-from .config import config_to_dict
-from .configs import CONFIGS, arch_name
+from .config import CONFIGS, arch_name, config_to_dict
 from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .mlp import MLPDiscriminator, MLPGenerator
 from .onnx_graph import OnnxGenerator
@@ -41,7 +40,7 @@ from .snapshot_file import (  # noqa: F401 - re-exported: the loader's errors an
 )
 
 # arch name -> (config class, generator class, discriminator class); the configs' own registry,
-# models.configs.CONFIGS, needs no torch
+# models.config.CONFIGS, needs no torch
 _NETWORKS: dict[str, tuple[type[nn.Module], type[nn.Module]]] = {
     "mlp": (MLPGenerator, MLPDiscriminator),
     "dcgan": (DCGANGenerator, DCGANDiscriminator),

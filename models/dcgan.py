@@ -21,7 +21,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .dcgan_config import (  # noqa: F401 - re-exported: the config lives beside the networks for readers
+from .config.dcgan import (  # noqa: F401 - re-exported: the config lives beside the networks for readers
     MAX_START,
     MIN_START,
     DCGANConfig,

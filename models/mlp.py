@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .configs import ACTIVATIONS, LATENT_DISTS, OUT_ACTIVATIONS, MLPConfig  # noqa: F401 - re-exported
+from .config import ACTIVATIONS, LATENT_DISTS, OUT_ACTIVATIONS, MLPConfig  # noqa: F401 - re-exported
 from .generator import Generator
 from .spec import one_hot_labels
 

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .configs import OUTPUT_LAYOUTS, RUNTIMES, OnnxConfig  # noqa: F401 - re-exported
+from .config import OUTPUT_LAYOUTS, RUNTIMES, OnnxConfig  # noqa: F401 - re-exported
 from .generator import Generator
 
 KEEP_INLINE = 64  # initializers with at most this many values stay inside the graph (shapes, scales)

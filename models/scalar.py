@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .configs import ScalarConfig  # noqa: F401 - re-exported
+from .config import ScalarConfig  # noqa: F401 - re-exported
 from .generator import Generator
 
 

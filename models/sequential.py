@@ -25,8 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .generator import Generator
-from .sequential_config import (  # noqa: F401 - re-exported
+from .config.sequential import (  # noqa: F401 - re-exported
     BATCHNORM_MODES,
     LAYER_KINDS,
     LAYOUTS,
@@ -35,6 +34,7 @@ from .sequential_config import (  # noqa: F401 - re-exported
     SequentialConfig,
     _pair,
 )
+from .generator import Generator
 
 
 class BatchNorm(nn.BatchNorm2d):

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import ConfigError, config_from_dict
-from .configs import CONFIGS, ClassifierConfig
+from .config import CONFIGS, ClassifierConfig, ConfigError, config_from_dict
 
 FORMAT = "ganscope-generator"
 CLASSIFIER_FORMAT = "ganscope-classifier"

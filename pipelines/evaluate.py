@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from models import CheckpointError, load_classifier, load_generator
 from models.latent import sample
@@ -136,8 +137,6 @@ def inception_extractor(allow_download: bool = False) -> torch.nn.Module:
 @torch.inference_mode()
 def inception_embed(model: torch.nn.Module, images_m11: torch.Tensor, batch: int = 50) -> np.ndarray:
     """2048-d features of images in [-1, 1] (grey repeated to RGB, resized to 299, ImageNet-normalised)."""
-    import torch.nn.functional as F
-
     mean = torch.tensor([0.485, 0.456, 0.406])[None, :, None, None]
     std = torch.tensor([0.229, 0.224, 0.225])[None, :, None, None]
     out = []

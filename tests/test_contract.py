@@ -74,3 +74,18 @@ def test_a_photo_that_is_too_large_raises_a_typed_error_with_its_status(tmp_path
     with pytest.raises(PhotoError) as e:
         open_photo(tmp_path / "empty.png")
     assert (e.value.status, str(e.value)) == ("unreadable", "unreadable: the file is empty (0 bytes)")
+
+
+def test_the_lazy_names_of_models_are_the_names_its_type_checking_branch_imports():
+    """Editors resolve ``from models import load_generator`` through the TYPE_CHECKING branch; the lazy table
+    serves it at run time: the two must list the same names from the same submodules."""
+    import ast
+
+    import models
+
+    tree = ast.parse((ROOT / "models" / "__init__.py").read_text())
+    branch = next(n for n in tree.body if isinstance(n, ast.If) and getattr(n.test, "id", "") == "TYPE_CHECKING")
+    imported = {(node.module, a.name) for node in branch.body for a in node.names}
+    assert imported == {(module, name) for module, names in models._LAZY.items() for name in names}
+    assert all(name in models.__all__ and getattr(models, name) is not None for _, name in imported)
+

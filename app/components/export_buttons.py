@@ -15,8 +15,8 @@ import streamlit as st
 from app import export
 from app.components.latents import PickedLatent
 from app.components.samples_view import grid_image
-from app.images import images_u8
 from models import OutputSpec
+from pipelines.images import images_u8
 
 
 def provenance(entry_or_seed, z: np.ndarray, extra: dict | None = None) -> dict:

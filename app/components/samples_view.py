@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-from app.images import DEFAULT_SIZE, grid_pixels, screen_png
 from models import OutputSpec
+from pipelines import grid_cache
+from pipelines.images import DEFAULT_SIZE, grid_pixels, screen_png
 
 if TYPE_CHECKING:  # plotly is imported when a non-image run is drawn
     import plotly.graph_objects as go
@@ -37,7 +38,7 @@ def display_size(spec: OutputSpec) -> int | None:
 
 def grid_image(samples: np.ndarray, spec: OutputSpec, nrow: int, size: int | None = None) -> np.ndarray:
     """(N, C, H, W) samples in [0, 1] -> one uint8 grid, each image enlarged to ``size`` px (default: the
-    sidebar's display size), smoothly or pixel-exact as picked there (``app.images.grid_pixels``)."""
+    sidebar's display size), smoothly or pixel-exact as picked there (``pipelines.images.grid_pixels``)."""
     return grid_pixels(samples, nrow, size or display_size(spec), scaling_smooth())
 
 
@@ -88,15 +89,13 @@ def show(
     samples: np.ndarray, spec: OutputSpec, nrow: int, caption: str, key: str, cache_key=None, snapshot=None
 ) -> np.ndarray | None:
     """Show samples; returns the uint8 grid for image kinds (for export), else None. An image grid drawn
-    under ``cache_key`` (an ``app.grid_cache.GridKey``) of ``snapshot`` is kept on disk, so the next process
+    under ``cache_key`` (a ``pipelines.grid_cache.GridKey``) of ``snapshot`` is kept on disk, so the next process
     draws it at once."""
     if spec.kind == "image":
         grid = grid_image(samples, spec, nrow)
         if cache_key is None:
             png = screen_png(grid)
         else:
-            from app import grid_cache
-
             png = screen_png(grid, text=grid_cache.png_text(cache_key))
             grid_cache.store(cache_key, png, snapshot)
         st.image(png, caption=caption, width="content", output_format="PNG")
