@@ -30,11 +30,12 @@ from pathlib import Path
 import streamlit as st
 
 from pipelines.data import user_path
+from pipelines.runs import PROJECT_ROOT
 
 DEFAULT_UPLOAD_LIMIT_MB = 50.0
 SESSION_DIR_KEY = "hosting_session_dir"
 SESSION_PREFIX = "ganscope-session-"
-SECRETS_FILE = Path(__file__).resolve().parents[1] / ".streamlit" / "secrets.toml"
+SECRETS_FILE = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 
 
 @dataclass(frozen=True)

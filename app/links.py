@@ -179,17 +179,23 @@ def apply_sets(snapshot: str) -> None:
     from .components import latents as lat
 
     pending = st.session_state.pop(SETS, None)
-    if not pending:
-        return
-    try:
-        G, _ = state.get_generator(snapshot)
-    except (state.CheckpointError, OSError) as e:
-        st.session_state.setdefault(NOTES, []).append(f"The link's concept sets were not added: {e}.")
+    G = _generator(snapshot, "The link's concept sets were not added") if pending else None
+    if G is None:
         return
     label = st.session_state.get("arith_class") if G.num_classes else None
     sets = lat.concept_sets()
     for name, seeds in pending.items():
         sets[name] = [lat.entry_from_seed(G, s, label=label) for s in seeds]
+
+
+def _generator(snapshot: str, not_done: str | None = None):
+    """The generator of ``snapshot``, or None when it cannot be loaded (with the note ``not_done: why``, when given)."""
+    try:
+        return state.get_generator(snapshot)[0]
+    except (state.CheckpointError, OSError) as e:
+        if not_done:
+            st.session_state.setdefault(NOTES, []).append(f"{not_done}: {e}.")
+        return None
 
 
 def _misfit(name: str, value, G) -> str | None:
@@ -208,11 +214,8 @@ def fit_to_run(snapshot: str, url_path: str) -> None:
     """Once the run is open: drop (with a note) linked values its generator cannot take, so neither the page
     nor the URL keeps them (a class on an unconditional run, class 55 of 10, a layer it does not have)."""
     pending = st.session_state.pop(FIT, None)
-    if not pending:
-        return
-    try:
-        G, _ = state.get_generator(snapshot)
-    except (state.CheckpointError, OSError):
+    G = _generator(snapshot) if pending else None
+    if G is None:
         return
     params = PAGES.get(page_name(url_path), {})
     for name, raw in pending.items():

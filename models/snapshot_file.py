@@ -71,8 +71,9 @@ class SnapshotHeader:
     tensors: dict[str, tuple[str, tuple[int, ...]]]
 
 
-def read_header(path: str | os.PathLike, _format: str = FORMAT) -> SnapshotHeader:
-    """Read and check the safetensors header of a snapshot without loading its weights.
+def read_raw_header(path: str | os.PathLike) -> tuple[dict, int]:
+    """(the JSON header of any safetensors file, its length in bytes), checked only for being one; the one
+    parser of safetensors headers here (the snapshot reader below and the importer's format check use it).
 
     Raises CheckpointError naming the file and what is wrong.
     """
@@ -96,6 +97,17 @@ def read_header(path: str | os.PathLike, _format: str = FORMAT) -> SnapshotHeade
             raise CheckpointError(path, f"corrupt safetensors header ({e})") from None
     if not isinstance(raw, dict):
         raise CheckpointError(path, "corrupt safetensors header (not an object)")
+    return raw, n
+
+
+def read_header(path: str | os.PathLike, _format: str = FORMAT) -> SnapshotHeader:
+    """Read and check the safetensors header of a snapshot without loading its weights.
+
+    Raises CheckpointError naming the file and what is wrong.
+    """
+    path = Path(path)
+    raw, n = read_raw_header(path)
+    size = path.stat().st_size
     meta = raw.pop("__metadata__", None) or {}
     if meta.get("format") != _format:
         raise CheckpointError(path, f"not a {_format} file (format={meta.get('format')!r})")

@@ -21,6 +21,7 @@ from models.latent import cycled_labels, sample
 from models.spec import M11, from_unit
 
 from .data import DataError, load_dataset, to_range
+from .runs import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ if __name__ == "__main__":
 
 def default_classifier_path(dataset: str) -> Path:
     """Where the shipped classifier for ``dataset`` lives (checkpoints/classifiers/DATASET.safetensors)."""
-    return Path(__file__).resolve().parents[1] / "checkpoints" / "classifiers" / f"{dataset}.safetensors"
+    return PROJECT_ROOT / "checkpoints" / "classifiers" / f"{dataset}.safetensors"
 
 
 @torch.inference_mode()

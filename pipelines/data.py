@@ -24,13 +24,14 @@ from PIL import Image, UnidentifiedImageError
 
 from models.spec import from_unit
 
+from .images import IMAGE_EXTENSIONS
+
 if TYPE_CHECKING:  # torch is imported where data is loaded: user_path and the class names are read without it
     import torch
 
 log = logging.getLogger(__name__)
 
 DATASETS = ("mnist", "fashion-mnist", "cifar10", "folder")
-IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".pgm", ".ppm", ".tif", ".tiff", ".webp", ".gif"}
 MNIST_CLASSES = tuple(str(i) for i in range(10))
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 
@@ -125,7 +126,7 @@ def load_folder(root: Path, image_size: int, channels: int) -> ImageData:
 
     if not root.is_dir():
         raise DataError(f"image folder {root} does not exist")
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTS)
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
     tensors, skipped = [], []
     mode = "L" if channels == 1 else "RGB"
     for p in files:

@@ -33,11 +33,11 @@ import torch
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from tqdm import tqdm
 
+from .images import IMAGE_EXTENSIONS  # noqa: F401 - re-exported for the Project page's uploader
 from .runs import append_jsonl, read_jsonl
 
 log = logging.getLogger(__name__)
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".pgm", ".ppm", ".pbm", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 MANIFEST = "manifest.jsonl"
 DEFAULT_MAX_PIXELS = 64_000_000
 MIN_DETECT_SIDE = 20  # MTCNN's smallest pyramid level needs more than 12 px; smaller photos are too_small, not a crash

@@ -89,3 +89,16 @@ def test_the_lazy_names_of_models_are_the_names_its_type_checking_branch_imports
     assert imported == {(module, name) for module, names in models._LAZY.items() for name in names}
     assert all(name in models.__all__ and getattr(models, name) is not None for _, name in imported)
 
+
+def test_a_training_folder_reads_every_image_kind_pillow_opens_pbm_included(tmp_path):
+    """The folder loader and the face cropper accept the same files: a PBM (1-bit) photo used to be cropped
+    and offered by the Project page's uploader, but left out of a training folder."""
+    from pipelines.data import load_folder
+    from pipelines.faces import IMAGE_EXTENSIONS as CROPPED
+    from pipelines.images import IMAGE_EXTENSIONS
+
+    Image.new("1", (16, 16), 1).save(tmp_path / "a.pbm")
+    Image.new("L", (16, 16), 80).save(tmp_path / "b.png")
+    data = load_folder(tmp_path, 8, 1)
+    assert len(data.images) == 2 and not data.skipped
+    assert ".pbm" in IMAGE_EXTENSIONS and CROPPED is IMAGE_EXTENSIONS

@@ -3,7 +3,6 @@ and writing the run folder all at once (a temporary folder beside RUN_DIR, renam
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -17,11 +16,11 @@ import torch
 from torch import nn
 
 from models import OutputSpec, save_generator
+from models.config import OUT_ACTIVATIONS
 
+from ..disk_cache import file_sha256
 from ..presets import TrainConfig
 from ..runs import CONFIG, snapshot_path
-
-ACTIVATION_RANGES = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
 
 
 class ImportFailed(Exception):
@@ -109,14 +108,6 @@ class Imported:
     record: ImportRecord
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def image_shape(path: Path, numel: int, hints: Hints) -> tuple[int, ...] | None:
     """(C, H, W) for a flat output of ``numel`` values: a square of 1 or 3 channels, or ``--image-size``."""
     if hints.image_size:
@@ -135,8 +126,8 @@ def image_shape(path: Path, numel: int, hints: Hints) -> tuple[int, ...] | None:
 
 def output_spec(path: Path, shape: tuple[int, ...], last_activation: str | None, hints: Hints) -> tuple[OutputSpec, str]:
     """(OutputSpec, where its range came from) for per-sample NCHW ``shape`` and the final activation."""
-    if last_activation in ACTIVATION_RANGES:
-        rng, why = ACTIVATION_RANGES[last_activation], f"{last_activation} output"
+    if OUT_ACTIVATIONS.get(last_activation or "none"):  # tanh, sigmoid: the range the activation makes
+        rng, why = OUT_ACTIVATIONS[last_activation], f"{last_activation} output"
     elif hints.output_range:
         rng, why = tuple(hints.output_range), "--output-range"
     else:
@@ -207,5 +198,5 @@ def write_run(imp: Imported, src: Path, out: Path, hints: Hints) -> Path:
 def base_record(src: Path, fmt: str, family: str, layout: str, spec: OutputSpec, range_from: str, hints: Hints) -> ImportRecord:
     """The ``source`` record of config.json."""
     return ImportRecord(
-        src.name, fmt, family, layout, list(spec.value_range), range_from, sha256(src), list(spec.shape), hints.latent
+        src.name, fmt, family, layout, list(spec.value_range), range_from, file_sha256(src), list(spec.shape), hints.latent
     )
