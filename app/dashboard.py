@@ -27,21 +27,27 @@ from app.components.sidebar import restore_from_png, run_picker  # noqa: E402
 
 st.set_page_config(page_title="ganscope", page_icon=":material/blur_on:", layout="wide")
 
-pages = [
-    st.Page(str(ROOT / "app" / "views" / "samples.py"), title="Samples", icon=":material/grid_view:", default=True),
-    st.Page(str(ROOT / "app" / "views" / "interpolate.py"), title="Interpolate", icon=":material/timeline:"),
-    st.Page(str(ROOT / "app" / "views" / "arithmetic.py"), title="Arithmetic", icon=":material/calculate:"),
-    st.Page(str(ROOT / "app" / "views" / "project.py"), title="Project a photo", icon=":material/photo_camera:"),
-    st.Page(str(ROOT / "app" / "views" / "directions.py"), title="Directions", icon=":material/explore:"),
-    st.Page(str(ROOT / "app" / "views" / "compare.py"), title="Compare", icon=":material/compare:"),
-    st.Page(str(ROOT / "app" / "views" / "training.py"), title="Training", icon=":material/monitoring:"),
-    st.Page(str(ROOT / "app" / "views" / "diagnostics.py"), title="Diagnostics", icon=":material/troubleshoot:"),
-    st.Page(str(ROOT / "app" / "views" / "classic.py"), title="Classic GANs", icon=":material/scatter_plot:"),
-    st.Page(str(ROOT / "app" / "views" / "ablation.py"), title="Ablation", icon=":material/science:"),
-    st.Page(str(ROOT / "app" / "views" / "dynamics.py"), title="Dynamics", icon=":material/cyclone:"),
-    st.Page(str(ROOT / "app" / "views" / "architecture.py"), title="Architecture", icon=":material/account_tree:"),
-]
-nav = st.navigation(pages)
+pages = {  # the sidebar's sections, in order
+    "Explore": [
+        st.Page(str(ROOT / "app" / "views" / "samples.py"), title="Samples", icon=":material/grid_view:", default=True),
+        st.Page(str(ROOT / "app" / "views" / "interpolate.py"), title="Interpolate", icon=":material/timeline:"),
+        st.Page(str(ROOT / "app" / "views" / "arithmetic.py"), title="Arithmetic", icon=":material/calculate:"),
+        st.Page(str(ROOT / "app" / "views" / "directions.py"), title="Directions", icon=":material/explore:"),
+        st.Page(str(ROOT / "app" / "views" / "project.py"), title="Project a photo", icon=":material/photo_camera:"),
+    ],
+    "Training": [
+        st.Page(str(ROOT / "app" / "views" / "compare.py"), title="Compare", icon=":material/compare:"),
+        st.Page(str(ROOT / "app" / "views" / "training.py"), title="Training", icon=":material/monitoring:"),
+        st.Page(str(ROOT / "app" / "views" / "diagnostics.py"), title="Diagnostics", icon=":material/troubleshoot:"),
+        st.Page(str(ROOT / "app" / "views" / "ablation.py"), title="Ablation", icon=":material/science:"),
+    ],
+    "Learn": [
+        st.Page(str(ROOT / "app" / "views" / "classic.py"), title="Classic GANs", icon=":material/scatter_plot:"),
+        st.Page(str(ROOT / "app" / "views" / "dynamics.py"), title="Dynamics", icon=":material/cyclone:"),
+        st.Page(str(ROOT / "app" / "views" / "architecture.py"), title="Architecture", icon=":material/account_tree:"),
+    ],
+}
+nav = st.navigation(pages, expanded=True)  # every page listed, whatever their number
 links.apply(st.query_params.to_dict(), nav.url_path)  # a link's view, once per browser session
 opened = run_picker()
 import_uploader()

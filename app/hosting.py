@@ -20,7 +20,9 @@ A secrets file that does not parse may hold the host's roots, so it fails closed
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,11 +30,12 @@ from pathlib import Path
 import streamlit as st
 
 from pipelines.data import user_path
+from pipelines.runs import PROJECT_ROOT
 
 DEFAULT_UPLOAD_LIMIT_MB = 50.0
 SESSION_DIR_KEY = "hosting_session_dir"
 SESSION_PREFIX = "ganscope-session-"
-SECRETS_FILE = Path(__file__).resolve().parents[1] / ".streamlit" / "secrets.toml"
+SECRETS_FILE = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 
 
 @dataclass(frozen=True)
@@ -152,9 +155,6 @@ def session_dir(create: bool = True) -> Path | None:
 
 def prune_session_dirs(max_age_s: float = 86_400.0) -> None:
     """Remove session folders (``ganscope-session-*``) not modified for ``max_age_s`` seconds."""
-    import shutil
-    import time
-
     for d in Path(tempfile.gettempdir()).glob(SESSION_PREFIX + "*"):
         try:
             if time.time() - d.stat().st_mtime > max_age_s:

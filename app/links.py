@@ -179,17 +179,23 @@ def apply_sets(snapshot: str) -> None:
     from .components import latents as lat
 
     pending = st.session_state.pop(SETS, None)
-    if not pending:
-        return
-    try:
-        G, _ = state.get_generator(snapshot)
-    except (state.CheckpointError, OSError) as e:
-        st.session_state.setdefault(NOTES, []).append(f"The link's concept sets were not added: {e}.")
+    G = _generator(snapshot, "The link's concept sets were not added") if pending else None
+    if G is None:
         return
     label = st.session_state.get("arith_class") if G.num_classes else None
     sets = lat.concept_sets()
     for name, seeds in pending.items():
         sets[name] = [lat.entry_from_seed(G, s, label=label) for s in seeds]
+
+
+def _generator(snapshot: str, not_done: str | None = None):
+    """The generator of ``snapshot``, or None when it cannot be loaded (with the note ``not_done: why``, when given)."""
+    try:
+        return state.get_generator(snapshot)[0]
+    except (state.CheckpointError, OSError) as e:
+        if not_done:
+            st.session_state.setdefault(NOTES, []).append(f"{not_done}: {e}.")
+        return None
 
 
 def _misfit(name: str, value, G) -> str | None:
@@ -208,11 +214,8 @@ def fit_to_run(snapshot: str, url_path: str) -> None:
     """Once the run is open: drop (with a note) linked values its generator cannot take, so neither the page
     nor the URL keeps them (a class on an unconditional run, class 55 of 10, a layer it does not have)."""
     pending = st.session_state.pop(FIT, None)
-    if not pending:
-        return
-    try:
-        G, _ = state.get_generator(snapshot)
-    except (state.CheckpointError, OSError):
+    G = _generator(snapshot) if pending else None
+    if G is None:
         return
     params = PAGES.get(page_name(url_path), {})
     for name, raw in pending.items():
@@ -258,9 +261,9 @@ def _latent_value(prefix: str) -> tuple[str | None, str | None]:
         seed = st.session_state.get(f"{prefix}_seed")
         return (None if seed is None else str(int(seed))), None
     name = st.session_state.get(f"{prefix}_pick")
-    entry = next((e for e in lat.store() if e["name"] == name), None)
-    if entry and entry.get("seed") is not None and entry.get("psi", 1.0) == 1.0:
-        return str(entry["seed"]), None
+    entry = next((e for e in lat.store() if e.name == name), None)
+    if entry and entry.seed is not None and entry.psi == 1.0:
+        return str(entry.seed), None
     return None, f"the picked latent “{name}” has no seed, so the link opens the page's default there"
 
 
@@ -282,7 +285,7 @@ def _value(p: Param) -> tuple[str | None, str | None]:
         from .components import latents as lat
 
         members = lat.concept_sets()[p.key]
-        seeds = [m["seed"] for m in members if m.get("seed") is not None and m.get("psi", 1.0) == 1.0]
+        seeds = [m.seed for m in members if m.seed is not None and m.psi == 1.0]
         note = None if len(seeds) == len(members) else f"{len(members) - len(seeds)} member(s) of set {p.key} have no seed"
         return (",".join(str(x) for x in seeds) or None), note
     if p.key not in s:

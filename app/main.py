@@ -1,8 +1,8 @@
 """ganscope dashboard entry point: ``streamlit run app/main.py``.
 
 Serves the dashboard's script (``app/dashboard.py``) as an ``st.App`` so the server can help a first
-visit (``app.first_visit``): it imports the first page's modules as it starts, and counts the images the
-browser has fetched, so a cold start's first grid is drawn before torch is imported.
+visit (``app.first_visit``): it imports the first page's modules as it starts, and notes which media files
+the browser has fetched, so a cold start's first grid is drawn before torch is imported.
 """
 
 from __future__ import annotations

@@ -11,37 +11,16 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from app.images import enlarge, images_u8, tile  # noqa: F401 - re-exported: the render path's pixel steps
-from models.latent import sample_latents, truncate
-
-
-def to_unit(x: torch.Tensor, value_range: Sequence[float], clamp: bool = True) -> torch.Tensor:
-    """Map generator output in ``value_range`` to [0, 1] (clamped unless ``clamp`` is False)."""
-    lo, hi = value_range
-    u = (x.float() - lo) / (hi - lo)
-    return u.clamp_(0, 1) if clamp else u
+from models import latent
+from models.latent import seed_latents  # noqa: F401 - re-exported: the pages' latents for seeds
+from pipelines.images import enlarge, images_u8, tile  # noqa: F401 - re-exported: the render path's pixel steps
 
 
 def generate(G: torch.nn.Module, z: torch.Tensor, labels: torch.Tensor | None = None, batch: int = 256) -> torch.Tensor:
     """Run ``G`` on latents in batches under inference mode; returns float samples on the CPU, mapped from
     the declared value range to [0, 1]: clamped for images (pixels), not for points, vectors and curves,
     whose values are drawn as the generator gives them, even outside the range it declares."""
-    out = []
-    with torch.inference_mode():
-        for i in range(0, z.shape[0], batch):
-            lab = None if labels is None else labels[i : i + batch]
-            x = G(z[i : i + batch].to(torch.float32), lab)
-            out.append(to_unit(x, G.output.value_range, clamp=G.output.kind == "image"))
-    return torch.cat(out) if out else torch.empty(0, *G.output.shape)
-
-
-def seed_latents(G: torch.nn.Module, seeds: Sequence[int], psi: float = 1.0) -> torch.Tensor:
-    """Latents for seeds, truncated toward the mean by ``psi`` (1 = no truncation)."""
-    z = sample_latents(seeds, G.z_dim, getattr(G, "latent_dist", "normal"))
-    if psi != 1.0:
-        mean = torch.full((G.z_dim,), 0.5) if getattr(G, "latent_dist", "normal") == "uniform" else None
-        z = truncate(z, psi, mean)
-    return z
+    return G.output.to_unit(latent.generate(G, z, labels, batch), clamp=G.output.kind == "image")
 
 
 def grid_u8(
@@ -59,6 +38,5 @@ def sample_grid(
     G: torch.nn.Module, seeds: Sequence[int], nrow: int, psi: float = 1.0, labels: Sequence[int] | None = None, scale: int = 1
 ) -> np.ndarray:
     """The grid a user sees: one cell per seed, optional class labels, as uint8 RGB."""
-    z = seed_latents(G, seeds, psi)
     lab = None if labels is None else torch.as_tensor(list(labels), dtype=torch.int64)
-    return grid_u8(generate(G, z, lab), nrow=nrow, scale=scale)
+    return grid_u8(generate(G, seed_latents(G, seeds, psi), lab), nrow=nrow, scale=scale)

@@ -23,7 +23,7 @@ from pipelines.disk_cache import file_stamp as stamp  # what keys the caches of 
 
 from . import hosting
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = runs.PROJECT_ROOT
 
 
 def fit_threads() -> int:
@@ -171,32 +171,30 @@ def directions(
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _header_config(path: str, stamp: tuple):
-    return read_header(path)["config"]
+    return read_header(path).config
+
+
+def _from_picked_snapshot(load):
+    """``load(snapshot)`` of the snapshot picked in the sidebar; stops the page with a clear error when there
+    is none or it cannot be read."""
+    snap = st.session_state.get("snapshot")
+    if not snap:
+        require_run()
+        st.stop()
+    try:
+        return load(snap)
+    except (CheckpointError, OSError) as e:
+        st.error(f"Cannot load this snapshot: {e}. Pick another snapshot or run.")
+        st.stop()
 
 
 def current_config():
     """The architecture config of the snapshot picked in the sidebar, read from its header alone (no torch,
     no weights): what a page needs to lay out its inputs before the generator loads. Stops the page with a
     clear error when the snapshot cannot be read."""
-    snap = st.session_state.get("snapshot")
-    if not snap:
-        require_run()
-        st.stop()
-    try:
-        return _header_config(snap, stamp(snap))
-    except (CheckpointError, OSError) as e:
-        st.error(f"Cannot load this snapshot: {e}. Pick another snapshot or run.")
-        st.stop()
+    return _from_picked_snapshot(lambda snap: _header_config(snap, stamp(snap)))
 
 
 def current_generator():
     """(generator, config) of the snapshot picked in the sidebar; stops the page with a clear error."""
-    snap = st.session_state.get("snapshot")
-    if not snap:
-        require_run()
-        st.stop()
-    try:
-        return get_generator(snap)
-    except (CheckpointError, OSError) as e:
-        st.error(f"Cannot load this snapshot: {e}. Pick another snapshot or run.")
-        st.stop()
+    return _from_picked_snapshot(get_generator)

@@ -44,6 +44,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.baseline import uptime  # noqa: E402
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 GRID = '[data-testid="stMain"] img'
 IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')"""
@@ -153,10 +157,6 @@ def floor_trees(dest: Path) -> dict[str, Path]:
         (dest / f"floor{i}" / "app" / "main.py").write_text(head + FLOOR_PAGE)
         out[name] = dest / f"floor{i}"
     return out
-
-
-def uptime() -> str:
-    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
 def main() -> None:

@@ -17,11 +17,9 @@ benchmarks/results/cpu-directions-speed.txt with the machine's load.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.state import fit_threads  # noqa: E402
+from benchmarks.baseline import module_at, uptime  # noqa: E402
 from models import load_generator  # noqa: E402
 from pipelines import directions_cache as dc  # noqa: E402
 from pipelines import disk_cache  # noqa: E402
@@ -40,18 +39,6 @@ from pipelines.directions import ganspace, probe_layers  # noqa: E402
 
 RUNS = ["mnist-dcgan", "faces-orl"]
 FULL_PCA_REF = "8f9a4dc~1"  # pipelines/directions.py before the randomized SVD (the first figures' baseline)
-
-
-def baseline_module(ref: str, tmp: Path):
-    src = subprocess.run(["git", "-C", str(ROOT), "show", f"{ref}:pipelines/directions.py"], capture_output=True, text=True)
-    src.check_returncode()
-    path = tmp / "baseline_directions.py"
-    path.write_text(src.stdout)
-    spec = importlib.util.spec_from_file_location("baseline_directions", path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # dataclasses look their module up there
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def timed(fn, *args, **kwargs) -> tuple[float, object]:
@@ -77,10 +64,6 @@ def disk_lookups(G, run_dir: Path, layer: str, tmp: Path, repeats: int) -> tuple
     return statistics.median(t_disk), statistics.median(t_miss)
 
 
-def uptime() -> str:
-    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeats", type=int, default=3)
@@ -91,7 +74,7 @@ def main() -> None:
     load_before = uptime()
     lines = []
     with tempfile.TemporaryDirectory() as tmp:
-        base = baseline_module(args.baseline_ref, Path(tmp))
+        base = module_at(args.baseline_ref, "pipelines/directions.py", Path(tmp))
         for run in RUNS:
             G, _ = load_generator(ROOT / "checkpoints" / run)
             layer = probe_layers(G)[0]

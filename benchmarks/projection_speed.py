@@ -13,12 +13,10 @@ wall time per photo, the PSNR (mean and worst) and the ratio, with the machine's
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import math
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,30 +29,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.state import fit_threads  # noqa: E402
+from benchmarks.baseline import module_at, uptime  # noqa: E402
 from models import load_generator  # noqa: E402
 from pipelines.faces import FaceCropper, open_photo  # noqa: E402
-from pipelines.project import project, to_generator_range  # noqa: E402
+from pipelines.project import project  # noqa: E402
 
 SHARED = Path(os.environ.get("GANSCOPE_SHARED_DATA", ROOT.parent / "shared" / "data"))
 # one photo from every few subjects, spread over the 40
 PHOTOS = ["s12/5.pgm", "s7/4.pgm", "s9/2.pgm", "s1/1.pgm", "s20/3.pgm", "s33/7.pgm", "s40/10.pgm", "s25/6.pgm"]
-
-
-def baseline_project(ref: str, tmp: Path):
-    """``project`` from pipelines/project.py at git ``ref``."""
-    src = subprocess.run(["git", "-C", str(ROOT), "show", f"{ref}:pipelines/project.py"], capture_output=True, text=True)
-    src.check_returncode()
-    path = tmp / "baseline_project.py"
-    path.write_text(src.stdout)
-    spec = importlib.util.spec_from_file_location("baseline_project", path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # dataclasses look their module up there
-    spec.loader.exec_module(mod)
-    return mod.project
-
-
-def uptime() -> str:
-    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
 def main() -> None:
@@ -71,12 +53,12 @@ def main() -> None:
     load_before = uptime()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        fns = {"baseline": baseline_project(args.baseline_ref, Path(tmp)), "ganscope": project}
+        fns = {"baseline": module_at(args.baseline_ref, "pipelines/project.py", Path(tmp)).project, "ganscope": project}
         for name in PHOTOS[: args.photos]:
             status, _, _, crops = cropper.faces(open_photo(SHARED / "faces" / "att_orl" / name))
             if status != "ok":
                 raise SystemExit(f"{name}: {status}")
-            target = to_generator_range(TF.to_tensor(crops[0].convert("L" if G.output.shape[0] == 1 else "RGB")), G)
+            target = G.output.from_unit(TF.to_tensor(crops[0].convert("L" if G.output.shape[0] == 1 else "RGB")))
             row = {"photo": name}
             for which, fn in fns.items():
                 t = time.perf_counter()

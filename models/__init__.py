@@ -1,85 +1,105 @@
 """ganscope models: plain nn.Modules, their frozen config dataclasses and the one loader.
 
 Nothing here knows about optimisers, run folders, Streamlit or devices beyond ``.to()``.
-The generator interface every architecture follows is documented in ``models.spec``.
+The generator interface every architecture follows is ``models.generator.Generator`` (documented in
+``models.spec``).
 
-The configs, the output spec and the snapshot header reader need no torch and are imported at once;
-the networks and the loader (everything that needs torch) are imported on first use, so the dashboard
-can open a run and draw its first page before paying the seconds ``import torch`` takes.
+The configs (``models.config``), the output spec and the snapshot header reader need no torch and are
+imported at once; the networks and the loader (everything that needs torch) are imported on first use
+(``_LAZY``, as diffusers' ``_import_structure``), so the dashboard can open a run and draw its first page
+before paying the seconds ``import torch`` takes. The ``TYPE_CHECKING`` branch imports the same names for
+editors and type checkers, which do not run ``__getattr__``.
 """
 
 from importlib import import_module
+from typing import TYPE_CHECKING
 
-from .config import ConfigError, config_from_dict, config_to_dict
-from .configs import CONFIGS, ClassifierConfig, MLPConfig, OnnxConfig, ScalarConfig, arch_name
-from .dcgan_config import DCGANConfig, LayerSizeError
-from .sequential_config import LayerSpec, SequentialConfig
+from .config import (
+    CONFIGS,
+    ClassifierConfig,
+    ConfigError,
+    DCGANConfig,
+    LayerSizeError,
+    LayerSpec,
+    MLPConfig,
+    OnnxConfig,
+    ScalarConfig,
+    SequentialConfig,
+    arch_name,
+    config_from_dict,
+    config_to_dict,
+)
 from .snapshot_file import CheckpointError, atomic_write_bytes, read_header, snapshot_meta
 from .spec import OutputSpec
 
-_TORCH_BACKED = {  # name -> the submodule that defines it (imported when the name is first used)
-    "ARCHITECTURES": "checkpoint",
-    "build_discriminator": "checkpoint",
-    "build_generator": "checkpoint",
-    "has_discriminator": "checkpoint",
-    "load_classifier": "checkpoint",
-    "load_generator": "checkpoint",
-    "save_classifier": "checkpoint",
-    "save_generator": "checkpoint",
-    "Classifier": "classifier",
-    "DCGANDiscriminator": "dcgan",
-    "DCGANGenerator": "dcgan",
-    "MLPDiscriminator": "mlp",
-    "MLPGenerator": "mlp",
-    "OnnxGenerator": "onnx_graph",
-    "ScalarDiscriminator": "scalar",
-    "ScalarGenerator": "scalar",
-    "SequentialGenerator": "sequential",
+# submodule -> the torch-backed names it defines (imported when one of them is first used)
+_LAZY = {
+    "checkpoint": (
+        "ARCHITECTURES",
+        "build_discriminator",
+        "build_generator",
+        "has_discriminator",
+        "load_classifier",
+        "load_generator",
+        "save_classifier",
+        "save_generator",
+    ),
+    "classifier": ("Classifier",),
+    "dcgan": ("DCGANDiscriminator", "DCGANGenerator"),
+    "generator": ("Generator",),
+    "mlp": ("MLPDiscriminator", "MLPGenerator"),
+    "onnx_graph": ("OnnxGenerator",),
+    "scalar": ("ScalarDiscriminator", "ScalarGenerator"),
+    "sequential": ("SequentialGenerator",),
 }
+_WHERE = {name: module for module, names in _LAZY.items() for name in names}
+
+if TYPE_CHECKING:
+    from .checkpoint import (  # noqa: F401
+        ARCHITECTURES,
+        build_discriminator,
+        build_generator,
+        has_discriminator,
+        load_classifier,
+        load_generator,
+        save_classifier,
+        save_generator,
+    )
+    from .classifier import Classifier  # noqa: F401
+    from .dcgan import DCGANDiscriminator, DCGANGenerator  # noqa: F401
+    from .generator import Generator  # noqa: F401
+    from .mlp import MLPDiscriminator, MLPGenerator  # noqa: F401
+    from .onnx_graph import OnnxGenerator  # noqa: F401
+    from .scalar import ScalarDiscriminator, ScalarGenerator  # noqa: F401
+    from .sequential import SequentialGenerator  # noqa: F401
 
 
 def __getattr__(name: str):
-    if name in _TORCH_BACKED:
-        value = getattr(import_module(f".{_TORCH_BACKED[name]}", __name__), name)
+    if name in _WHERE:
+        value = getattr(import_module(f".{_WHERE[name]}", __name__), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = [
-    "ARCHITECTURES",
+__all__ = [  # the eager names and every lazy one
     "CONFIGS",
     "CheckpointError",
-    "Classifier",
     "ClassifierConfig",
     "ConfigError",
     "DCGANConfig",
-    "DCGANDiscriminator",
-    "DCGANGenerator",
     "LayerSizeError",
     "LayerSpec",
     "MLPConfig",
-    "MLPDiscriminator",
-    "MLPGenerator",
     "OnnxConfig",
-    "OnnxGenerator",
     "OutputSpec",
     "ScalarConfig",
-    "ScalarDiscriminator",
-    "ScalarGenerator",
     "SequentialConfig",
-    "SequentialGenerator",
     "arch_name",
     "atomic_write_bytes",
-    "build_discriminator",
-    "build_generator",
     "config_from_dict",
     "config_to_dict",
-    "has_discriminator",
-    "load_classifier",
-    "load_generator",
     "read_header",
-    "save_classifier",
-    "save_generator",
     "snapshot_meta",
+    *_WHERE,
 ]

@@ -21,8 +21,7 @@ from safetensors.torch import load_file, save
 from torch import nn
 
 from .classifier import Classifier
-from .config import config_to_dict
-from .configs import CONFIGS, arch_name
+from .config import CONFIGS, arch_name, config_to_dict
 from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .mlp import MLPDiscriminator, MLPGenerator
 from .onnx_graph import OnnxGenerator
@@ -34,13 +33,14 @@ from .snapshot_file import (  # noqa: F401 - re-exported: the loader's errors an
     FORMAT_VERSION,
     SNAPSHOT_SUFFIX,
     CheckpointError,
+    SnapshotHeader,
     atomic_write_bytes,
     read_header,
     snapshot_meta,
 )
 
 # arch name -> (config class, generator class, discriminator class); the configs' own registry,
-# models.configs.CONFIGS, needs no torch
+# models.config.CONFIGS, needs no torch
 _NETWORKS: dict[str, tuple[type[nn.Module], type[nn.Module]]] = {
     "mlp": (MLPGenerator, MLPDiscriminator),
     "dcgan": (DCGANGenerator, DCGANDiscriminator),
@@ -102,14 +102,14 @@ def save_generator(
     return path
 
 
-def _load_checked(path: Path, header: dict, module: nn.Module) -> nn.Module:
+def _load_checked(path: Path, header: SnapshotHeader, module: nn.Module) -> nn.Module:
     """Check tensor names and shapes against ``module``, then load the weights into it."""
     expected = {k: tuple(v.shape) for k, v in module.state_dict().items()}
-    got = {k: shape for k, (_, shape) in header["tensors"].items()}
+    got = {k: shape for k, (_, shape) in header.tensors.items()}
     missing, unexpected = sorted(set(expected) - set(got)), sorted(set(got) - set(expected))
     if missing or unexpected:
         raise CheckpointError(
-            path, f"weights do not match its {header['arch']} config: missing {missing[:5]}, unexpected {unexpected[:5]}"
+            path, f"weights do not match its {header.arch} config: missing {missing[:5]}, unexpected {unexpected[:5]}"
         )
     for k, shape in expected.items():
         if got[k] != shape:
@@ -135,7 +135,7 @@ def load_classifier(path: str | os.PathLike, device: str | torch.device = "cpu")
     """(classifier in eval mode, its meta). Raises CheckpointError naming the file."""
     path = Path(path)
     header = read_header(path, _format=CLASSIFIER_FORMAT)
-    return _load_checked(path, header, Classifier(header["config"])).to(device), header["meta"]
+    return _load_checked(path, header, Classifier(header.config)).to(device), header.meta
 
 
 def load_generator(path: str | os.PathLike, device: str | torch.device = "cpu") -> tuple[nn.Module, Any]:
@@ -156,5 +156,5 @@ def load_generator(path: str | os.PathLike, device: str | torch.device = "cpu") 
             raise CheckpointError(path, "run folder has no snapshots/*.safetensors")
         path = snaps[-1]
     header = read_header(path)
-    cfg = header["config"]
+    cfg = header.config
     return _load_checked(path, header, build_generator(cfg)).to(device), cfg

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .configs import ClassifierConfig  # noqa: F401 - re-exported
+from .config import ClassifierConfig  # noqa: F401 - re-exported
 
 
 class Classifier(nn.Module):

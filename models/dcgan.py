@@ -21,7 +21,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .dcgan_config import (  # noqa: F401 - re-exported: the config lives beside the networks for readers
+from .config.dcgan import (  # noqa: F401 - re-exported: the config lives beside the networks for readers
     MAX_START,
     MIN_START,
     DCGANConfig,
@@ -30,6 +30,7 @@ from .dcgan_config import (  # noqa: F401 - re-exported: the config lives beside
     conv_out,
     conv_transpose_out,
 )
+from .generator import Generator
 from .spec import one_hot_labels
 
 
@@ -45,19 +46,14 @@ def init_dcgan_weights(module: nn.Module, std: float) -> None:
             nn.init.zeros_(m.bias)
 
 
-class DCGANGenerator(nn.Module):
+class DCGANGenerator(Generator):
     """z (N, z_dim) [+ labels (N,)] -> images (N, C, H, W) in [-1, 1]. See models.spec.
 
     For the 28x28 MNIST plan: (ngf*2) x 7 x 7 -> ngf x 14 x 14 -> C x 28 x 28.
     """
 
     def __init__(self, cfg: DCGANConfig):
-        super().__init__()
-        self.cfg = cfg
-        self.z_dim = cfg.z_dim
-        self.num_classes = cfg.num_classes
-        self.output = cfg.output
-        self.latent_dist = cfg.latent_dist
+        super().__init__(cfg)
         plan = cfg.generator_plan()
         blocks: list[nn.Module] = []
         for i, L in enumerate(plan):

@@ -1,7 +1,9 @@
-"""Latent-space math: pure functions on tensors, no models and no state.
+"""Latent-space math: pure functions on tensors and the one way from seeds to samples.
 
 Latents are addressed by seed: ``sample_latents([seed], z_dim)`` always gives the same vector,
-on any machine, because each seed gets its own ``torch.Generator`` on the CPU.
+on any machine, because each seed gets its own ``torch.Generator`` on the CPU. ``sample(G, seeds)``
+is "seeds -> samples" for any generator that follows the contract (``models.generator``): the
+records, the evaluator, the classifier check, the directions, the shipped grids and the pages use it.
 """
 
 from __future__ import annotations
@@ -121,3 +123,55 @@ def variations(z: torch.Tensor, n: int, scale: float, seed: int = 0) -> torch.Te
     """``n`` latents near ``z``: z + scale * N(0, 1) noise from ``seed``, shape (n, d)."""
     g = torch.Generator().manual_seed(int(seed))
     return z[None] + scale * torch.randn(n, z.shape[-1], generator=g, dtype=z.dtype)
+
+
+def seed_latents(G: torch.nn.Module, seeds: Sequence[int], psi: float = 1.0) -> torch.Tensor:
+    """Latents of ``G`` for seeds (drawn from ``G.latent_dist``), truncated toward the prior's mean by ``psi``
+    (1 = no truncation; the mean is 0 for N(0, 1) and 0.5 for U(0, 1)). Shape (len(seeds), z_dim), on the CPU."""
+    z = sample_latents(seeds, G.z_dim, G.latent_dist)
+    if psi != 1.0:
+        mean = torch.full((G.z_dim,), 0.5) if G.latent_dist == "uniform" else None
+        z = truncate(z, psi, mean)
+    return z
+
+
+def cycled_labels(G: torch.nn.Module, n: int) -> torch.Tensor | None:
+    """The class of each of ``n`` samples when none is chosen: sample i gets class i % num_classes (None when
+    ``G`` is unconditional)."""
+    return torch.arange(n) % G.num_classes if G.num_classes else None
+
+
+@torch.inference_mode()
+def generate(G: torch.nn.Module, z: torch.Tensor, labels: torch.Tensor | None = None, batch: int | None = None) -> torch.Tensor:
+    """``G(z, labels)`` as float32 in ``G``'s own value range, ``batch`` latents a call (None: all at once); z and
+    labels are moved to the device of ``G``'s first parameter or buffer."""
+    if z.shape[0] == 0:
+        return torch.empty(0, *G.output.shape)
+    device = next(iter(G.parameters()), next(iter(G.buffers()), z)).device
+    step = batch or z.shape[0]
+    out = []
+    for i in range(0, z.shape[0], step):
+        lab = None if labels is None else labels[i : i + step].to(device)
+        out.append(G(z[i : i + step].to(device, torch.float32), lab).float())
+    return torch.cat(out) if len(out) > 1 else out[0]
+
+
+def sample(
+    G: torch.nn.Module,
+    seeds: Sequence[int],
+    psi: float = 1.0,
+    labels: Sequence[int] | torch.Tensor | None = None,
+    batch: int | None = None,
+) -> torch.Tensor:
+    """Samples of ``G`` for ``seeds``: float32 in ``G.output.value_range``, shape (len(seeds), *output.shape),
+    on ``G``'s device, computed under inference mode.
+
+    Args:
+        psi: truncation toward the prior's mean (1 = none).
+        labels: the class of each sample for a conditional ``G``; None cycles through the classes (see
+            ``cycled_labels``).
+        batch: latents per forward call (None: all at once; the dashboard's render path uses 256).
+    """
+    seeds = list(seeds)
+    lab = cycled_labels(G, len(seeds)) if labels is None else torch.as_tensor(labels, dtype=torch.int64)
+    return generate(G, seed_latents(G, seeds, psi), lab, batch)

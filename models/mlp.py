@@ -13,7 +13,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .configs import ACTIVATIONS, LATENT_DISTS, OUT_ACTIVATIONS, MLPConfig  # noqa: F401 - re-exported
+from .config import ACTIVATIONS, LATENT_DISTS, OUT_ACTIVATIONS, MLPConfig  # noqa: F401 - re-exported
+from .generator import Generator
 from .spec import one_hot_labels
 
 
@@ -49,16 +50,11 @@ def _init(module: nn.Module, std: float) -> None:
                 nn.init.zeros_(m.bias)
 
 
-class MLPGenerator(nn.Module):
+class MLPGenerator(Generator):
     """z (N, z_dim) [+ labels (N,)] -> samples (N, *cfg.output.shape). See models.spec."""
 
     def __init__(self, cfg: MLPConfig):
-        super().__init__()
-        self.cfg = cfg
-        self.z_dim = cfg.z_dim
-        self.num_classes = cfg.num_classes
-        self.output = cfg.output
-        self.latent_dist = cfg.latent_dist
+        super().__init__(cfg)
         self.net = _stack(cfg, cfg.z_dim + cfg.num_classes, cfg.g_hidden, cfg.output.numel, 0.0)
         self.out_act = {"sigmoid": nn.Sigmoid(), "tanh": nn.Tanh(), "none": nn.Identity()}[cfg.out_activation]
         _init(self, cfg.init_std)

@@ -24,7 +24,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .configs import OUTPUT_LAYOUTS, RUNTIMES, OnnxConfig  # noqa: F401 - re-exported
+from .config import OUTPUT_LAYOUTS, RUNTIMES, OnnxConfig  # noqa: F401 - re-exported
+from .generator import Generator
 
 KEEP_INLINE = 64  # initializers with at most this many values stay inside the graph (shapes, scales)
 
@@ -95,16 +96,11 @@ def convert_onnx2torch(model) -> nn.Module:
     return onnx2torch.convert(model).eval()
 
 
-class OnnxGenerator(nn.Module):
+class OnnxGenerator(Generator):
     """z (N, z_dim) -> samples (N, *cfg.output.shape) through an ONNX graph. See models.spec."""
 
     def __init__(self, cfg: OnnxConfig):
-        super().__init__()
-        self.cfg = cfg
-        self.z_dim = cfg.z_dim
-        self.num_classes = 0
-        self.output = cfg.output
-        self.latent_dist = cfg.latent_dist
+        super().__init__(cfg)
         self.differentiable = self.has_layers = cfg.runtime == "onnx2torch"
         model = _stripped(cfg)
         if cfg.runtime == "onnx2torch":

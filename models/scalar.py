@@ -11,16 +11,15 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .configs import ScalarConfig  # noqa: F401 - re-exported
+from .config import ScalarConfig  # noqa: F401 - re-exported
+from .generator import Generator
 
 
-class ScalarGenerator(nn.Module):
+class ScalarGenerator(Generator):
     """z (N, 1) in [0, 1] -> q · (0.9 + 0.2 z), shape (N, 1)."""
 
     def __init__(self, cfg: ScalarConfig):
-        super().__init__()
-        self.cfg = cfg
-        self.z_dim, self.num_classes, self.output, self.latent_dist = 1, 0, cfg.output, "uniform"
+        super().__init__(cfg)
         self.q = nn.Parameter(torch.tensor(float(cfg.q0)))
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:

@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .sequential_config import (  # noqa: F401 - re-exported
+from .config.sequential import (  # noqa: F401 - re-exported
     BATCHNORM_MODES,
     LAYER_KINDS,
     LAYOUTS,
@@ -34,6 +34,7 @@ from .sequential_config import (  # noqa: F401 - re-exported
     SequentialConfig,
     _pair,
 )
+from .generator import Generator
 
 
 class BatchNorm(nn.BatchNorm2d):
@@ -152,16 +153,11 @@ def build_layer(L: LayerSpec) -> nn.Module:
     return Upsample(L.stride, L.mode)
 
 
-class SequentialGenerator(nn.Module):
+class SequentialGenerator(Generator):
     """z (N, z_dim) -> samples (N, *cfg.output.shape): the layers of ``cfg`` in order. See models.spec."""
 
     def __init__(self, cfg: SequentialConfig):
-        super().__init__()
-        self.cfg = cfg
-        self.z_dim = cfg.z_dim
-        self.num_classes = 0
-        self.output = cfg.output
-        self.latent_dist = cfg.latent_dist
+        super().__init__(cfg)
         self.layers = nn.ModuleList(build_layer(L) for L in cfg.layers)
         self.set_batchnorm_mode(cfg.batchnorm)
 

@@ -10,10 +10,11 @@ import json
 import os
 import struct
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from .config import ConfigError, config_from_dict
-from .configs import CONFIGS, ClassifierConfig
+from .config import CONFIGS, ClassifierConfig, ConfigError, config_from_dict
 
 FORMAT = "ganscope-generator"
 CLASSIFIER_FORMAT = "ganscope-classifier"
@@ -53,11 +54,28 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         raise
 
 
-def read_header(path: str | os.PathLike, _format: str = FORMAT) -> dict:
-    """Read and check the safetensors header of a snapshot without loading its weights.
+@dataclass(frozen=True)
+class SnapshotHeader:
+    """What a snapshot's safetensors header says, checked.
 
-    Returns a dict with ``arch``, ``config`` (the config object), ``meta`` (dict) and
-    ``tensors`` (name -> (dtype, shape)). Raises CheckpointError naming the file.
+    Args:
+        arch: the architecture's name (a ``CONFIGS`` key, or "classifier").
+        config: the architecture config it was built with.
+        meta: step, epoch, run, preset and what else the trainer or importer recorded.
+        tensors: name -> (dtype, shape) of every tensor in the file.
+    """
+
+    arch: str
+    config: Any
+    meta: dict
+    tensors: dict[str, tuple[str, tuple[int, ...]]]
+
+
+def read_raw_header(path: str | os.PathLike) -> tuple[dict, int]:
+    """(the JSON header of any safetensors file, its length in bytes), checked only for being one; the one
+    parser of safetensors headers here (the snapshot reader below and the importer's format check use it).
+
+    Raises CheckpointError naming the file and what is wrong.
     """
     path = Path(path)
     if not path.is_file():
@@ -79,6 +97,17 @@ def read_header(path: str | os.PathLike, _format: str = FORMAT) -> dict:
             raise CheckpointError(path, f"corrupt safetensors header ({e})") from None
     if not isinstance(raw, dict):
         raise CheckpointError(path, "corrupt safetensors header (not an object)")
+    return raw, n
+
+
+def read_header(path: str | os.PathLike, _format: str = FORMAT) -> SnapshotHeader:
+    """Read and check the safetensors header of a snapshot without loading its weights.
+
+    Raises CheckpointError naming the file and what is wrong.
+    """
+    path = Path(path)
+    raw, n = read_raw_header(path)
+    size = path.stat().st_size
     meta = raw.pop("__metadata__", None) or {}
     if meta.get("format") != _format:
         raise CheckpointError(path, f"not a {_format} file (format={meta.get('format')!r})")
@@ -104,7 +133,7 @@ def read_header(path: str | os.PathLike, _format: str = FORMAT) -> dict:
             raise CheckpointError(path, f"corrupt safetensors entry for tensor {name!r}") from None
     if 8 + n + end > size:
         raise CheckpointError(path, f"truncated: tensors need {8 + n + end} bytes, file has {size}")
-    return {"arch": arch, "config": cfg, "meta": extra, "tensors": tensors}
+    return SnapshotHeader(arch, cfg, extra, tensors)
 
 
 def _looks_like_pickle(path: Path) -> bool:
@@ -116,4 +145,4 @@ def _looks_like_pickle(path: Path) -> bool:
 
 def snapshot_meta(path: str | os.PathLike) -> dict:
     """The ``meta`` dict (step, epoch, ...) of a snapshot, read from its header only."""
-    return read_header(path)["meta"]
+    return read_header(path).meta

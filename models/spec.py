@@ -20,8 +20,9 @@ Output kinds:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the spec is read before torch is imported (the dashboard's first page); the networks import it
     import torch
@@ -64,12 +65,36 @@ class OutputSpec:
             n *= s
         return n
 
+    def to_unit(self, x: torch.Tensor, clamp: bool = True) -> torch.Tensor:
+        """Samples in ``value_range`` -> [0, 1] as float (clamped unless ``clamp`` is False)."""
+        return to_unit(x, self.value_range, clamp)
+
+    def from_unit(self, u: Any) -> Any:
+        """Values in [0, 1] (a tensor or an array) -> ``value_range``: what the generator would output."""
+        return from_unit(u, self.value_range)
+
     def to_dict(self) -> dict:
         return {"kind": self.kind, "shape": list(self.shape), "value_range": list(self.value_range)}
 
     @classmethod
     def from_dict(cls, d: dict) -> OutputSpec:
         return cls(kind=d["kind"], shape=tuple(d["shape"]), value_range=tuple(d["value_range"]))
+
+
+M11 = (-1.0, 1.0)  # the value range of tanh images, and what the classifiers and feature metrics read
+
+
+def to_unit(x: torch.Tensor, value_range: Sequence[float], clamp: bool = True) -> torch.Tensor:
+    """Map a tensor in ``value_range`` to [0, 1] as float (clamped unless ``clamp`` is False)."""
+    lo, hi = value_range
+    u = (x.float() - lo) / (hi - lo)
+    return u.clamp_(0, 1) if clamp else u
+
+
+def from_unit(u: Any, value_range: Sequence[float]) -> Any:
+    """Map values in [0, 1] (a tensor or an array) to ``value_range``."""
+    lo, hi = value_range
+    return u * (hi - lo) + lo
 
 
 def one_hot_labels(labels: torch.Tensor | None, num_classes: int, n: int, dtype: torch.dtype) -> torch.Tensor | None:

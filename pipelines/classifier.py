@@ -17,8 +17,11 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from models import Classifier, ClassifierConfig, save_classifier
+from models.latent import cycled_labels, sample
+from models.spec import M11, from_unit
 
 from .data import DataError, load_dataset, to_range
+from .runs import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +103,7 @@ if __name__ == "__main__":
 
 def default_classifier_path(dataset: str) -> Path:
     """Where the shipped classifier for ``dataset`` lives (checkpoints/classifiers/DATASET.safetensors)."""
-    return Path(__file__).resolve().parents[1] / "checkpoints" / "classifiers" / f"{dataset}.safetensors"
+    return PROJECT_ROOT / "checkpoints" / "classifiers" / f"{dataset}.safetensors"
 
 
 @torch.inference_mode()
@@ -109,13 +112,9 @@ def class_coverage(G: torch.nn.Module, model: Classifier, n: int = 100) -> dict:
 
     Returns classes present, the histogram, and mean confidence (mean max class probability).
     """
-    from models.latent import sample_latents
-
-    z = sample_latents(range(n), G.z_dim, getattr(G, "latent_dist", "normal"))
-    labels = torch.arange(n) % G.num_classes if G.num_classes else None
-    x = G(z, labels).float()
-    lo, hi = G.output.value_range
-    probs = predict(model, (x - lo) / (hi - lo) * 2 - 1)
+    labels = cycled_labels(G, n)
+    x = sample(G, range(n), labels=labels)
+    probs = predict(model, from_unit(G.output.to_unit(x, clamp=False), M11))
     pred = probs.argmax(1)
     return {
         "classes": int(torch.unique(pred).numel()),

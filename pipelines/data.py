@@ -22,13 +22,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from models.spec import from_unit
+
+from .images import IMAGE_EXTENSIONS
+
 if TYPE_CHECKING:  # torch is imported where data is loaded: user_path and the class names are read without it
     import torch
 
 log = logging.getLogger(__name__)
 
 DATASETS = ("mnist", "fashion-mnist", "cifar10", "folder")
-IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".pgm", ".ppm", ".tif", ".tiff", ".webp", ".gif"}
 MNIST_CLASSES = tuple(str(i) for i in range(10))
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 
@@ -123,7 +126,7 @@ def load_folder(root: Path, image_size: int, channels: int) -> ImageData:
 
     if not root.is_dir():
         raise DataError(f"image folder {root} does not exist")
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTS)
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
     tensors, skipped = [], []
     mode = "L" if channels == 1 else "RGB"
     for p in files:
@@ -205,5 +208,4 @@ def load_dataset(
 
 def to_range(images_u8: torch.Tensor, value_range: tuple[float, float]) -> torch.Tensor:
     """uint8 images -> float in ``value_range`` ((-1, 1) for tanh nets, (0, 1) for sigmoid)."""
-    lo, hi = value_range
-    return images_u8.float().div_(255.0).mul_(hi - lo).add_(lo)
+    return from_unit(images_u8.float().div_(255.0), value_range)

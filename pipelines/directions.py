@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from models.latent import sample_latents
+from models.latent import cycled_labels, seed_latents
 
 
 @dataclass
@@ -101,8 +101,8 @@ def _pca(x: torch.Tensor, k: int, exact: bool = False) -> tuple[torch.Tensor, to
 
 def ganspace(G: nn.Module, layer: str, n: int = 2000, k: int = 8, seed: int = 0, exact: bool = False) -> Directions:
     """Principal directions of ``layer``'s activations, mapped back to z (``exact``: full SVD)."""
-    z = sample_latents(range(seed, seed + n), G.z_dim, getattr(G, "latent_dist", "normal"))
-    labels = torch.arange(n) % G.num_classes if G.num_classes else None
+    z = seed_latents(G, range(seed, seed + n))
+    labels = cycled_labels(G, n)
     acts = layer_activations(G, z, layer, labels)
     k = min(k, acts.shape[1], n - 1)
     comps, explained, centred = _pca(acts, k, exact)
@@ -117,7 +117,7 @@ def ganspace(G: nn.Module, layer: str, n: int = 2000, k: int = 8, seed: int = 0,
 def latent_pca(G: nn.Module, n: int = 2000, k: int = 8, seed: int = 0) -> Directions:
     """PCA of sampled latents themselves: for an isotropic N(0, I) prior every direction explains
     about the same share, which is exactly why GANSpace looks inside the generator instead."""
-    z = sample_latents(range(seed, seed + n), G.z_dim, getattr(G, "latent_dist", "normal"))
+    z = seed_latents(G, range(seed, seed + n))
     comps, explained, zc = _pca(z, min(k, G.z_dim))
     return Directions(comps, explained, (zc @ comps.T).std(0))
 

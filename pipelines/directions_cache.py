@@ -10,13 +10,12 @@ matches: a rewritten snapshot has another hash, so directions of its old weights
 
 Files are looked for beside the run (``RUN/directions/``: shipped runs carry the directions of their
 final snapshot's default view, written by ``python -m pipelines.directions_cache RUN``) and in the
-cache folder (``GANSCOPE_CACHE``, default ``~/.cache/ganscope``), where new ones are written.
+cache folder (``GANSCOPE_CACHE``, default ``~/.cache/ganscope``), where new ones are written; the looking and
+writing is ``pipelines.disk_cache.KeyedFiles``, as for the sample grids.
 """
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import json
 import logging
 import os
@@ -28,11 +27,11 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save
 
-from models import atomic_write_bytes, load_generator
+from models import load_generator
 
-from . import disk_cache, runs
+from . import runs
 from .directions import Directions, ganspace, latent_pca, probe_layers
-from .disk_cache import file_sha256
+from .disk_cache import KeyedFiles, file_sha256, ship_main
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +40,7 @@ N_SAMPLES = 2000  # latents sampled per PCA (the Directions page's figure)
 K_DIRECTIONS = 10  # directions kept; the page's slider shows the first 1 to 10
 SEED = 0  # the sampled latents are seeds SEED .. SEED + N_SAMPLES - 1
 SHIPPED_DIR = "directions"  # the folder in a run that holds its shipped directions
+FILES = KeyedFiles(SHIPPED_DIR, ".safetensors")
 
 
 @dataclass(frozen=True)
@@ -58,13 +58,12 @@ class DirectionsKey:
 
     def file_name(self) -> str:
         """A file name that differs whenever any field does."""
-        text = json.dumps(asdict(self), sort_keys=True)
-        return f"{self.source}-{hashlib.sha256(text.encode()).hexdigest()[:24]}.safetensors"
+        return FILES.file_name(self, prefix=f"{self.source}-")
 
 
 def cache_dir() -> Path:
     """Where computed directions are written: ``GANSCOPE_CACHE``/directions, or ~/.cache/ganscope/directions."""
-    return disk_cache.cache_root() / SHIPPED_DIR
+    return FILES.cache_dir()
 
 
 def make_key(snapshot: str | os.PathLike, source: str, layer: str = "", batchnorm: str | None = None) -> DirectionsKey:
@@ -100,18 +99,16 @@ def read(path: Path, key: DirectionsKey) -> Directions | None:
     return d
 
 
-def write(path: Path, key: DirectionsKey, d: Directions) -> Path:
-    """Save ``d`` under ``key`` to ``path`` (atomically)."""
+def file_bytes(key: DirectionsKey, d: Directions) -> bytes:
+    """The safetensors file of ``d`` with ``key`` in its header."""
     tensors = {"vectors": d.vectors, "explained": d.explained, "sigma": d.sigma}
     tensors = {n: t.detach().to(torch.float32).contiguous() for n, t in tensors.items()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, save(tensors, metadata={"format": "ganscope-directions", "key": json.dumps(asdict(key))}))
-    return path
+    return save(tensors, metadata={"format": "ganscope-directions", "key": json.dumps(asdict(key))})
 
 
 def places(snapshot: str | os.PathLike, key: DirectionsKey) -> list[Path]:
     """Where the file of ``key`` may be: beside the run (shipped), then in the cache folder."""
-    return disk_cache.places(snapshot, SHIPPED_DIR, key.file_name())
+    return FILES.places(snapshot, key.file_name())
 
 
 def cached_directions(
@@ -120,15 +117,10 @@ def cached_directions(
     """The ``K_DIRECTIONS`` strongest directions of ``snapshot`` (whose generator is ``G``): read from a
     file whose key matches, or computed and saved to the cache folder for the next process."""
     key = make_key(snapshot, source, layer, batchnorm)
-    for path in places(snapshot, key):
-        d = read(path, key)
-        if d is not None:
-            return d
-    d = compute(G, key)
-    try:
-        write(places(snapshot, key)[-1], key, d)
-    except OSError as e:  # a read-only home: the page still shows them, the next process computes again
-        log.warning("cannot save directions to %s: %s", cache_dir(), e)
+    d = FILES.find(snapshot, key.file_name(), lambda path: read(path, key))
+    if d is None:
+        d = compute(G, key)
+        FILES.keep(key.file_name(), file_bytes(key, d))  # a read-only home: the page still shows them
     return d
 
 
@@ -137,9 +129,7 @@ def ship_directions(run_dir: str | os.PathLike) -> list[Path]:
     on the first probed layer), into ``RUN/directions/``, replacing what was there; returns the files."""
     run_dir = Path(run_dir)
     snaps = runs.list_snapshots(run_dir)
-    folder = run_dir / SHIPPED_DIR
-    for old in folder.glob("*.safetensors") if folder.is_dir() else []:
-        old.unlink()
+    FILES.clear_shipped(run_dir)
     if not snaps:
         return []
     snapshot = snaps[-1][0]
@@ -147,20 +137,17 @@ def ship_directions(run_dir: str | os.PathLike) -> list[Path]:
     if not getattr(G, "has_layers", True) or not probe_layers(G):
         return []
     key = make_key(snapshot, "layer", probe_layers(G)[0])
-    return [write(folder / key.file_name(), key, compute(G, key))]
+    return [FILES.ship(run_dir, key.file_name(), file_bytes(key, compute(G, key)))]
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
-        prog="python -m pipelines.directions_cache",
-        description="Write the Directions page's first view of each run's final snapshot into RUN/directions/.",
+    return ship_main(
+        argv,
+        "python -m pipelines.directions_cache",
+        "Write the Directions page's first view of each run's final snapshot into RUN/directions/.",
+        ship_directions,
+        "no layers to take directions from, nothing written",
     )
-    p.add_argument("run_dirs", type=Path, nargs="+")
-    args = p.parse_args(argv)
-    for run_dir in args.run_dirs:
-        for path in ship_directions(run_dir):
-            print(f"{run_dir.name}: {path.relative_to(run_dir)} ({path.stat().st_size:,} bytes)")
-    return 0
 
 
 if __name__ == "__main__":

@@ -36,9 +36,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from models import CheckpointError, load_classifier, load_generator
-from models.latent import sample_latents
+from models.latent import sample
+from models.spec import M11, from_unit, to_unit
 
 from . import runs
 from .classifier import default_classifier_path
@@ -69,18 +71,14 @@ def embed(model, images_m11: torch.Tensor, batch: int = 500) -> tuple[np.ndarray
     return torch.cat(feats).numpy().astype(np.float64), torch.cat(probs).numpy()
 
 
-@torch.inference_mode()
 def generated(G, n: int, seed_offset: int = 1_000_000) -> torch.Tensor:
     """``n`` samples in the generator's own value range (seeds from ``seed_offset``, apart from the grid seeds)."""
-    z = sample_latents(range(seed_offset, seed_offset + n), G.z_dim, G.latent_dist)
-    labels = torch.arange(n) % G.num_classes if G.num_classes else None
-    return G(z, labels).float()
+    return sample(G, range(seed_offset, seed_offset + n))
 
 
 def generated_m11(G, n: int, seed_offset: int = 1_000_000) -> torch.Tensor:
     """``n`` samples (as ``generated``) scaled to [-1, 1]."""
-    lo, hi = G.output.value_range
-    return (generated(G, n, seed_offset) - lo) / (hi - lo) * 2 - 1
+    return from_unit(G.output.to_unit(generated(G, n, seed_offset), clamp=False), M11)
 
 
 SET_METRICS = ("precision", "recall", "feature_spread", "duplicates")  # on face runs compared at equal set sizes
@@ -139,13 +137,11 @@ def inception_extractor(allow_download: bool = False) -> torch.nn.Module:
 @torch.inference_mode()
 def inception_embed(model: torch.nn.Module, images_m11: torch.Tensor, batch: int = 50) -> np.ndarray:
     """2048-d features of images in [-1, 1] (grey repeated to RGB, resized to 299, ImageNet-normalised)."""
-    import torch.nn.functional as F
-
     mean = torch.tensor([0.485, 0.456, 0.406])[None, :, None, None]
     std = torch.tensor([0.229, 0.224, 0.225])[None, :, None, None]
     out = []
     for i in range(0, len(images_m11), batch):
-        x = (images_m11[i : i + batch].float() + 1) / 2
+        x = to_unit(images_m11[i : i + batch], M11, clamp=False)
         if x.shape[1] == 1:
             x = x.repeat(1, 3, 1, 1)
         x = F.interpolate(x, size=(299, 299), mode="bilinear", align_corners=False)

@@ -33,11 +33,11 @@ import torch
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from tqdm import tqdm
 
+from .images import IMAGE_EXTENSIONS  # noqa: F401 - re-exported for the Project page's uploader
 from .runs import append_jsonl, read_jsonl
 
 log = logging.getLogger(__name__)
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".pgm", ".ppm", ".pbm", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 MANIFEST = "manifest.jsonl"
 DEFAULT_MAX_PIXELS = 64_000_000
 MIN_DETECT_SIDE = 20  # MTCNN's smallest pyramid level needs more than 12 px; smaller photos are too_small, not a crash
@@ -132,11 +132,20 @@ class FaceCropper:
         return "ok", boxes.round(1).tolist(), probs.round(4).tolist(), [self.crop(image, b) for b in boxes]
 
 
+class PhotoError(ValueError):
+    """A photo that cannot be used: ``status`` is its crop status (``too_large`` or ``unreadable``), ``reason``
+    the sentence that says why; ``str(e)`` is ``"status: reason"``."""
+
+    def __init__(self, status: str, reason: str):
+        super().__init__(f"{status}: {reason}")
+        self.status, self.reason = status, reason
+
+
 def open_photo(path: str | Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
     """An upright RGB image from a file (or its bytes, as uploaded), or an error saying why not.
 
     Raises:
-        ValueError: "too_large: ..." for more than ``max_pixels``; "unreadable: ..." otherwise.
+        PhotoError: status ``too_large`` for more than ``max_pixels``; ``unreadable`` otherwise.
     """
     if isinstance(path, bytes):
         size, path = len(path), io.BytesIO(path)
@@ -144,7 +153,7 @@ def open_photo(path: str | Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -
         path = Path(path)
         size = path.stat().st_size
     if size == 0:
-        raise ValueError("unreadable: the file is empty (0 bytes)")
+        raise PhotoError("unreadable", "the file is empty (0 bytes)")
     old_max, old_trunc = Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES
     Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = max_pixels, False
     try:
@@ -157,11 +166,11 @@ def open_photo(path: str | Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -
                 im = ImageOps.exif_transpose(im)
                 return _to_rgb(im)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise ValueError(f"too_large: over {max_pixels:,} pixels ({e})") from None
+        raise PhotoError("too_large", f"over {max_pixels:,} pixels ({e})") from None
     except UnidentifiedImageError:
-        raise ValueError("unreadable: not an image Pillow can read") from None
+        raise PhotoError("unreadable", "not an image Pillow can read") from None
     except (OSError, SyntaxError, struct.error) as e:
-        raise ValueError(f"unreadable: {e}") from None
+        raise PhotoError("unreadable", str(e)) from None
     finally:
         Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = old_max, old_trunc
 
@@ -264,9 +273,8 @@ def crop_folder(
                 continue
             try:
                 image = open_photo(path, max_pixels)
-            except ValueError as e:
-                status, _, reason = str(e).partition(": ")
-                record(CropRow(rel, status, reason=reason))
+            except PhotoError as e:
+                record(CropRow(rel, e.status, reason=e.reason))
                 continue
             if min(image.size) < max(min_face, MIN_DETECT_SIDE):
                 reason = f"the photo is {image.width}x{image.height}, under --min-face {max(min_face, MIN_DETECT_SIDE)}"

@@ -17,6 +17,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from . import runs
 from .diagnose import diagnose
@@ -161,8 +162,6 @@ def dashboard_link(run_dir: str | os.PathLike, port: int = DASHBOARD_PORT) -> tu
     """(the command that starts the dashboard, the URL that opens ``run_dir`` in it), as ganscope-train
     prints them. The run is named by its folder relative to the checkout when it lies inside it (runs/NAME:
     a bare name could be a shipped run's), else by its absolute path."""
-    from urllib.parse import quote
-
     real = Path(run_dir).resolve()
     try:
         value = str(real.relative_to(runs.PROJECT_ROOT))

@@ -5,6 +5,7 @@ Each preset names the classic system it reproduces.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,20 @@ class Preset:
         return self.make().description
 
 
+PRESETS: dict[str, Preset] = {}  # name -> preset, in the order they are listed (by --help and the pages)
+
+
+def preset(name: str) -> Callable[[Callable[[], TrainConfig]], Callable[[], TrainConfig]]:
+    """Register the decorated ``() -> TrainConfig`` under ``name``; the registry writes ``name`` into its config,
+    so a preset built from another (``mnist_dcgan().replace(...)``) never carries the other's name."""
+
+    def register(make: Callable[[], TrainConfig]) -> Callable[[], TrainConfig]:
+        PRESETS[name] = Preset(name, lambda: make().replace(preset=name))
+        return make
+
+    return register
+
+
 def tutorial_mlp(activation: str = "leaky_relu", layernorm: bool = True, num_classes: int = 0) -> MLPConfig:
     """The MNIST network of 'Make Your Own GAN': 100-200-784 sigmoid generator, 784-200-1 discriminator."""
     return MLPConfig(
@@ -40,9 +55,10 @@ def tutorial_mlp(activation: str = "leaky_relu", layernorm: bool = True, num_cla
     )
 
 
-def _mnist_mlp() -> TrainConfig:
+@preset("mnist-mlp")
+def mnist_mlp() -> TrainConfig:
     return TrainConfig(
-        preset="mnist-mlp",
+        preset="",  # @preset writes the name
         description="MNIST MLP GAN of 'Make Your Own GAN' after its fixes: LeakyReLU(0.02) + LayerNorm + Adam, "
         "100-200-784 sigmoid generator, 784-200-1 discriminator, BCE",
         model=tutorial_mlp(),
@@ -62,9 +78,10 @@ def _mnist_mlp() -> TrainConfig:
     )
 
 
-def _dcgan(name: str, dataset: str, size: int, channels: int, epochs: int, what: str) -> TrainConfig:
+def dcgan(*, dataset: str, size: int, channels: int, epochs: int, what: str) -> TrainConfig:
+    """Radford et al.'s recipe on ``dataset`` (``what`` names it in the description): ``channels`` x ``size`` x ``size``."""
     return TrainConfig(
-        preset=name,
+        preset="",  # @preset writes the name
         description=f"DCGAN (Radford et al. 2015) on {what}: {channels}x{size}x{size}, z=100, Adam 2e-4 beta1=0.5, "
         "batch 128, BatchNorm, LeakyReLU 0.2, tanh",
         model=DCGANConfig(image_size=size, channels=channels, z_dim=100, ngf=64, ndf=64),
@@ -81,10 +98,11 @@ def _dcgan(name: str, dataset: str, size: int, channels: int, epochs: int, what:
     )
 
 
-def _mnist_dcgan() -> TrainConfig:
+@preset("mnist-dcgan")
+def mnist_dcgan() -> TrainConfig:
     # chosen by benchmarks/recipes.py (README, "Recipes"): the textbook width (256-128 channels) and an
     # R1 penalty halve the classifier-feature fd of the old 128-64 network at equal epochs
-    return _dcgan("mnist-dcgan", "mnist", 28, 1, 25, "MNIST digits").replace(
+    return dcgan(dataset="mnist", size=28, channels=1, epochs=25, what="MNIST digits").replace(
         description="DCGAN (Radford et al. 2015) on MNIST digits: 1x28x28, z=100, ngf=ndf=128 (the textbook "
         "256-128 network), Adam 2e-4 beta1=0.5, batch 128, BCE + R1 penalty gamma 0.2, 25 epochs",
         model=DCGANConfig(image_size=28, channels=1, z_dim=100, ngf=128, ndf=128),
@@ -92,10 +110,10 @@ def _mnist_dcgan() -> TrainConfig:
     )
 
 
-def _fashion_dcgan() -> TrainConfig:
+@preset("fashion-dcgan")
+def fashion_dcgan() -> TrainConfig:
     # the MNIST recipe, 20 epochs: fd 10 against 32 for the old 8-epoch 128-64 network (README, "Recipes")
-    return _mnist_dcgan().replace(
-        preset="fashion-dcgan",
+    return mnist_dcgan().replace(
         description="DCGAN (Radford et al. 2015) on Fashion-MNIST: 1x28x28, z=100, ngf=ndf=128, Adam 2e-4 "
         "beta1=0.5, batch 128, BCE + R1 penalty gamma 0.2, 20 epochs",
         dataset="fashion-mnist",
@@ -104,8 +122,14 @@ def _fashion_dcgan() -> TrainConfig:
     )
 
 
-def _faces_dcgan() -> TrainConfig:
-    return _dcgan("faces-dcgan", "folder", 64, 3, 25, "face crops").replace(
+@preset("cifar10-dcgan")
+def cifar10_dcgan() -> TrainConfig:
+    return dcgan(dataset="cifar10", size=32, channels=3, epochs=25, what="CIFAR-10")
+
+
+@preset("faces-dcgan")
+def faces_dcgan() -> TrainConfig:
+    return dcgan(dataset="folder", size=64, channels=3, epochs=25, what="face crops").replace(
         description="DCGAN face generator (Brownlee's CelebA GAN, Radford et al. architecture): 3x64x64 "
         "(--image-size 80 for Brownlee's 80x80), z=100, Adam 2e-4 beta1=0.5, batch 128; trains on any folder of "
         "crops made by ganscope-crop-faces",
@@ -114,8 +138,9 @@ def _faces_dcgan() -> TrainConfig:
     )
 
 
-def _faces_orl() -> TrainConfig:
-    return _dcgan("faces-orl", "folder", 64, 1, 300, "ORL face crops").replace(
+@preset("faces-orl")
+def faces_orl() -> TrainConfig:
+    return dcgan(dataset="folder", size=64, channels=1, epochs=300, what="ORL face crops").replace(
         description="the faces DCGAN sized for the 400 grey ORL photos (Olivetti Research Laboratory): 1x64x64, "
         "z=100, ngf=ndf=24, batch 32, 600 epochs, one-sided label smoothing 0.9, DiffAugment "
         "(translation, cutout, color) and generator EMA (2 kimg)",
@@ -133,9 +158,9 @@ def _faces_orl() -> TrainConfig:
     )
 
 
-def _mnist_mlp_naive() -> TrainConfig:
-    return _mnist_mlp().replace(
-        preset="mnist-mlp-naive",
+@preset("mnist-mlp-naive")
+def mnist_mlp_naive() -> TrainConfig:
+    return mnist_mlp().replace(
         description="the first MNIST GAN of 'Make Your Own GAN': sigmoid activations, no LayerNorm, SGD 0.01, BCE; "
         "its samples all look alike (mode collapse)",
         model=tutorial_mlp("sigmoid", layernorm=False),
@@ -151,9 +176,9 @@ def _mnist_mlp_naive() -> TrainConfig:
     )
 
 
-def _mnist_cgan() -> TrainConfig:
-    return _mnist_mlp().replace(
-        preset="mnist-cgan",
+@preset("mnist-cgan")
+def mnist_cgan() -> TrainConfig:
+    return mnist_mlp().replace(
         description="the label-conditioned MNIST GAN of 'Make Your Own GAN': one-hot label joined to z and to the "
         "image, LeakyReLU + LayerNorm + Adam; the Samples page shows one row per digit",
         model=tutorial_mlp(num_classes=10),
@@ -166,9 +191,56 @@ def _mnist_cgan() -> TrainConfig:
     )
 
 
-def _toy(name: str, dataset: str, description: str, model: MLPConfig | ScalarConfig, steps: int, batch: int, **kw) -> TrainConfig:
+def eights(*, description: str, z_dim: int, epochs: int = 10, **kw) -> TrainConfig:
+    """Brownlee's failure-mode chapter: a small DCGAN on the MNIST eights only (``kw``: the fields that differ)."""
+    base = dcgan(dataset="mnist", size=28, channels=1, epochs=epochs, what="MNIST eights").replace(
+        description=description,
+        classes=(8,),
+        model=DCGANConfig(image_size=28, channels=1, z_dim=z_dim, ngf=32, ndf=32),
+        snapshot_every=0,
+        log_every=1,
+        state_every=200,
+    )
+    return base.replace(**kw)
+
+
+@preset("eights-stable")
+def stable_eights() -> TrainConfig:
+    return eights(
+        description="failure-mode baseline: DCGAN on the MNIST eights, z=100, Adam 2e-4 beta1=0.5, "
+        "separate real and fake batches (healthy training)",
+        z_dim=100,
+    )
+
+
+@preset("eights-mode-collapse")
+def collapse_eights() -> TrainConfig:
+    return eights(
+        description="failure mode: the same DCGAN on the eights with a 1-D latent space; the "
+        "generator covers fewer and fewer forms (mode collapse)",
+        z_dim=1,
+    )
+
+
+@preset("eights-convergence-failure")
+def convergence_eights() -> TrainConfig:
+    return eights(
+        description="failure mode: the same DCGAN, but the discriminator takes real and "
+        "fake in one combined batch and Adam keeps its defaults (lr 1e-3, beta1 0.9): the discriminator "
+        "wins and the generator never recovers",
+        z_dim=100,
+        combined_batch=True,
+        lr_d=1e-3,
+        lr_g=1e-3,
+        betas=(0.9, 0.999),
+    )
+
+
+def toy(*, dataset: str, description: str, model: MLPConfig | ScalarConfig, steps: int, batch: int, **kw) -> TrainConfig:
+    """A classic toy GAN: ``steps`` steps of ``batch`` samples drawn fresh from ``dataset`` (``kw``: the fields
+    that differ from the toy defaults below)."""
     base = dict(
-        preset=name,
+        preset="",  # @preset writes the name
         description=description,
         model=model,
         dataset=dataset,
@@ -186,109 +258,24 @@ def _toy(name: str, dataset: str, description: str, model: MLPConfig | ScalarCon
     return TrainConfig(**base)
 
 
-def _pattern_1010() -> TrainConfig:
-    return _toy(
-        "pattern-1010",
-        "pattern-1010",
-        "the 1010-pattern GAN of 'Make Your Own GAN': 4-4-4 sigmoid generator on uniform noise, 4-3-1 sigmoid "
-        "discriminator, MSE, SGD 0.01, 10,000 steps of one sample",
-        MLPConfig(
-            output=OutputSpec("vector", (4,), (0.0, 1.0)),
-            z_dim=4,
-            g_hidden=(4,),
-            d_hidden=(3,),
-            activation="sigmoid",
-            layernorm=False,
-            out_activation="sigmoid",
-            latent_dist="uniform",
-        ),
-        10_000,
-        1,
-        loss="mse",
-        optimizer="sgd",
-        lr_g=0.01,
-        lr_d=0.01,
-        snapshot_every=1000,
+def toy_mlp(*, output: OutputSpec, z_dim: int, hidden: tuple[int, ...], activation: str, out_activation: str, **kw) -> MLPConfig:
+    """The MLP of a toy GAN: the same hidden widths in both networks unless ``kw`` says ``d_hidden``; no LayerNorm."""
+    return MLPConfig(
+        **{"output": output, "z_dim": z_dim, "g_hidden": hidden, "d_hidden": hidden, "activation": activation}
+        | {"layernorm": False, "out_activation": out_activation}
+        | kw
     )
 
 
-def _sine() -> TrainConfig:
-    return _toy(
-        "sine",
-        "sine",
-        "sine-curve GAN: sin(b·x + c) at 64 points, b in [0.5, 2], c in [0, π]; LeakyReLU(0.2)/tanh generator, "
-        "LeakyReLU discriminator with dropout 0.4",
-        MLPConfig(
-            output=OutputSpec("curve", (64,), (-1.0, 1.0)),
-            z_dim=16,
-            g_hidden=(128, 128),
-            d_hidden=(128, 128),
-            activation="leaky_relu",
-            leaky_slope=0.2,
-            layernorm=False,
-            d_dropout=0.4,
-            out_activation="tanh",
-        ),
-        3000,
-        64,
-        lr_g=2e-4,
-        lr_d=2e-4,
-    )
-
-
-def _quadratic() -> TrainConfig:
-    return _toy(
-        "quadratic-1d",
-        "quadratic",
-        "the 1-D function GAN: points (x, x²) for x in [-0.5, 0.5]; generator 5 → 15 ReLU → 2, discriminator "
-        "2 → 25 ReLU → 1, Adam",
-        MLPConfig(
-            output=OutputSpec("points", (2,), (-0.5, 0.5)),
-            z_dim=5,
-            g_hidden=(15,),
-            d_hidden=(25,),
-            activation="relu",
-            layernorm=False,
-            out_activation="none",
-        ),
-        10_000,
-        128,
-        lr_g=1e-3,
-        lr_d=1e-3,
-        betas=(0.9, 0.999),
-    )
-
-
-def _ring() -> TrainConfig:
-    return _toy(
-        "ring-8",
-        "ring-8",
-        "8 Gaussians on a ring (radius 2, std 0.02), the standard mode-collapse test: ReLU MLPs 128-128, Adam",
-        MLPConfig(
-            output=OutputSpec("points", (2,), (-2.5, 2.5)),
-            z_dim=16,
-            g_hidden=(128, 128),
-            d_hidden=(128, 128),
-            activation="relu",
-            layernorm=False,
-            out_activation="none",
-        ),
-        4000,
-        256,
-        lr_g=1e-3,
-        lr_d=1e-3,
-    )
-
-
-def _toy_scalar() -> TrainConfig:
-    return _toy(
-        "toy-scalar",
-        "scalar",
-        "the one-parameter GAN: generator node q·noise against discriminator node p·x, real data U(0.9, 1.1), "
-        "MSE, SGD 0.05, 300 steps of one sample",
-        ScalarConfig(),
-        300,
-        1,
+@preset("toy-scalar")
+def toy_scalar() -> TrainConfig:
+    return toy(
+        dataset="scalar",
+        description="the one-parameter GAN: generator node q·noise against discriminator node p·x, real data "
+        "U(0.9, 1.1), MSE, SGD 0.05, 300 steps of one sample",
+        model=ScalarConfig(),
+        steps=300,
+        batch=1,
         loss="mse_linear",
         optimizer="sgd",
         lr_g=0.05,
@@ -300,75 +287,88 @@ def _toy_scalar() -> TrainConfig:
     )
 
 
-def _eights(name: str, description: str, z_dim: int, epochs: int, **kw) -> TrainConfig:
-    """Brownlee's failure-mode chapter: a small DCGAN on the MNIST eights only."""
-    base = _dcgan(name, "mnist", 28, 1, epochs, "MNIST eights").replace(
-        description=description,
-        classes=(8,),
-        model=DCGANConfig(image_size=28, channels=1, z_dim=z_dim, ngf=32, ndf=32),
-        snapshot_every=0,
-        log_every=1,
-        state_every=200,
-    )
-    return base.replace(**kw)
-
-
-def _stable_eights() -> TrainConfig:
-    return _eights(
-        "eights-stable",
-        "failure-mode baseline: DCGAN on the MNIST eights, z=100, Adam 2e-4 beta1=0.5, "
-        "separate real and fake batches (healthy training)",
-        100,
-        10,
-    )
-
-
-def _collapse_eights() -> TrainConfig:
-    return _eights(
-        "eights-mode-collapse",
-        "failure mode: the same DCGAN on the eights with a 1-D latent space; the "
-        "generator covers fewer and fewer forms (mode collapse)",
-        1,
-        10,
+@preset("pattern-1010")
+def pattern_1010() -> TrainConfig:
+    return toy(
+        dataset="pattern-1010",
+        description="the 1010-pattern GAN of 'Make Your Own GAN': 4-4-4 sigmoid generator on uniform noise, 4-3-1 "
+        "sigmoid discriminator, MSE, SGD 0.01, 10,000 steps of one sample",
+        model=toy_mlp(
+            output=OutputSpec("vector", (4,), (0.0, 1.0)),
+            z_dim=4,
+            hidden=(4,),
+            d_hidden=(3,),
+            activation="sigmoid",
+            out_activation="sigmoid",
+            latent_dist="uniform",
+        ),
+        steps=10_000,
+        batch=1,
+        loss="mse",
+        optimizer="sgd",
+        lr_g=0.01,
+        lr_d=0.01,
+        snapshot_every=1000,
     )
 
 
-def _convergence_eights() -> TrainConfig:
-    return _eights(
-        "eights-convergence-failure",
-        "failure mode: the same DCGAN, but the discriminator takes real and "
-        "fake in one combined batch and Adam keeps its defaults (lr 1e-3, beta1 0.9): the discriminator "
-        "wins and the generator never recovers",
-        100,
-        10,
-        combined_batch=True,
-        lr_d=1e-3,
+@preset("sine")
+def sine() -> TrainConfig:
+    return toy(
+        dataset="sine",
+        description="sine-curve GAN: sin(b·x + c) at 64 points, b in [0.5, 2], c in [0, π]; LeakyReLU(0.2)/tanh "
+        "generator, LeakyReLU discriminator with dropout 0.4",
+        model=toy_mlp(
+            output=OutputSpec("curve", (64,), (-1.0, 1.0)),
+            z_dim=16,
+            hidden=(128, 128),
+            activation="leaky_relu",
+            leaky_slope=0.2,
+            d_dropout=0.4,
+            out_activation="tanh",
+        ),
+        steps=3000,
+        batch=64,
+        lr_g=2e-4,
+        lr_d=2e-4,
+    )
+
+
+@preset("quadratic-1d")
+def quadratic() -> TrainConfig:
+    return toy(
+        dataset="quadratic",
+        description="the 1-D function GAN: points (x, x²) for x in [-0.5, 0.5]; generator 5 → 15 ReLU → 2, "
+        "discriminator 2 → 25 ReLU → 1, Adam",
+        model=toy_mlp(
+            output=OutputSpec("points", (2,), (-0.5, 0.5)),
+            z_dim=5,
+            hidden=(15,),
+            d_hidden=(25,),
+            activation="relu",
+            out_activation="none",
+        ),
+        steps=10_000,
+        batch=128,
         lr_g=1e-3,
+        lr_d=1e-3,
         betas=(0.9, 0.999),
     )
 
 
-PRESETS: dict[str, Preset] = {
-    p.name: p
-    for p in [
-        Preset("mnist-mlp", _mnist_mlp),
-        Preset("mnist-dcgan", _mnist_dcgan),
-        Preset("fashion-dcgan", _fashion_dcgan),
-        Preset("cifar10-dcgan", lambda: _dcgan("cifar10-dcgan", "cifar10", 32, 3, 25, "CIFAR-10")),
-        Preset("faces-dcgan", _faces_dcgan),
-        Preset("faces-orl", _faces_orl),
-        Preset("mnist-mlp-naive", _mnist_mlp_naive),
-        Preset("mnist-cgan", _mnist_cgan),
-        Preset("eights-stable", _stable_eights),
-        Preset("eights-mode-collapse", _collapse_eights),
-        Preset("eights-convergence-failure", _convergence_eights),
-        Preset("toy-scalar", _toy_scalar),
-        Preset("pattern-1010", _pattern_1010),
-        Preset("sine", _sine),
-        Preset("quadratic-1d", _quadratic),
-        Preset("ring-8", _ring),
-    ]
-}
+@preset("ring-8")
+def ring() -> TrainConfig:
+    return toy(
+        dataset="ring-8",
+        description="8 Gaussians on a ring (radius 2, std 0.02), the standard mode-collapse test: ReLU MLPs 128-128, Adam",
+        model=toy_mlp(
+            output=OutputSpec("points", (2,), (-2.5, 2.5)), z_dim=16, hidden=(128, 128), activation="relu", out_activation="none"
+        ),
+        steps=4000,
+        batch=256,
+        lr_g=1e-3,
+        lr_d=1e-3,
+    )
 
 
 def get_preset(name: str) -> TrainConfig:

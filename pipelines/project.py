@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import torch
 
-from models.latent import sample_latents
+from models.latent import seed_latents
 
 HALVE_AT = (0.2, 0.4)  # fractions of the step budget after which the worse half of the restarts is dropped
 FINAL_LR = 0.05  # the cosine schedule ends at this fraction of lr
@@ -63,7 +63,7 @@ def _labels(G: torch.nn.Module, n: int, label: int | None) -> torch.Tensor | Non
 def best_starts(G: torch.nn.Module, target: torch.Tensor, restarts: int, candidates: int, seed: int, label: int | None):
     """The ``restarts`` latents among seeds seed … seed + candidates − 1 whose images are closest to ``target``."""
     n = max(candidates, restarts)
-    z = sample_latents(range(seed, seed + n), G.z_dim, getattr(G, "latent_dist", "normal"))
+    z = seed_latents(G, range(seed, seed + n))
     err = torch.cat([image_mse(G(zb, _labels(G, len(zb), label)).float(), target) for zb in z.split(64)])
     return z[err.argsort()[:restarts]]
 
@@ -159,9 +159,3 @@ def project(
     return Projection(
         z[best].clone(), out[best].clone(), float(final[best]), float(start[ids[best]]), history, ended, len(history)
     )
-
-
-def to_generator_range(image01: torch.Tensor, G: torch.nn.Module) -> torch.Tensor:
-    """A (C, H, W) image in [0, 1] mapped to the generator's output range."""
-    lo, hi = G.output.value_range
-    return image01 * (hi - lo) + lo

@@ -15,7 +15,7 @@ import torch
 import torch.distributed as dist
 
 from models import save_generator
-from models.latent import sample_latents
+from models.latent import sample
 
 from . import runs
 from .accel import Launch
@@ -34,17 +34,11 @@ def evaluate_snapshot(G: torch.nn.Module, cfg: TrainConfig, device: torch.device
     """Registered metrics on samples from the fixed seeds 0..eval_samples-1 (as the app shows them)."""
     if cfg.eval_samples < 2:
         return {}
-    z = sample_latents(range(cfg.eval_samples), cfg.model.z_dim, cfg.model.latent_dist).to(device)
-    labels = None
-    if cfg.model.num_classes:
-        labels = torch.arange(cfg.eval_samples, device=device) % cfg.model.num_classes
     was_training = G.training
     G.eval()
-    with torch.no_grad():
-        x = G(z, labels).float().cpu()
+    x = sample(G, range(cfg.eval_samples)).cpu().clone()  # clone: a plain tensor, not an inference-mode one
     G.train(was_training)
-    lo, hi = cfg.model.output.value_range
-    return compute_all(((x - lo) / (hi - lo)).clamp(0, 1), raw=x, dataset=cfg.dataset)
+    return compute_all(cfg.model.output.to_unit(x), raw=x, dataset=cfg.dataset)
 
 
 def log_record(step: int, epoch: int, window: torch.Tensor, window_n: int, launch: Launch, parts: Parts, t0: float) -> dict:

@@ -108,7 +108,7 @@ def scan_snapshots(run_dir: str | os.PathLike) -> tuple[list[tuple[Path, dict]],
     good, bad = [], []
     for p in sorted((Path(run_dir) / SNAPSHOTS).glob(f"*{SNAPSHOT_SUFFIX}")):
         try:
-            good.append((p, read_header(p)["meta"]))
+            good.append((p, read_header(p).meta))
         except CheckpointError as e:
             bad.append((p, e.problem))
     good.sort(key=lambda pm: pm[1].get("step", 0))

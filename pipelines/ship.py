@@ -4,7 +4,7 @@ Keeps the config, the training log, the metrics and ``--keep`` snapshots spread 
 over training (the first and last always among them); never the resume state, which holds
 the discriminator and optimiser moments and is several times larger. The command line also writes
 the Directions page's first view of the final snapshot (``pipelines.directions_cache``) and the Samples
-page's first grid (``app.grid_cache``), so a first visit to the shipped run computes neither.
+page's first grid (``pipelines.grid_cache``), so a first visit to the shipped run computes neither.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from models import CheckpointError
 
 from . import runs
 from .directions_cache import ship_directions
+from .grid_cache import ship_grid
 
 
 def pick_evenly(n: int, keep: int) -> list[int]:
@@ -70,8 +71,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 1
     ship_directions(args.dest)  # the Directions page's first view of the final snapshot, ready to open
-    from app.grid_cache import ship_grid  # the dashboard's own screen path draws it
-
     ship_grid(args.dest)  # the Samples page's first grid, drawn before torch is imported on a cold start
     size = sum(f.stat().st_size for f in args.dest.rglob("*") if f.is_file())
     print(f"shipped {len(chosen)} snapshots to {args.dest} ({size / 1e6:.1f} MB)")

@@ -49,7 +49,7 @@ def imported(tmp_path_factory):
     files, runs_dir, uploads = (tmp_path_factory.mktemp(n) for n in ("files", "imported", "uploads"))
     dcgan, _ = import_generator(_dcgan_file(files / "netG_epoch_24.pth"), runs_dir / "netG_epoch_24")
     onnx_run, imp = import_generator(_gelu_onnx(files / "gelu.onnx"), runs_dir / "gelu")
-    assert imp.record["runtime"] == "onnxruntime"
+    assert imp.record.runtime == "onnxruntime"
     old = {k: os.environ.get(k) for k in ("GANSCOPE_RUNS", "GANSCOPE_IMPORT_DIR")}
     os.environ["GANSCOPE_RUNS"] = str(runs_dir)
     os.environ["GANSCOPE_IMPORT_DIR"] = str(uploads)

@@ -41,7 +41,7 @@ def test_save_load_identical_outputs_fp32(tmp_path):
     assert cfg2 == cfg
     assert not G2.training and not any(p.requires_grad for p in G2.parameters())
     assert torch.equal(G(z), G2(z))
-    assert read_header(path)["meta"] == {"step": 7}
+    assert read_header(path).meta == {"step": 7}
 
 
 def test_fp16_snapshot_is_close_and_stable(tmp_path):
@@ -108,7 +108,7 @@ def test_foreign_and_mismatched_files(tmp_path):
         "format": "ganscope-generator",
         "format_version": "1",
         "arch": "dcgan",
-        "config": json.dumps({**json.loads(json.dumps(header["config"].__dict__)), "ngf": 32}),
+        "config": json.dumps({**json.loads(json.dumps(header.config.__dict__)), "ngf": 32}),
         "meta": "{}",
     }
     mismatched = tmp_path / "mismatched.safetensors"
@@ -124,7 +124,7 @@ def test_foreign_and_mismatched_files(tmp_path):
         load_generator(future)
 
     state["net.0.weight"] = torch.full_like(state["net.0.weight"], float("nan"))
-    meta.update(format_version="1", config=json.dumps(header["config"].__dict__))
+    meta.update(format_version="1", config=json.dumps(header.config.__dict__))
     nan = tmp_path / "nan.safetensors"
     save_file(state, str(nan), metadata=meta)
     with pytest.raises(CheckpointError, match="NaN"):

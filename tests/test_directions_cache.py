@@ -81,9 +81,9 @@ def test_a_file_for_another_key_or_a_damaged_file_is_not_used(tmp_path, cache):
     key = dc.make_key(snap, "latents")
     path = dc.places(snap, key)[-1]
     wrong = torch.ones(dc.K_DIRECTIONS, G.z_dim)
-    dc.write(
-        path, dc.DirectionsKey(key.snapshot_sha256, "latents", "", "", seed=1), dc.Directions(wrong, wrong[:, 0], wrong[:, 0])
-    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    other = dc.DirectionsKey(key.snapshot_sha256, "latents", "", "", seed=1)
+    path.write_bytes(dc.file_bytes(other, dc.Directions(wrong, wrong[:, 0], wrong[:, 0])))
     assert dc.read(path, key) is None  # a file under the right name, written for seed 1
     assert _same(dc.cached_directions(G, snap, "latents"), latent_pca(G, n=dc.N_SAMPLES, k=dc.K_DIRECTIONS))
     path.write_bytes(path.read_bytes()[:50])  # truncated

@@ -16,7 +16,7 @@ from PIL import Image
 from models import load_generator
 from models.latent import sample_latents
 from pipelines.faces import MANIFEST, FaceCropper, crop_folder, main, open_photo, read_manifest
-from pipelines.project import image_mse, project, to_generator_range
+from pipelines.project import image_mse, project
 from tests.conftest import CHECKPOINTS
 
 # real photos: (path under ../shared/data/faces, expected status)
@@ -149,7 +149,7 @@ def test_projection_of_a_real_crop_beats_random_latents_by_far(faces_dir):
     G, _ = load_generator(CHECKPOINTS / "faces-orl")
     status, _, _, crops = FaceCropper(64).faces(open_photo(faces_dir / "att_orl" / "s7" / "4.pgm"))
     assert status == "ok"
-    target = to_generator_range(TF.to_tensor(crops[0].convert("L")), G)
+    target = G.output.from_unit(TF.to_tensor(crops[0].convert("L")))
     result = project(G, target, steps=150, restarts=4, seed=0)
     with torch.no_grad():
         random_err = image_mse(G.eval()(sample_latents(range(1000, 1064), G.z_dim)), target[None].expand(64, -1, -1, -1))

@@ -1,5 +1,5 @@
 """The server's help for a first visit (``app.first_visit``): ``streamlit run app/main.py`` serves the
-dashboard as an ``st.App`` that imports the first page's modules as it starts and counts the images the
+dashboard as an ``st.App`` that imports the first page's modules as it starts and notes the media files the
 browser fetched, so the Samples page can let the browser draw a kept grid before torch is imported."""
 
 from __future__ import annotations
@@ -17,14 +17,15 @@ from app import first_visit as fv
 from tests.conftest import ROOT
 
 
-def _serve(path: str, chunks: int = 2, scope_type: str = "http") -> list[dict]:
-    """One request through ``ImageWatch`` to an app answering in ``chunks`` body messages; what was sent."""
+def _serve(path: str, chunks: int = 2, scope_type: str = "http", body: bytes = b"xy") -> list[dict]:
+    """One request through ``ImageWatch`` to an app answering ``body`` in ``chunks`` messages; what was sent."""
     sent: list[dict] = []
+    step = -(-len(body) // chunks)
 
     async def inner(scope, receive, send):
         await send({"type": "http.response.start", "status": 200, "headers": []})
         for i in range(chunks):
-            await send({"type": "http.response.body", "body": b"x", "more_body": i < chunks - 1})
+            await send({"type": "http.response.body", "body": body[i * step : (i + 1) * step], "more_body": i < chunks - 1})
 
     async def send(message):
         sent.append(message)
@@ -38,9 +39,19 @@ def _serve(path: str, chunks: int = 2, scope_type: str = "http") -> list[dict]:
 
 @pytest.fixture
 def watching(monkeypatch):
-    """A server whose ImageWatch counts, before torch is imported."""
+    """A server whose ImageWatch notes fetches, before torch is imported."""
     monkeypatch.setattr(fv, "_watching", True)
     monkeypatch.setattr(fv, "torch_imported", lambda: False)
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("L", (8, 8), 200).save(buf, format="PNG")
+    return buf.getvalue()
 
 
 def test_streamlit_run_app_main_serves_the_dashboard_as_an_app():
@@ -51,42 +62,62 @@ def test_streamlit_run_app_main_serves_the_dashboard_as_an_app():
     assert not discover_asgi_app(ROOT / "app" / "dashboard.py").is_asgi_app  # AppTest runs the script itself
 
 
-def test_an_image_counts_once_its_last_byte_is_sent_and_nothing_else_counts():
-    before = fv.images_served()
-    sent = _serve("/media/0a1b.png", chunks=3)
-    assert len(sent) == 4 and fv.images_served() == before + 1
-    _serve("/static/js/index.js")
-    _serve("/static/media/MaterialSymbols-Rounded.woff2")  # Streamlit's fonts: not the browser drawing a page
-    _serve("/base/static/media/SourceSansVF-Upright.woff2")
-    _serve("/_stcore/health")
-    _serve("/media/ws", scope_type="websocket")
-    assert fv.images_served() == before + 1
-    _serve("/some/base/path/media/ffee.png", chunks=1)  # behind a proxy's base path
-    assert fv.images_served() == before + 2
+def test_a_media_file_is_noted_by_its_bytes_once_its_last_byte_is_sent_and_nothing_else_is(watching):
+    sent = _serve("/media/0a1b.png", chunks=3, body=b"a grid of three parts")
+    assert len(sent) == 4 and fv.fetched(b"a grid of three parts")
+    for path, kind in [
+        ("/static/js/index.js", "http"),
+        ("/static/media/MaterialSymbols-Rounded.woff2", "http"),  # Streamlit's fonts: not the browser drawing a page
+        ("/base/static/media/SourceSansVF-Upright.woff2", "http"),
+        ("/_stcore/health", "http"),
+        ("/media/ws", "websocket"),
+    ]:
+        _serve(path, scope_type=kind, body=path.encode())
+        assert not fv.fetched(path.encode()), path
+    _serve("/some/base/path/media/ffee.png", chunks=1, body=b"behind a proxy")  # behind a proxy's base path
+    assert fv.fetched(b"behind a proxy")
 
 
-def test_the_grid_waits_for_the_browser_then_goes_on(watching):
-    since = fv.images_served()
-    threading.Timer(0.3, lambda: _serve("/media/grid.png")).start()
+def test_the_grid_waits_for_its_own_browser_then_goes_on(watching):
+    png = fv.for_this_visit(_png())
+    threading.Timer(0.3, lambda: _serve("/media/grid.png", body=png)).start()
     t = time.perf_counter()
-    assert fv.let_browser_draw(since, timeout=5) is True
+    assert fv.let_browser_draw(png, timeout=5) is True
     assert 0.25 < time.perf_counter() - t < 3
+
+
+def test_another_sessions_fetch_of_the_same_grid_does_not_release_the_wait(watching):
+    """Two visitors open the same kept grid: each page's PNG is its own (a random tEXt chunk, pixels the same),
+    so the first browser's fetch does not end the second page's wait."""
+    from PIL import Image
+
+    mine, theirs = fv.for_this_visit(_png()), fv.for_this_visit(_png())
+    assert mine != theirs and mine.startswith(_png()[:-12])
+    assert Image.open(__import__("io").BytesIO(mine)).tobytes() == Image.open(__import__("io").BytesIO(_png())).tobytes()
+    _serve("/media/theirs.png", body=theirs)
+    t = time.perf_counter()
+    assert fv.let_browser_draw(mine, timeout=0.3) is False
+    assert 0.25 < time.perf_counter() - t < 2
+    _serve("/media/mine.png", body=mine)
+    assert fv.let_browser_draw(mine, timeout=5) is True
 
 
 def test_a_browser_that_never_fetches_holds_the_page_back_no_longer_than_the_limit(watching):
     t = time.perf_counter()
-    assert fv.let_browser_draw(fv.images_served(), timeout=0.3) is False
+    assert fv.let_browser_draw(fv.for_this_visit(_png()), timeout=0.3) is False
     assert 0.25 < time.perf_counter() - t < 2
 
 
-def test_no_wait_where_nothing_counts_or_torch_is_already_imported(monkeypatch):
+def test_no_wait_where_nothing_is_watched_or_torch_is_already_imported(monkeypatch):
     monkeypatch.setattr(fv, "_watching", False)  # AppTest, or `streamlit run app/dashboard.py`
     monkeypatch.setattr(fv, "torch_imported", lambda: False)
     t = time.perf_counter()
-    assert fv.let_browser_draw(fv.images_served(), timeout=5) is False
+    assert fv.for_this_visit(_png()) == _png()  # no extra chunk: the browser may keep its cached file
+    assert fv.let_browser_draw(_png(), timeout=5) is False
     monkeypatch.setattr(fv, "_watching", True)
     monkeypatch.setattr(fv, "torch_imported", lambda: True)  # a visit after the first: nothing to hold back
-    assert fv.let_browser_draw(fv.images_served(), timeout=5) is False
+    assert fv.for_this_visit(_png()) == _png()
+    assert fv.let_browser_draw(_png(), timeout=5) is False
     assert time.perf_counter() - t < 1
 
 
@@ -111,7 +142,11 @@ def test_the_warm_imports_do_not_import_torch():
         "class NoTorch:\n"
         "    def find_spec(self, name, path=None, target=None):\n"
         "        if name.split('.')[0] in ('torch', 'torchvision'):\n"
-        "            raise ImportError('torch in the warm imports: ' + name)\n"
+        "            f = sys._getframe(1)\n"
+        "            while f and f.f_globals.get('__name__', '').startswith(('importlib', '_frozen_importlib')):\n"
+        "                f = f.f_back\n"
+        "            where = f.f_globals.get('__name__') if f else '?'\n"
+        "            raise ImportError(f'torch in the warm imports: {where} (line {f.f_lineno}) imports {name}')\n"
         "sys.meta_path.insert(0, NoTorch())\n"
         "from app import first_visit\n"
         "first_visit.warm_imports()\n"

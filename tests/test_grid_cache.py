@@ -1,4 +1,4 @@
-"""Sample grids kept on disk (``app.grid_cache``): a cold start draws a grid it has seen before (or that
+"""Sample grids kept on disk (``pipelines.grid_cache``): a cold start draws a grid it has seen before (or that
 ships with the run) before torch is imported; a grid is shown only for exactly the view and the weights it
 was made for; a damaged file is never sent to the browser."""
 
@@ -17,11 +17,11 @@ import torch
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from app import grid_cache as gc
-from app.images import grid_pixels
 from app.render import generate, seed_latents
 from models import load_generator, save_generator
 from pipelines import disk_cache, runs
+from pipelines import grid_cache as gc
+from pipelines.images import grid_pixels
 from tests.conftest import CHECKPOINTS, ROOT
 
 APP = str(ROOT / "app" / "dashboard.py")
@@ -75,7 +75,7 @@ def test_the_shipped_grid_is_what_the_generator_draws(cache):
     labels = gc.cell_labels(cfg.num_classes, 8, 8)
     key = gc.make_key(snap, 0, gc.default_rows(cfg.num_classes), 8, 1.0, labels)
     png = gc.lookup(snap, key)
-    assert png is not None, "checkpoints/mnist-dcgan/grids/ lacks the default view: run python -m app.grid_cache"
+    assert png is not None, "checkpoints/mnist-dcgan/grids/ lacks the default view: run python -m pipelines.grid_cache"
     shipped = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
     fresh = grid_pixels(generate(G, seed_latents(G, range(64))).numpy(), 8, gc.DEFAULT_SIZE, True).astype(int)
     assert shipped.shape == fresh.shape
@@ -112,7 +112,7 @@ def test_only_the_exact_view_and_weights_find_a_grid(tmp_path, cache):
     snap = runs.list_snapshots(run)[-1][0]
     key = gc.make_key(snap, 0, 8, 8, 1.0)
     image = np.zeros((10, 10, 3), np.uint8)
-    from app.images import screen_png
+    from pipelines.images import screen_png
 
     png = screen_png(image, text=gc.png_text(key))
     assert gc.store(key, png, snap)
@@ -140,7 +140,7 @@ def test_damaged_or_foreign_files_are_never_sent(tmp_path, cache):
     run = _copy(tmp_path, "mnist-dcgan")
     snap = runs.list_snapshots(run)[-1][0]
     key = gc.make_key(snap, 0, 8, 8, 1.0)
-    from app.images import screen_png
+    from pipelines.images import screen_png
 
     good = screen_png(np.full((20, 20, 3), 128, np.uint8), text=gc.png_text(key))
     path = gc.cache_dir() / key.file_name()
@@ -163,10 +163,10 @@ def test_damaged_or_foreign_files_are_never_sent(tmp_path, cache):
 
 
 def test_the_cache_keeps_the_newest_files_only(tmp_path, cache, monkeypatch):
-    monkeypatch.setattr(gc, "MAX_FILES", 3)
+    monkeypatch.setattr(gc, "FILES", __import__("dataclasses").replace(gc.FILES, max_files=3))
     run = _copy(tmp_path, "mnist-dcgan")
     snap = runs.list_snapshots(run)[-1][0]
-    from app.images import screen_png
+    from pipelines.images import screen_png
 
     keys = [gc.make_key(snap, s, 8, 8, 1.0) for s in range(5)]
     for i, k in enumerate(keys):

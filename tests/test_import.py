@@ -74,7 +74,7 @@ def test_make_your_own_gan_mlp_matches_upstream(tmp_path, mnist_small):
     z = _z(16, 100)
     with torch.no_grad():
         assert (G(z).reshape(16, 784) - up.forward(z)).abs().max() < TOL
-    assert "08_gan_mnist" in imp.record["family"] and imp.record["batchnorm"] == "none"
+    assert "08_gan_mnist" in imp.record.family and imp.record.batchnorm == "none"
 
 
 def test_checkpoint_dict_with_module_prefix(tmp_path):
@@ -93,7 +93,7 @@ def test_ganscope_snapshot_imports_as_itself(tmp_path):
     z = _z(4, 100)
     with torch.no_grad():
         assert torch.equal(load_generator(run)[0](z), load_generator(snap)[0](z))
-    assert imp.record["format"] == "ganscope-snapshot" and read_config(run).model == load_generator(snap)[1]
+    assert imp.record.format == "ganscope-snapshot" and read_config(run).model == load_generator(snap)[1]
 
 
 def test_whole_pickled_module_is_refused_with_advice(tmp_path, capsys):
@@ -191,4 +191,4 @@ def test_real_weights_in_the_notebooks_layout_draw_the_same_digits(tmp_path):
     z = _z(64, 100)
     with torch.no_grad():
         assert (load_generator(run)[0](z) - shipped(z)).abs().max() < TOL
-    assert "08_gan_mnist" in imp.record["family"]
+    assert "08_gan_mnist" in imp.record.family

@@ -102,8 +102,8 @@ def test_brownlee_mnist_generator(tmp_path, suffix):
     model.save(path)
     imp, cfg = _compare(model, path, 100, tmp_path)
     assert tuple(cfg.output.shape) == (1, 28, 28) and cfg.output.value_range == (0.0, 1.0)
-    assert imp.record["format"] == ("keras-h5" if suffix == ".h5" else "keras-v3")
-    assert "NHWC output (N, 28, 28, 1)" in imp.record["layout"]
+    assert imp.record.format == ("keras-h5" if suffix == ".h5" else "keras-v3")
+    assert "NHWC output (N, 28, 28, 1)" in imp.record.layout
 
 
 @pytest.mark.parametrize("suffix", [".h5", ".keras"])
@@ -112,7 +112,7 @@ def test_asymmetric_same_padding_batchnorm_upsampling_valid(tmp_path, suffix):
     path = tmp_path / f"odd{suffix}"
     model.save(path)
     imp, cfg = _compare(model, path, 12, tmp_path)
-    assert cfg.has_batchnorm and imp.record["batchnorm"] == "running"
+    assert cfg.has_batchnorm and imp.record.batchnorm == "running"
     crops = [L.padding for L in cfg.layers if L.kind == "conv_transpose2d"]
     assert crops[0] == (0, 1, 0, 1) and crops[1] == (1, 2, 1, 2)  # TensorFlow's 'same': the extra row at the bottom
     assert [L.eps for L in cfg.layers if L.kind == "batchnorm"] == [1e-3, 0.01]
@@ -158,7 +158,7 @@ def test_keras_onnx_export_runs_in_onnxruntime(tmp_path):
     path = tmp_path / "g_model.onnx"
     model.export(str(path), format="onnx", verbose=False)
     imp, cfg = _compare(model, path, 10, tmp_path)
-    assert imp.record["runtime"] == "onnxruntime" and "Cast" in imp.record["onnx2torch"]
+    assert imp.record.runtime == "onnxruntime" and "Cast" in imp.record.onnx2torch
     assert cfg.output_layout == "nhwc" and tuple(cfg.output.shape) == (1, 28, 28)
 
 
@@ -201,4 +201,4 @@ def test_tf2_keras_h5_as_brownlees_scripts_wrote_it(tmp_path):
         path = tmp_path / f"generator_model_{i:03d}.h5"
         write_tf2_h5(model, path)
         imp, _ = _compare(model, path, model.input_shape[1], tmp_path / str(i))
-        assert imp.record["format"] == "keras-h5" and "Keras 2.4.0" in imp.record["family"]
+        assert imp.record.format == "keras-h5" and "Keras 2.4.0" in imp.record.family

@@ -42,7 +42,7 @@ def test_torch_exported_dcgan_converts_with_onnx2torch(tmp_path):
     export(up, torch.randn(2, 8, 1, 1), path)
     assert detect(path) == "onnx"
     run, imp = import_generator(path, tmp_path / "run")
-    assert imp.record["runtime"] == "onnx2torch" and imp.record["format"] == "onnx"
+    assert imp.record.runtime == "onnx2torch" and imp.record.format == "onnx"
     G, cfg = load_generator(run)
     assert isinstance(cfg, OnnxConfig) and cfg.input_shape == (8, 1, 1) and tuple(G.output.shape) == (3, 64, 64)
     z = torch.randn(5, 8, generator=torch.Generator().manual_seed(3))
@@ -72,7 +72,7 @@ def test_graph_onnx2torch_cannot_convert_runs_in_onnxruntime(tmp_path):
     path = tmp_path / "gelu.onnx"
     export(up, torch.randn(3, 16), path, dynamic=False, opset=20)  # Gelu (opset 20) has no onnx2torch converter
     run, imp = import_generator(path, tmp_path / "run")
-    assert imp.record["runtime"] == "onnxruntime" and "Gelu" in imp.record["onnx2torch"]
+    assert imp.record.runtime == "onnxruntime" and "Gelu" in imp.record.onnx2torch
     G, cfg = load_generator(run)
     assert cfg.batch == 3 and not G.differentiable and not G.has_layers
     z = torch.randn(7, 16)  # not a multiple of the graph's fixed batch of 3

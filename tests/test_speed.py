@@ -18,7 +18,7 @@ from app.render import enlarge, generate, grid_u8, images_u8, seed_latents
 from models import load_generator
 from pipelines.directions import _pca, ganspace, layer_activations, probe_layers
 from pipelines.faces import FaceCropper, open_photo
-from pipelines.project import project, to_generator_range
+from pipelines.project import project
 from tests.conftest import CHECKPOINTS, ROOT
 
 SAMPLES_PATH = """
@@ -127,7 +127,7 @@ def test_projection_of_a_real_orl_photo_reaches_20_db_in_at_most_130_steps(faces
     G, _ = load_generator(CHECKPOINTS / "faces-orl")
     status, _, _, crops = FaceCropper(64).faces(open_photo(faces_dir / "att_orl" / photo))
     assert status == "ok"
-    target = to_generator_range(TF.to_tensor(crops[0].convert("L")), G)
+    target = G.output.from_unit(TF.to_tensor(crops[0].convert("L")))
     result = project(G, target, seed=0)  # the page's defaults
     lo, hi = G.output.value_range
     psnr = 10 * math.log10((hi - lo) ** 2 / result.mse)

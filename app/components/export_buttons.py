@@ -13,16 +13,17 @@ import numpy as np
 import streamlit as st
 
 from app import export
+from app.components.latents import PickedLatent
 from app.components.samples_view import grid_image
-from app.images import images_u8
 from models import OutputSpec
+from pipelines.images import images_u8
 
 
 def provenance(entry_or_seed, z: np.ndarray, extra: dict | None = None) -> dict:
     """What a PNG records: run, snapshot, seed (when there is one), label and the latent itself."""
     base = {"run": st.session_state.get("run_dir"), "snapshot": st.session_state.get("snapshot")}
-    if isinstance(entry_or_seed, dict):
-        base.update({k: entry_or_seed.get(k) for k in ("seed", "label", "name") if entry_or_seed.get(k) is not None})
+    if isinstance(entry_or_seed, PickedLatent):
+        base.update({k: getattr(entry_or_seed, k) for k in ("seed", "label", "name") if getattr(entry_or_seed, k) is not None})
     elif entry_or_seed is not None:
         base["seed"] = int(entry_or_seed)
     base["z"] = [round(float(v), 6) for v in np.asarray(z).ravel()]

@@ -39,7 +39,7 @@ def import_upload(filename: str, data: bytes) -> tuple[Path | None, str]:
         except ImportFailed as e:
             said = e if not hosting.settings().restricted else f"{e.path.name}: {e.problem}"  # no options to pass here
             return None, f"Cannot import {said}. Nothing was written. {hints_advice()}"
-    return run, f"Imported {filename} ({imp.record.get('family', imp.record['format'])}) as run {run.name}."
+    return run, f"Imported {filename} ({imp.record.family or imp.record.format}) as run {run.name}."
 
 
 def hints_advice() -> str:

@@ -1,11 +1,12 @@
 """Latents kept in session state and the widgets that pick and send them between pages.
 
-An entry is a small dict: ``name``, ``z`` (list of floats), ``label`` (class or None), and where it
-came from (``run``, ``snapshot``, ``seed`` when it has one). Pages never keep models in state.
+An entry is a ``PickedLatent``: its name, the vector, the class it was drawn with, and where it came
+from (run, snapshot, and the seed and ψ when it has one). Pages never keep models in state.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,64 +18,75 @@ if TYPE_CHECKING:  # torch comes with the generator that makes a latent; the sid
 SET_NAMES = ("A", "B", "C", "D")
 
 
-def store() -> list[dict]:
+@dataclass(frozen=True)
+class PickedLatent:
+    """One latent a user picked, kept in session state and sent between pages.
+
+    Args:
+        name: what the pickers show ("seed 3", "photo face.jpg", "result A - B + C"); unique in the store.
+        z: the vector, as plain floats.
+        label: the class it was drawn with, None for an unconditional run.
+        seed: the seed it came from (None for a vector made otherwise); links carry it.
+        psi: the truncation it was drawn with (1 = none).
+        run, snapshot: where it was made.
+    """
+
+    name: str
+    z: tuple[float, ...]
+    label: int | None = None
+    seed: int | None = None
+    psi: float = 1.0
+    run: str | None = None
+    snapshot: str | None = None
+
+
+def store() -> list[PickedLatent]:
     """Picked latents, in the order they were picked."""
     return st.session_state.setdefault("latents", [])
 
 
-def concept_sets() -> dict[str, list[dict]]:
+def concept_sets() -> dict[str, list[PickedLatent]]:
     return st.session_state.setdefault("concept_sets", {k: [] for k in SET_NAMES})
 
 
-def entry_from_seed(G, seed: int, psi: float = 1.0, label: int | None = None) -> dict:
-    from app.render import seed_latents
+def entry_from_seed(G, seed: int, psi: float = 1.0, label: int | None = None) -> PickedLatent:
+    from models.latent import seed_latents
 
     z = seed_latents(G, [int(seed)], psi)[0]
     name = f"seed {seed}" + (f" ψ={psi:g}" if psi != 1.0 else "") + (f" class {label}" if label is not None else "")
-    return {
-        "name": name,
-        "z": z.tolist(),
-        "label": label,
-        "seed": int(seed),
-        "psi": psi,
-        "run": st.session_state.get("run_dir"),
-        "snapshot": st.session_state.get("snapshot"),
-    }
+    return entry_from_vector(name, z.numpy(), label, seed=int(seed), psi=psi)
 
 
-def entry_from_vector(name: str, z, label: int | None = None) -> dict:
-    return {
-        "name": name,
-        "z": [float(v) for v in np.asarray(z).ravel()],
-        "label": label,
-        "run": st.session_state.get("run_dir"),
-        "snapshot": st.session_state.get("snapshot"),
-    }
+def entry_from_vector(name: str, z, label: int | None = None, seed: int | None = None, psi: float = 1.0) -> PickedLatent:
+    """A latent of the open run and snapshot."""
+    s = st.session_state
+    vector = tuple(float(v) for v in np.asarray(z).ravel())
+    return PickedLatent(name, vector, label, seed, psi, s.get("run_dir"), s.get("snapshot"))
 
 
-def add(entry: dict) -> None:
+def add(entry: PickedLatent) -> None:
     """Add an entry to the picked latents (replacing one of the same name)."""
-    items = [e for e in store() if e["name"] != entry["name"]]
+    items = [e for e in store() if e.name != entry.name]
     items.append(entry)
     st.session_state["latents"] = items
 
 
-def usable(G) -> list[dict]:
+def usable(G) -> list[PickedLatent]:
     """Picked latents that fit this generator's latent size."""
-    return [e for e in store() if len(e["z"]) == G.z_dim]
+    return [e for e in store() if len(e.z) == G.z_dim]
 
 
-def tensor(entry: dict) -> torch.Tensor:
+def tensor(entry: PickedLatent) -> torch.Tensor:
     import torch
 
-    return torch.tensor(entry["z"], dtype=torch.float32)
+    return torch.tensor(entry.z, dtype=torch.float32)
 
 
-def send_to(key: str, entry: dict) -> None:
+def send_to(key: str, entry: PickedLatent) -> None:
     """Make ``entry`` the current choice of the latent picker ``key`` (on whatever page it lives)."""
     add(entry)
     st.session_state[f"{key}_mode"] = "picked"
-    st.session_state[f"{key}_pick"] = entry["name"]
+    st.session_state[f"{key}_pick"] = entry.name
 
 
 def class_names(n: int) -> list[str]:
@@ -103,7 +115,7 @@ def class_input(G, key: str, default: int | None = 0, label: str = "Class", wher
     return int(where.selectbox(label, range(G.num_classes), key=key, format_func=lambda i: f"{i}: {names[i]}"))
 
 
-def latent_input(G, label: str, key: str, default_seed: int = 0, with_class: bool = True) -> dict:
+def latent_input(G, label: str, key: str, default_seed: int = 0, with_class: bool = True) -> PickedLatent:
     """Pick one latent: by seed, or from the picked latents (including those sent from other pages).
 
     For a class-conditional generator a class picker comes with it, in both modes (a picked latent starts
@@ -116,7 +128,7 @@ def latent_input(G, label: str, key: str, default_seed: int = 0, with_class: boo
         label, options, horizontal=True, key=f"{key}_mode", format_func={"seed": "by seed", "picked": "picked latent"}.get
     )
     if mode == "picked":
-        names = [e["name"] for e in picked]
+        names = [e.name for e in picked]
         if st.session_state.get(f"{key}_pick") not in names:
             st.session_state[f"{key}_pick"] = names[-1]
         name = st.selectbox("latent", names, key=f"{key}_pick", label_visibility="collapsed")
@@ -125,23 +137,23 @@ def latent_input(G, label: str, key: str, default_seed: int = 0, with_class: boo
             if st.session_state.get(f"{key}_class_of") != name:  # a newly picked latent: start at its own class
                 st.session_state[f"{key}_class_of"] = name
                 st.session_state.pop(f"{key}_class", None)
-            entry = {**entry, "label": class_input(G, f"{key}_class", entry.get("label"))}
+            entry = replace(entry, label=class_input(G, f"{key}_class", entry.label))
         return entry
     st.session_state.setdefault(f"{key}_seed", default_seed)
     seed = st.number_input("seed", 0, 2**31 - 1, key=f"{key}_seed", label_visibility="collapsed")
     return entry_from_seed(G, int(seed), label=class_input(G, f"{key}_class") if with_class else None)
 
 
-def _to_set(entry: dict, key: str) -> None:
+def _to_set(entry: PickedLatent, key: str) -> None:
     target = st.session_state[f"{key}_set"]
     members = concept_sets()[target]
-    if all(m["name"] != entry["name"] for m in members):
+    if all(m.name != entry.name for m in members):
         members.append(entry)
     add(entry)
-    st.toast(f"{entry['name']} added to set {target}")
+    st.toast(f"{entry.name} added to set {target}")
 
 
-def send_buttons(entry: dict, key: str) -> None:
+def send_buttons(entry: PickedLatent, key: str) -> None:
     """Buttons that send a latent to the other pages."""
     c1, c2, c3, c4 = st.columns([1, 1, 1, 1.3])
     c1.button("Use as interpolation start", key=f"{key}_a", on_click=send_to, args=("interp_a", entry))

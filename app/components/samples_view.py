@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-from app.images import DEFAULT_SIZE, grid_pixels, screen_png
 from models import OutputSpec
+from pipelines import grid_cache
+from pipelines.images import DEFAULT_SIZE, grid_pixels, screen_png
 
 if TYPE_CHECKING:  # plotly is imported when a non-image run is drawn
     import plotly.graph_objects as go
@@ -37,7 +38,7 @@ def display_size(spec: OutputSpec) -> int | None:
 
 def grid_image(samples: np.ndarray, spec: OutputSpec, nrow: int, size: int | None = None) -> np.ndarray:
     """(N, C, H, W) samples in [0, 1] -> one uint8 grid, each image enlarged to ``size`` px (default: the
-    sidebar's display size), smoothly or pixel-exact as picked there (``app.images.grid_pixels``)."""
+    sidebar's display size), smoothly or pixel-exact as picked there (``pipelines.images.grid_pixels``)."""
     return grid_pixels(samples, nrow, size or display_size(spec), scaling_smooth())
 
 
@@ -46,17 +47,11 @@ def scaling_smooth() -> bool:
     return st.session_state.get("display_scaling", "smooth") == "smooth"
 
 
-def to_values(samples: np.ndarray, spec: OutputSpec) -> np.ndarray:
-    """[0, 1] samples back to the generator's own value range (for plots of non-image kinds)."""
-    lo, hi = spec.value_range
-    return np.asarray(samples) * (hi - lo) + lo
-
-
 def outside_range(samples: np.ndarray, spec: OutputSpec) -> str | None:
     """A sentence when non-image samples leave the generator's declared value range, else None."""
     if spec.kind == "image" or not len(samples):
         return None
-    v = to_values(samples, spec)
+    v = spec.from_unit(np.asarray(samples))
     lo, hi = spec.value_range
     vmin, vmax = float(np.nanmin(v)), float(np.nanmax(v))
     tol = 1e-6 * (hi - lo)
@@ -73,7 +68,7 @@ def figure(samples: np.ndarray, spec: OutputSpec, title: str = "") -> go.Figure:
     """A plotly figure for non-image samples, drawn with their real values (never clipped to the range)."""
     import plotly.graph_objects as go
 
-    v = to_values(samples, spec).reshape(len(samples), -1)
+    v = spec.from_unit(np.asarray(samples)).reshape(len(samples), -1)
     if spec.kind == "vector":
         lo, hi = min(spec.value_range[0], float(v.min())), max(spec.value_range[1], float(v.max()))
         fig = go.Figure(go.Heatmap(z=v, zmin=lo, zmax=hi, colorscale="Viridis"))
@@ -94,15 +89,13 @@ def show(
     samples: np.ndarray, spec: OutputSpec, nrow: int, caption: str, key: str, cache_key=None, snapshot=None
 ) -> np.ndarray | None:
     """Show samples; returns the uint8 grid for image kinds (for export), else None. An image grid drawn
-    under ``cache_key`` (an ``app.grid_cache.GridKey``) of ``snapshot`` is kept on disk, so the next process
+    under ``cache_key`` (a ``pipelines.grid_cache.GridKey``) of ``snapshot`` is kept on disk, so the next process
     draws it at once."""
     if spec.kind == "image":
         grid = grid_image(samples, spec, nrow)
         if cache_key is None:
             png = screen_png(grid)
         else:
-            from app import grid_cache
-
             png = screen_png(grid, text=grid_cache.png_text(cache_key))
             grid_cache.store(cache_key, png, snapshot)
         st.image(png, caption=caption, width="content", output_format="PNG")

@@ -272,16 +272,10 @@ def _restore(data: bytes, file_name: str, z_dim: int | None) -> tuple[str, str]:
     label = prov.get("label") if isinstance(prov.get("label"), int) else None
     base = prov.get("name") or (f"seed {seed}" if seed is not None else Path(file_name).stem)
     for i, z in enumerate(vectors):
-        entry = {
-            "name": f"png: {base}" + (f" #{i}" if len(vectors) > 1 else ""),
-            "z": z,
-            "label": label,
-            "run": prov.get("run"),
-            "snapshot": prov.get("snapshot"),
-        }
-        if seed is not None and len(vectors) == 1:
-            entry["seed"] = seed
-        lat.add(entry)
+        name = f"png: {base}" + (f" #{i}" if len(vectors) > 1 else "")
+        one_seed = seed if len(vectors) == 1 else None
+        vector = tuple(float(v) for v in z)
+        lat.add(lat.PickedLatent(name, vector, label, one_seed, run=prov.get("run"), snapshot=prov.get("snapshot")))
     if len(vectors) == 1:
         lat.send_to("interp_a", lat.store()[-1])
     where = Path(str(prov["run"])).name if prov.get("run") else "an unknown run"

@@ -42,7 +42,7 @@ target = p2.selectbox("to set", lat.SET_NAMES, key="arith_target")
 def _add_chosen() -> None:
     for s in st.session_state["arith_pick"]:
         e = lat.entry_from_seed(G, s, label=label)
-        if all(m["name"] != e["name"] for m in sets[st.session_state["arith_target"]]):
+        if all(m.name != e.name for m in sets[st.session_state["arith_target"]]):
             sets[st.session_state["arith_target"]].append(e)
     st.session_state["arith_pick"] = []
 
@@ -52,10 +52,10 @@ p3.button("Add", key="arith_add", disabled=not chosen, on_click=_add_chosen)
 st.subheader("Concept sets")
 means: dict[str, torch.Tensor] = {}
 for name in lat.SET_NAMES:
-    members = [m for m in sets[name] if len(m["z"]) == G.z_dim]
+    members = [m for m in sets[name] if len(m.z) == G.z_dim]
     with st.container(border=True):
         h1, h2 = st.columns([5, 1])
-        h1.markdown(f"**Set {name}** · {len(members)} member(s): " + ", ".join(m["name"] for m in members))
+        h1.markdown(f"**Set {name}** · {len(members)} member(s): " + ", ".join(m.name for m in members))
         if members and h2.button("Clear", key=f"clear_{name}"):
             sets[name] = []
             st.rerun()

@@ -16,7 +16,6 @@ import torch
 
 from app import state
 from app.charts import curves
-from app.components.samples_view import to_values
 from app.render import seed_latents
 from pipelines import runs
 from pipelines.toydata import SINE_X, TOY_DATASETS, make_toy, ring_centres, ring_coverage
@@ -54,7 +53,7 @@ G, _ = state.current_generator()
 spec = G.output
 n = int(st.slider("Samples", 16, 1000, 300, key="classic_n"))
 z = seed_latents(G, range(n)).numpy()
-fake = to_values(state.render_latents(st.session_state["snapshot"], z), spec).reshape(n, -1)
+fake = spec.from_unit(np.asarray(state.render_latents(st.session_state["snapshot"], z))).reshape(n, -1)
 real, _ = make_toy(cfg.dataset, n, seed=1)
 real = real.numpy().reshape(n, -1)
 log = runs.read_log(run_dir)
@@ -73,7 +72,7 @@ if cfg.dataset == "scalar":
     )
 elif cfg.dataset == "pattern-1010":
     snaps = state.good_snapshots(run_dir)
-    means = [to_values(state.render_latents(p, z[:64]), spec).mean(0) for p, _ in snaps]
+    means = [spec.from_unit(np.asarray(state.render_latents(p, z[:64]))).mean(0) for p, _ in snaps]
     fig = go.Figure(
         go.Heatmap(
             z=np.stack(means),

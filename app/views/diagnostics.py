@@ -15,6 +15,7 @@ from app.components.metric_charts import metric_charts
 from app.components.samples_view import grid_image
 from app.render import seed_latents
 from models import load_classifier
+from models.spec import M11, from_unit
 from pipelines import metrics as registry
 from pipelines import runs
 from pipelines.classifier import default_classifier_path
@@ -147,7 +148,7 @@ seeds = list(range(first, first + 6))
 z = seed_latents(G, seeds).numpy()
 samples = torch.from_numpy(state.render_latents(st.session_state["snapshot"], z, list(range(6)) if G.num_classes else None))
 classifier = load_classifier(default_classifier_path(cfg.dataset))[0] if space == "features" else None
-near = nearest_training(samples * 2 - 1, to_range(train_u8, (-1.0, 1.0)), k=4, classifier=classifier)[space]
+near = nearest_training(from_unit(samples, M11), to_range(train_u8, M11), k=4, classifier=classifier)[space]
 rows = []
 for i, s in enumerate(seeds):
     idx, dist = near[0][i], near[1][i]

@@ -33,15 +33,15 @@ source = st.radio(
 )
 base = lat.latent_input(G, "Latent to move", key="dir_base", default_seed=0)
 z0 = lat.tensor(base)
-label = base.get("label")
+label = base.label
 
 if source == "labelled":
     sets = lat.concept_sets()
     c1, c2 = st.columns(2)
     w = c1.selectbox("Set with the attribute", lat.SET_NAMES, key="dir_with")
     wo = c2.selectbox("Set without it", lat.SET_NAMES, index=1, key="dir_without")
-    with_z = [lat.tensor(m) for m in sets[w] if len(m["z"]) == G.z_dim]
-    without_z = [lat.tensor(m) for m in sets[wo] if len(m["z"]) == G.z_dim]
+    with_z = [lat.tensor(m) for m in sets[w] if len(m.z) == G.z_dim]
+    without_z = [lat.tensor(m) for m in sets[wo] if len(m.z) == G.z_dim]
     if not with_z or not without_z or w == wo:
         st.info(
             "Fill two different concept sets (on the Arithmetic page, or with “Add to concept set” anywhere): "
@@ -98,7 +98,7 @@ with left:
         "original → moved",
         key="dir_moved",
     )
-    lat.send_buttons(lat.entry_from_vector(f"{base['name']} moved", moved.numpy(), label), key="dir_send")
+    lat.send_buttons(lat.entry_from_vector(f"{base.name} moved", moved.numpy(), label), key="dir_send")
 with right:
     steps = torch.linspace(-3, 3, 7)
     rows = torch.cat([torch.stack([z0 + t * dirs.sigma[i] * dirs.vectors[i] for t in steps]) for i in range(len(names))])

@@ -27,7 +27,7 @@ with cb:
     if G.num_classes:
         st.caption("The whole path is drawn in A's class (the class picker on the left).")
 za, zb = lat.tensor(a), lat.tensor(b)
-label = a.get("label")
+label = a.label
 
 c1, c2 = st.columns([2, 1])
 mode = c1.radio(
@@ -71,7 +71,7 @@ for m in modes:
     zs = fn[m](za, zb, ts)
     samples = _render(zs)
     strips[m] = (zs, samples)
-    show(samples, spec, frames_n, f"{m}: {frames_n} frames from {a['name']} to {b['name']}", key=f"strip_{m}")
+    show(samples, spec, frames_n, f"{m}: {frames_n} frames from {a.name} to {b.name}", key=f"strip_{m}")
 
 fig = go.Figure()
 tt = torch.linspace(0, 1, 101)
@@ -92,7 +92,7 @@ if len(picked) < 2:
     st.caption("Pick two or more latents (from Samples or here, with “Use as …” buttons) to walk a path A → B → C …")
     keys = [a, b]
 else:
-    names = [e["name"] for e in picked]
+    names = [e.name for e in picked]
     chosen = st.multiselect("Keyframes, in order", names, default=names[: min(3, len(names))], key="interp_keys")
     keys = [picked[names.index(n)] for n in chosen] if len(chosen) >= 2 else [a, b]
 k1, k2, k3 = st.columns(3)
@@ -105,7 +105,7 @@ show(
     path_samples,
     spec,
     min(16, zpath.shape[0]),
-    " → ".join(e["name"] for e in keys) + (" → back" if loop else "") + f" ({zpath.shape[0]} frames)",
+    " → ".join(e.name for e in keys) + (" → back" if loop else "") + f" ({zpath.shape[0]} frames)",
     key="path",
 )
 
@@ -113,7 +113,7 @@ st.subheader("Export")
 export_m = modes[-1]
 zs, samples = strips[export_m]
 provs = [
-    provenance(None, z, {"t": float(ti), "mode": export_m, "from": a["name"], "to": b["name"]})
+    provenance(None, z, {"t": float(ti), "mode": export_m, "from": a.name, "to": b.name})
     for z, ti in zip(zs.numpy(), ts.numpy(), strict=True)
 ]
 export_row(

@@ -20,10 +20,9 @@ from app.components import latents as lat
 from app.components.export_buttons import download, provenance, single_png
 from app.components.samples_view import grid_image
 from app.export import npy_bytes
-from app.render import to_unit
 from pipelines.data import user_path
 from pipelines.faces import IMAGE_EXTENSIONS, MIN_DETECT_SIDE, FaceCropper, open_photo
-from pipelines.project import project, to_generator_range
+from pipelines.project import project
 
 STATUS_TEXT = {
     "no_face": "No face was found in this photo. Try a photo where a face is clearly visible, or turn face cropping off.",
@@ -140,7 +139,7 @@ if st.button("Project", type="primary", key="proj_go"):
         st.stop()
     name = photo[1] + (f" (face {pick + 1})" if len(crops) > 1 else "")
     crop = crop.convert("L" if spec.shape[0] == 1 else "RGB")
-    target = to_generator_range(TF.to_tensor(crop), G)
+    target = spec.from_unit(TF.to_tensor(crop))
     bar = st.progress(0.0, text="projecting…")
     lo, hi = spec.value_range
     unit = (hi - lo) ** 2  # MSE in the generator's range -> MSE in [0, 1] pixels
@@ -155,8 +154,8 @@ if st.button("Project", type="primary", key="proj_go"):
     lat.add(entry)
     st.session_state["proj_result"] = {
         "entry": entry,
-        "crop": np.asarray(to_unit(target, spec.value_range)),
-        "recon": np.asarray(to_unit(result.image, spec.value_range)),
+        "crop": np.asarray(spec.to_unit(target)),
+        "recon": np.asarray(spec.to_unit(result.image)),
         "mse": result.mse / unit,
         "start_mse": result.start_mse / unit,
         "history": [h / unit for h in result.history],
@@ -177,7 +176,7 @@ if res and res["run"] == str(st.session_state.get("snapshot")):
     with a:
         show(res["crop"], "the crop (what the generator is asked to draw)")
     with b:
-        show(res["recon"], f"reconstruction · {entry['name']}")
+        show(res["recon"], f"reconstruction · {entry.name}")
     with c:
         show(err / max(err.max(), 1e-6), "|error| (white = largest)")
     psnr = 10 * np.log10(1.0 / max(res["mse"], 1e-12))
@@ -185,10 +184,10 @@ if res and res["run"] == str(st.session_state.get("snapshot")):
     change = f"{res['mse'] - res['start_mse']:+.4f} from its random start"
     m1.metric("pixel MSE", f"{res['mse']:.4f}", change, delta_color="inverse")
     m2.metric("PSNR", f"{psnr:.1f} dB")
-    m3.metric("|z| / √d", f"{np.linalg.norm(entry['z']) / np.sqrt(len(entry['z'])):.3f}")
+    m3.metric("|z| / √d", f"{np.linalg.norm(entry.z) / np.sqrt(len(entry.z)):.3f}")
     st.line_chart({"best pixel MSE": res["history"]}, x_label="step", y_label="MSE", height=200)
     st.caption("restarts' final MSE: " + ", ".join(f"{r:.4f}" for r in res["restarts"]))
-    z = np.asarray(entry["z"], dtype=np.float32)
+    z = np.asarray(entry.z, dtype=np.float32)
     single_png(res["recon"], spec, provenance(entry, z), key="proj_png", scale=big)
     download("Latent (.npy)", npy_bytes(z[None]), "projected-latent.npy", "application/octet-stream", key="proj_npy")
     lat.send_buttons(entry, key="proj_send")

@@ -1,6 +1,6 @@
 """Samples page: a grid of generated samples, one cell per seed; inspect, send and export any cell.
 
-The inputs are laid out from the snapshot's header and the grid is looked up on disk (``app.grid_cache``)
+The inputs are laid out from the snapshot's header and the grid is looked up on disk (``pipelines.grid_cache``)
 before the generator loads, so a grid seen before (or shipped with the run) is on screen while torch is
 still being imported on a cold start; the generator then renders the samples the rest of the page needs.
 """
@@ -10,10 +10,11 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app import first_visit, grid_cache, state
+from app import first_visit, state
 from app.components import latents as lat
 from app.components.export_buttons import export_row, provenance, single_png
 from app.components.samples_view import display_size, grid_image, scaling_smooth, show
+from pipelines import grid_cache
 
 
 def next_seeds(n: int) -> None:
@@ -80,9 +81,9 @@ if spec.kind == "image":  # charts of the toy runs are drawn from their values, 
     key = grid_cache.make_key(snap, seed, rows, cols, psi, labels, bn, display_size(spec), scaling_smooth())
     png = grid_cache.lookup(snap, key)
 if png is not None:  # this very grid was drawn before: on screen now, while the generator loads below
-    fetched = first_visit.images_served()
-    st.image(png, caption=caption, width="content", output_format="PNG")
-    first_visit.let_browser_draw(fetched)  # a cold start: torch's import would slow the browser drawing it
+    shown = first_visit.for_this_visit(png)  # on a cold start, a media file of this visit's own
+    st.image(shown, caption=caption, width="content", output_format="PNG")
+    first_visit.let_browser_draw(shown)  # a cold start: torch's import would slow the browser drawing it
 
 from app.render import seed_latents  # noqa: E402 - torch: after the grid a cold start could already show
 
@@ -112,14 +113,14 @@ with left:
     if spec.kind == "image":
         big = max(4, 224 // spec.shape[-1])
         st.image(
-            grid_image(samples[cell : cell + 1], spec, 1, size=big * spec.shape[-1]), caption=entry["name"], output_format="PNG"
+            grid_image(samples[cell : cell + 1], spec, 1, size=big * spec.shape[-1]), caption=entry.name, output_format="PNG"
         )
         single_png(samples[cell], spec, provenance(entry, z[cell]), key="inspect", scale=big)
     else:
-        show(samples[cell : cell + 1], spec, 1, entry["name"], key="inspect_plot")
+        show(samples[cell : cell + 1], spec, 1, entry.name, key="inspect_plot")
 with right:
     zc = np.asarray(z[cell])
-    st.markdown(f"**{entry['name']}** · |z| = {np.linalg.norm(zc):.3f} · mean {zc.mean():+.3f} · std {zc.std():.3f}")
+    st.markdown(f"**{entry.name}** · |z| = {np.linalg.norm(zc):.3f} · mean {zc.mean():+.3f} · std {zc.std():.3f}")
     values = "[" + ", ".join(f"{v:.3f}" for v in zc[:12]) + (", …]" if zc.size > 12 else "]")
     st.markdown(f"`{values}`")  # inline code: a code block loads the browser's highlighter (0.57 s busy)
     lat.send_buttons(entry, key="inspect_send")

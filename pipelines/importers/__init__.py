@@ -12,12 +12,13 @@ special case. ONNX graphs are not always chains, so they keep their graph (``mod
 
 from __future__ import annotations
 
-import json
-import struct
 import zipfile
 from pathlib import Path
 
-from .common import Hints, Imported, ImportFailed, sha256, write_run
+from models.snapshot_file import FORMAT, CheckpointError, read_raw_header
+
+from ..disk_cache import file_sha256
+from .common import Hints, Imported, ImportFailed, write_run
 
 FORMATS = {
     "torch": "PyTorch state dict (torch.save)",
@@ -29,11 +30,12 @@ FORMATS = {
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
 
-def _is_safetensors(head: bytes, size: int) -> bool:
-    if len(head) < 10:
-        return False
-    (n,) = struct.unpack("<Q", head[:8])
-    return 2 <= n <= size - 8 and head[8:9] == b"{"
+def _safetensors_header(path: Path) -> dict | None:
+    """The JSON header of a safetensors file (``models.snapshot_file.read_raw_header``), None for other files."""
+    try:
+        return read_raw_header(path)[0]
+    except CheckpointError:
+        return None
 
 
 def _looks_like_onnx(path: Path) -> bool:
@@ -76,7 +78,7 @@ def detect(path: str | Path) -> str:
         raise ImportFailed(path, "is a zip file but neither a torch.save file nor a .keras model")
     if head[:1] == b"\x80":  # a pickle: torch.save's legacy format (or any pickle; read with weights_only)
         return "torch"
-    if _is_safetensors(head, size):
+    if _safetensors_header(path) is not None:
         return "safetensors"
     if _looks_like_onnx(path):
         return "onnx"
@@ -110,22 +112,17 @@ def read_generator(path: str | Path, hints: Hints | None = None) -> Imported:
         from .torch_state import import_torch
 
         imp = import_torch(path, hints)
-    imp.record["file"] = path.name
-    imp.record["sha256"] = sha256(path)
+    imp.record.file = path.name
+    imp.record.sha256 = file_sha256(path)
     bn = getattr(imp.cfg, "batchnorm", None)
     has_bn = getattr(imp.cfg, "has_batchnorm", False)
-    imp.record["batchnorm"] = bn if has_bn else "none"
+    imp.record.batchnorm = bn if has_bn else "none"
     return imp
 
 
 def _ganscope_header(path: Path) -> bool:
-    with open(path, "rb") as f:
-        (n,) = struct.unpack("<Q", f.read(8))
-        try:
-            header = json.loads(f.read(n))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return False
-    return isinstance(header, dict) and (header.get("__metadata__") or {}).get("format") == "ganscope-generator"
+    header = _safetensors_header(path) or {}
+    return (header.get("__metadata__") or {}).get("format") == FORMAT
 
 
 def import_generator(src: str | Path, out: str | Path, hints: Hints | None = None) -> tuple[Path, Imported]:

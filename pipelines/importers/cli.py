@@ -77,10 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     r = imp.record
     spec = imp.cfg.output
-    print(f"imported {r['file']} ({r['family']}) into {run}")
+    print(f"imported {r.file} ({r.family}) into {run}")
     print(f"  z {imp.cfg.z_dim} ({args.latent}) -> {spec.kind} {'x'.join(map(str, spec.shape))} in {list(spec.value_range)}")
-    print(f"  layout: {r['layout']}; BatchNorm: {r['batchnorm']}" + (f"; runs in {r['runtime']}" if "runtime" in r else ""))
-    print(f"  sha256 {r['sha256']}")
+    print(f"  layout: {r.layout}; BatchNorm: {r.batchnorm}" + (f"; runs in {r.runtime}" if r.runtime else ""))
+    print(f"  sha256 {r.sha256}")
     print(f"open it: streamlit run app/main.py (sidebar: {run.name})")
     return 0
 

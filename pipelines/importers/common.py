@@ -3,13 +3,12 @@ and writing the run folder all at once (a temporary folder beside RUN_DIR, renam
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +16,11 @@ import torch
 from torch import nn
 
 from models import OutputSpec, save_generator
+from models.config import OUT_ACTIVATIONS
 
+from ..disk_cache import file_sha256
 from ..presets import TrainConfig
 from ..runs import CONFIG, snapshot_path
-
-ACTIVATION_RANGES = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
 
 
 class ImportFailed(Exception):
@@ -62,20 +61,51 @@ class Hints:
 
 
 @dataclass
+class ImportRecord:
+    """Where an imported generator came from: the ``source`` object of its run's config.json.
+
+    Args:
+        file, sha256: the imported file's name and the sha256 of its bytes.
+        format: the file format ("pytorch-state-dict", "keras-h5", "onnx", "ganscope-snapshot", ...).
+        family: the generator family it was recognised as (shown by the app and the CLI).
+        layout: how z goes in and the samples come out.
+        output_range, output_range_from: the value range and how it was decided.
+        output_shape, latent: the per-sample shape and how z is drawn (the hints'), when the importer read them.
+        batchnorm: the BatchNorm statistics used ("running", "batch") or "none".
+        runtime, onnx2torch: for ONNX graphs, what runs them and why onnx2torch does not (when it does not).
+    """
+
+    file: str
+    format: str
+    family: str
+    layout: str
+    output_range: list[float]
+    output_range_from: str
+    sha256: str = ""
+    output_shape: list[int] | None = None
+    latent: str | None = None
+    runtime: str | None = None
+    onnx2torch: str | None = None
+    batchnorm: str = "none"
+
+    @classmethod
+    def ganscope(cls, path: Path, fmt: str, cfg: Any) -> ImportRecord:
+        """The record of a ganscope file (a snapshot or a resume state): its config says everything."""
+        family = f"ganscope {type(cfg).__name__.removesuffix('Config')}"
+        return cls(path.name, fmt, family, "ganscope", list(cfg.output.value_range), "its config")
+
+    def to_dict(self) -> dict:
+        """The JSON object, without the fields this importer did not fill."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass
 class Imported:
     """An imported generator: its config, the module holding its weights, and where it came from."""
 
     cfg: Any
     module: nn.Module
-    record: dict = field(default_factory=dict)
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    record: ImportRecord
 
 
 def image_shape(path: Path, numel: int, hints: Hints) -> tuple[int, ...] | None:
@@ -96,8 +126,8 @@ def image_shape(path: Path, numel: int, hints: Hints) -> tuple[int, ...] | None:
 
 def output_spec(path: Path, shape: tuple[int, ...], last_activation: str | None, hints: Hints) -> tuple[OutputSpec, str]:
     """(OutputSpec, where its range came from) for per-sample NCHW ``shape`` and the final activation."""
-    if last_activation in ACTIVATION_RANGES:
-        rng, why = ACTIVATION_RANGES[last_activation], f"{last_activation} output"
+    if OUT_ACTIVATIONS.get(last_activation or "none"):  # tanh, sigmoid: the range the activation makes
+        rng, why = OUT_ACTIVATIONS[last_activation], f"{last_activation} output"
     elif hints.output_range:
         rng, why = tuple(hints.output_range), "--output-range"
     else:
@@ -132,12 +162,12 @@ def run_config(imp: Imported, src: Path, hints: Hints) -> dict:
         preset=name,
         model=imp.cfg,
         dataset=hints.dataset,
-        description=f"imported from {src.name} ({imp.record.get('family', imp.record.get('format'))}) with ganscope-import",
+        description=f"imported from {src.name} ({imp.record.family or imp.record.format}) with ganscope-import",
         data_dir=hints.data_dir,
         epochs=1,
     )
     data = train.to_dict()
-    data["source"] = imp.record
+    data["source"] = imp.record.to_dict()
     return data
 
 
@@ -165,16 +195,8 @@ def write_run(imp: Imported, src: Path, out: Path, hints: Hints) -> Path:
     return out
 
 
-def base_record(src: Path, fmt: str, family: str, layout: str, spec: OutputSpec, range_from: str, hints: Hints) -> dict:
+def base_record(src: Path, fmt: str, family: str, layout: str, spec: OutputSpec, range_from: str, hints: Hints) -> ImportRecord:
     """The ``source`` record of config.json."""
-    return {
-        "file": src.name,
-        "sha256": sha256(src),
-        "format": fmt,
-        "family": family,
-        "layout": layout,
-        "output_range": list(spec.value_range),
-        "output_range_from": range_from,
-        "output_shape": list(spec.shape),
-        "latent": hints.latent,
-    }
+    return ImportRecord(
+        src.name, fmt, family, layout, list(spec.value_range), range_from, file_sha256(src), list(spec.shape), hints.latent
+    )

@@ -19,6 +19,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import h5py
 import numpy as np
 import torch
 
@@ -257,8 +258,6 @@ def _v3_groups(f) -> dict:
 
 def import_keras(path: Path, hints: Hints) -> Imported:
     """Import a Keras .h5 (legacy HDF5) or .keras (zip) generator."""
-    import h5py
-
     try:
         if zipfile.is_zipfile(path):
             fmt = "keras-v3"

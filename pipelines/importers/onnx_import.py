@@ -12,7 +12,10 @@ import logging
 from pathlib import Path
 
 import numpy as np
+import onnx
 import torch
+from google.protobuf.message import DecodeError
+from onnx import numpy_helper
 
 from models import OnnxConfig, OnnxGenerator
 from models.onnx_graph import convert_onnx2torch, strip_graph
@@ -53,9 +56,6 @@ def _layout(path: Path, rest: tuple[int, ...], producer: str, hints: Hints) -> t
 
 def import_onnx(path: Path, hints: Hints) -> Imported:
     """Import an ONNX generator, through onnx2torch where it converts, else through onnxruntime."""
-    import onnx
-    from google.protobuf.message import DecodeError
-
     try:
         model = onnx.load(str(path))
         onnx.checker.check_model(model)
@@ -100,16 +100,14 @@ def import_onnx(path: Path, hints: Hints) -> Imported:
         diff = float(np.abs(got - ref).max()) if got.shape == ref.shape else float("inf")
         if not diff < AGREE:
             raise ValueError(f"onnx2torch's network differs from onnxruntime by {diff:.3g}")
-        G = OnnxGenerator(OnnxConfig(**common, runtime="onnx2torch", source=record["family"] + ", via onnx2torch"))
+        G = OnnxGenerator(OnnxConfig(**common, runtime="onnx2torch", source=record.family + ", via onnx2torch"))
         G.net.load_state_dict(net.state_dict())
-        record["runtime"] = "onnx2torch"
+        record.runtime = "onnx2torch"
     except Exception as e:  # noqa: BLE001 - any onnx2torch failure means: keep the graph for onnxruntime
         log.info("onnx2torch cannot convert %s: %s", path, e)
-        G = OnnxGenerator(OnnxConfig(**common, runtime="onnxruntime", source=record["family"] + ", run by onnxruntime"))
-        from onnx import numpy_helper
-
+        G = OnnxGenerator(OnnxConfig(**common, runtime="onnxruntime", source=record.family + ", run by onnxruntime"))
         values = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
         G.load_state_dict({f"w{j}": torch.from_numpy(np.array(values[n])) for j, n in enumerate(G._names)})
-        record["runtime"] = "onnxruntime"
-        record["onnx2torch"] = f"could not convert it: {type(e).__name__}: {str(e)[:200]}"
+        record.runtime = "onnxruntime"
+        record.onnx2torch = f"could not convert it: {type(e).__name__}: {str(e)[:200]}"
     return Imported(G.cfg, G.eval(), record)

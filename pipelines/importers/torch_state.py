@@ -31,7 +31,7 @@ from safetensors.torch import load_file
 from models import CheckpointError, LayerSpec, SequentialConfig, SequentialGenerator, build_generator, load_generator
 
 from .. import runs
-from .common import Hints, Imported, ImportFailed, base_record, image_shape, output_spec
+from .common import Hints, Imported, ImportFailed, ImportRecord, base_record, image_shape, output_spec
 
 SAVE_ADVICE = "load it in the code that defines its class and save its weights instead: torch.save(netG.state_dict(), 'netG.pth')"
 NESTED_KEYS = ("netG", "G", "generator", "gen", "g_model", "state_dict", "model", "model_state_dict")
@@ -173,10 +173,7 @@ def ganscope_snapshot(path: Path) -> Imported:
         G, cfg = load_generator(path)
     except CheckpointError as e:
         raise ImportFailed(path, e.problem) from None
-    spec = G.output
-    record = {"file": path.name, "format": "ganscope-snapshot", "family": f"ganscope {type(cfg).__name__.removesuffix('Config')}"}
-    record.update({"layout": "ganscope", "output_range": list(spec.value_range), "output_range_from": "its config"})
-    return Imported(cfg, G, record)
+    return Imported(cfg, G, ImportRecord.ganscope(path, "ganscope-snapshot", cfg))
 
 
 def ganscope_state(path: Path, obj: dict) -> Imported:
@@ -190,9 +187,7 @@ def ganscope_state(path: Path, obj: dict) -> Imported:
         G.load_state_dict(obj["G"])
     except (RuntimeError, KeyError) as e:
         raise ImportFailed(path, f"its generator weights do not fit the config beside it ({str(e)[:200]})") from None
-    record = {"file": path.name, "format": "ganscope-state", "family": f"ganscope {type(cfg).__name__.removesuffix('Config')}"}
-    record.update({"layout": "ganscope", "output_range": list(G.output.value_range), "output_range_from": "its config"})
-    return Imported(cfg, G.eval(), record)
+    return Imported(cfg, G.eval(), ImportRecord.ganscope(path, "ganscope-state", cfg))
 
 
 def import_torch(path: Path, hints: Hints, safetensors: bool = False) -> Imported:

@@ -1,14 +1,11 @@
-"""The DCGAN plan without torch: the config, its layer plan and the size formulas (see ``models.dcgan``).
-
-Kept apart from the networks so the dashboard can read a run's config and draw its first page before
-torch is imported.
-"""
+"""The DCGAN plan without torch: the config, its layer plan and the size formulas (see ``models.dcgan``,
+and ``models.config`` for why the configs live apart from the networks)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .spec import OutputSpec
+from ..spec import OutputSpec
 
 MIN_START, MAX_START = 4, 7
 

@@ -1,4 +1,4 @@
-"""Turning frozen architecture configs into JSON-able dicts and back, checking every field."""
+"""Turning frozen architecture configs into JSON-able dicts and back, checking every field (``models.config``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import dataclasses
 import typing
 from typing import Any, TypeVar
 
-from .spec import OutputSpec
+from ..spec import OutputSpec
 
 C = TypeVar("C")
 

@@ -9,6 +9,8 @@ import math
 
 import numpy as np
 
+# the image files ganscope reads (training folders, photos to crop or project): what Pillow opens, PBM included
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".pgm", ".ppm", ".pbm", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 MAX_WIDTH = 1460  # the widest image Streamlit sends as it is (its MAXIMUM_CONTENT_WIDTH)
 DEFAULT_SIZE = 192  # on-screen pixels of one image until the user picks a size: a 64 px face 3x, a digit about 7x
 

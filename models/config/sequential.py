@@ -1,12 +1,12 @@
 """The layer list of a sequential generator without torch: ``LayerSpec``, ``SequentialConfig`` and the
-shape checks (see ``models.sequential``), so a run's config can be read before torch is imported."""
+shape checks (see ``models.sequential``, and ``models.config``)."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-from .spec import OutputSpec
+from ..spec import OutputSpec
 
 LAYER_KINDS = (
     "linear",

@@ -1,20 +1,12 @@
-"""The architecture configs, without torch: what a snapshot header or a run's config.json names, and
-the one registry of them (``CONFIGS``: arch name -> config class). The networks they describe live in
-``models.mlp``, ``models.dcgan``, ``models.scalar``, ``models.sequential``, ``models.onnx_graph`` and
-``models.classifier`` (which re-export their config); keeping the configs apart lets the dashboard read
-a run and draw its first page before torch is imported.
-"""
+"""The configs of the small architectures without torch: the MLP GANs, the one-parameter GAN, ONNX graphs
+and the evaluation classifier (see ``models.config``). DCGAN and the sequential layer list have their own files."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Any
 
-import numpy as np
-
-from .dcgan_config import DCGANConfig
-from .sequential_config import SequentialConfig
-from .spec import OutputSpec
+from ..spec import OutputSpec
 
 ACTIVATIONS = ("sigmoid", "relu", "leaky_relu", "tanh")
 OUT_ACTIVATIONS = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "none": None}
@@ -130,7 +122,7 @@ class OnnxConfig:
             raise ValueError(f"runtime {self.runtime!r} is not one of {RUNTIMES}")
         if self.output_layout not in OUTPUT_LAYOUTS:
             raise ValueError(f"output_layout {self.output_layout!r} is not one of {OUTPUT_LAYOUTS}")
-        if self.z_dim <= 0 or int(np.prod(self.input_shape)) != self.z_dim or self.batch < 0 or self.num_classes != 0:
+        if self.z_dim <= 0 or math.prod(self.input_shape) != self.z_dim or self.batch < 0 or self.num_classes != 0:
             raise ValueError(f"input_shape {list(self.input_shape)} must hold z_dim {self.z_dim} values")
         if self.latent_dist not in ("normal", "uniform"):
             raise ValueError(f"latent_dist {self.latent_dist!r} is not 'normal' or 'uniform'")
@@ -157,21 +149,3 @@ class ClassifierConfig:
             raise ValueError(f"image_size must be divisible by 4 (two 2x poolings), got {self.image_size}")
         if min(self.channels, self.num_classes, self.width, self.feature_dim) <= 0:
             raise ValueError("channels, num_classes, width and feature_dim must be > 0")
-
-
-# arch name -> config class: the names snapshot headers and config.json files use
-CONFIGS: dict[str, type] = {
-    "mlp": MLPConfig,
-    "dcgan": DCGANConfig,
-    "scalar": ScalarConfig,
-    "sequential": SequentialConfig,  # generators trained elsewhere (ganscope-import)
-    "onnx": OnnxConfig,
-}
-
-
-def arch_name(cfg: Any) -> str:
-    """The CONFIGS key of a config instance."""
-    for name, cfg_cls in CONFIGS.items():
-        if isinstance(cfg, cfg_cls):
-            return name
-    raise TypeError(f"{type(cfg).__name__} is not a registered architecture config")

@@ -10,33 +10,30 @@ the PNG (a tEXt chunk) and checked on reading, so a file is shown only for the v
 a rewritten snapshot has another hash, so a grid of its old weights is never shown.
 
 Files are looked for beside the run (``RUN/grids/``: shipped runs carry their default view, written
-by ``python -m app.grid_cache RUN`` and by ``ganscope-ship``) and in ``GANSCOPE_CACHE/grids``, where
-the page writes every grid it renders (the newest ``MAX_FILES`` are kept).
+by ``python -m pipelines.grid_cache RUN`` and by ``ganscope-ship``) and in ``GANSCOPE_CACHE/grids``, where
+the page writes every grid it renders (the newest ``MAX_FILES`` are kept); ``pipelines.disk_cache.KeyedFiles``
+does the looking and writing for this cache and the directions cache alike. No Streamlit and no torch here
+(``ship_grid`` imports torch when it runs).
 """
 
 from __future__ import annotations
 
-import argparse
-import hashlib
-import json
-import logging
+import io
 import os
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
-from app.images import DEFAULT_SIZE
-from models import atomic_write_bytes
-from pipelines import disk_cache
-from pipelines.disk_cache import file_sha256
-
-log = logging.getLogger(__name__)
+from . import runs
+from .disk_cache import KeyedFiles, file_sha256, key_text, ship_main
+from .images import DEFAULT_SIZE, grid_pixels, screen_png
 
 VERSION = "grid-1"
 SHIPPED_DIR = "grids"
 TEXT_KEY = "ganscope-grid"
 MAX_FILES = 256
 PNG_END = b"IEND\xaeB`\x82"
+FILES = KeyedFiles(SHIPPED_DIR, ".png", MAX_FILES)
 
 
 @dataclass(frozen=True)
@@ -55,11 +52,11 @@ class GridKey:
     version: str = VERSION
 
     def text(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
+        return key_text(self)
 
     def file_name(self) -> str:
         """A file name that differs whenever any field does."""
-        return f"{hashlib.sha256(self.text().encode()).hexdigest()[:24]}.png"
+        return FILES.file_name(self)
 
 
 def make_key(
@@ -70,7 +67,7 @@ def make_key(
     psi: float,
     labels=None,
     batchnorm: str | None = None,
-    size: int | None = DEFAULT_SIZE,  # the sidebar's default (app.images)
+    size: int | None = DEFAULT_SIZE,  # the sidebar's default (pipelines.images)
     smooth: bool = True,
 ) -> GridKey:
     """The key of the grid of ``rows`` x ``cols`` seeds from ``seed`` on ``snapshot``."""
@@ -101,12 +98,12 @@ def default_batchnorm(model) -> str:
 
 def cache_dir() -> Path:
     """Where rendered grids are written: ``GANSCOPE_CACHE``/grids, or ~/.cache/ganscope/grids."""
-    return disk_cache.cache_root() / SHIPPED_DIR
+    return FILES.cache_dir()
 
 
 def places(snapshot: str | os.PathLike, key: GridKey) -> list[Path]:
     """Where the grid of ``key`` may be: beside the run (shipped), then in the cache folder."""
-    return disk_cache.places(snapshot, SHIPPED_DIR, key.file_name())
+    return FILES.places(snapshot, key.file_name())
 
 
 def read(path: Path, key: GridKey) -> bytes | None:
@@ -118,9 +115,7 @@ def read(path: Path, key: GridKey) -> bytes | None:
         return None
     if not data.endswith(PNG_END):  # truncated: never sent to the browser
         return None
-    import io
-
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError  # about 0.1 s: only once a file is there to check
 
     try:
         with Image.open(io.BytesIO(data)) as im:
@@ -133,11 +128,7 @@ def read(path: Path, key: GridKey) -> bytes | None:
 
 def lookup(snapshot: str | os.PathLike, key: GridKey) -> bytes | None:
     """The PNG of ``key`` from the run's shipped grids or the cache folder, or None."""
-    for path in places(snapshot, key):
-        data = read(path, key)
-        if data is not None:
-            return data
-    return None
+    return FILES.find(snapshot, key.file_name(), lambda path: read(path, key))
 
 
 def store(key: GridKey, png: bytes, snapshot: str | os.PathLike) -> bool:
@@ -150,17 +141,7 @@ def store(key: GridKey, png: bytes, snapshot: str | os.PathLike) -> bool:
             return False
     except OSError:
         return False
-    folder = cache_dir()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(folder / key.file_name(), png)
-        files = sorted(folder.glob("*.png"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in files[MAX_FILES:]:
-            old.unlink(missing_ok=True)
-    except OSError as e:
-        log.warning("cannot save a grid to %s: %s", folder, e)
-        return False
-    return True
+    return FILES.keep(key.file_name(), png) is not None
 
 
 def png_text(key: GridKey) -> dict[str, str]:
@@ -172,15 +153,13 @@ def ship_grid(run_dir: str | os.PathLike) -> Path | None:
     """Write the Samples page's first view of the run's final snapshot (seeds 0.., the default grid, the
     default display size, smooth) into ``RUN/grids/``, replacing what was there; None for runs whose
     samples are not images (drawn as charts, not cached)."""
-    from app.images import grid_pixels, screen_png
-    from app.render import generate, seed_latents
+    import torch  # the first page imports this module before torch: only shipping needs it
+
     from models import load_generator
-    from pipelines import runs
+    from models.latent import generate, seed_latents
 
     run_dir = Path(run_dir)
-    folder = run_dir / SHIPPED_DIR
-    for old in folder.glob("*.png") if folder.is_dir() else []:
-        old.unlink()
+    FILES.clear_shipped(run_dir)
     snaps = runs.list_snapshots(run_dir)
     if not snaps:
         return None
@@ -191,33 +170,20 @@ def ship_grid(run_dir: str | os.PathLike) -> Path | None:
     rows, cols = default_rows(cfg.num_classes), 8
     labels = cell_labels(cfg.num_classes, rows, cols)
     key = make_key(snapshot, 0, rows, cols, 1.0, labels, default_batchnorm(cfg))
-    import torch
-
     lab = None if labels is None else torch.as_tensor(labels, dtype=torch.int64)
-    samples = generate(G, seed_latents(G, range(rows * cols)), lab).numpy()
+    samples = G.output.to_unit(generate(G, seed_latents(G, range(rows * cols)), lab, batch=256)).numpy()
     png = screen_png(grid_pixels(samples, cols, key.size, key.smooth), text=png_text(key))
-    folder.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(folder / key.file_name(), png)
-    return folder / key.file_name()
+    return FILES.ship(run_dir, key.file_name(), png)
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
-        prog="python -m app.grid_cache",
-        description="Write the Samples page's first grid of each run's final snapshot into RUN/grids/.",
+    return ship_main(
+        argv,
+        "python -m pipelines.grid_cache",
+        "Write the Samples page's first grid of each run's final snapshot into RUN/grids/.",
+        lambda run_dir: [p for p in [ship_grid(run_dir)] if p],
+        "not an image run, nothing written",
     )
-    p.add_argument("run_dirs", type=Path, nargs="+")
-    args = p.parse_args(argv)
-    from pipelines import runs
-
-    missing = [str(d) for d in args.run_dirs if not runs.is_run(d)]
-    if missing:
-        print(f"error: not a run folder (it needs config.json and snapshots/): {', '.join(missing)}", file=sys.stderr)
-        return 1
-    for run_dir in args.run_dirs:
-        path = ship_grid(run_dir)
-        print(f"{run_dir.name}: {path.relative_to(run_dir) if path else 'not an image run, nothing written'}")
-    return 0
 
 
 if __name__ == "__main__":
