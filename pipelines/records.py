@@ -117,8 +117,13 @@ def save_state(run_dir: Path, launch: Launch, step: int, elapsed: float, parts: 
         runs.save_state(run_dir, state)
 
 
-def restore_state(parts: Parts, state: dict, run_dir: Path, launch: Launch) -> tuple[int, float, torch.Tensor]:
-    """Load a resume state into ``parts``; returns (step, elapsed seconds, this rank's noise RNG state)."""
+def restore_state(
+    parts: Parts, state: dict, run_dir: Path, launch: Launch, cfg: TrainConfig | None = None
+) -> tuple[int, float, torch.Tensor]:
+    """Load a resume state into ``parts``; returns (step, elapsed seconds, this rank's noise RNG state).
+
+    The optimisers take their learning rates (and Adam betas) from ``cfg``, not from the state: a fork
+    that changes them gets them (a plain resume has the same values, so it stays bit-exact)."""
     try:
         parts.G.load_state_dict(state["G"])
         parts.D.load_state_dict(state["D"])
@@ -130,6 +135,12 @@ def restore_state(parts: Parts, state: dict, run_dir: Path, launch: Launch) -> t
             f"{run_dir}: its resume state does not fit its config.json ({first}); the networks, the optimiser and "
             "spectral_norm cannot change when resuming: put the config back, or train a new run with --out"
         ) from None
+    if cfg is not None:
+        for opt, lr in ((parts.opt_g, cfg.lr_g), (parts.opt_d, cfg.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = lr
+                if "betas" in group:
+                    group["betas"] = cfg.betas
     if parts.G_ema is not None:
         if "G_ema" not in state:
             raise runs.RunError(f"{run_dir} was trained without EMA; its config cannot turn EMA on when resuming")
