@@ -40,8 +40,11 @@ _LAZY = {
         "build_generator",
         "has_discriminator",
         "load_classifier",
+        "load_discriminator",
         "load_generator",
+        "plain_discriminator_state",
         "save_classifier",
+        "save_discriminator",
         "save_generator",
     ),
     "classifier": ("Classifier",),
@@ -61,8 +64,11 @@ if TYPE_CHECKING:
         build_generator,
         has_discriminator,
         load_classifier,
+        load_discriminator,
         load_generator,
+        plain_discriminator_state,
         save_classifier,
+        save_discriminator,
         save_generator,
     )
     from .classifier import Classifier  # noqa: F401
