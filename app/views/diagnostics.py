@@ -19,11 +19,12 @@ from pipelines import metrics as registry
 from pipelines import runs
 from pipelines.classifier import default_classifier_path
 from pipelines.data import DataError, load_dataset, to_range
-from pipelines.diagnose import RULES, diagnose_run
+from pipelines.diagnose import BANDS, RULES, diagnose_run
 from pipelines.evaluate import inception_status, nearest_training, run_kind
 
 COLOURS = {
     "stable": "rgba(46,160,67,0.12)",
+    "unbalanced": "rgba(188,189,34,0.2)",
     "mode_collapse": "rgba(214,39,40,0.18)",
     "convergence_failure": "rgba(148,103,189,0.2)",
     "oscillation": "rgba(255,127,14,0.18)",
@@ -66,6 +67,16 @@ st.dataframe(
     key="dx_evidence",
 )
 with st.expander("Rules and thresholds"):
+    band = BANDS.get(cfg.loss)
+    st.markdown(
+        f"Healthy band of this run's loss ({cfg.loss}): "
+        + (
+            f"each of D's terms {band.d_term[0]}–{band.d_term[1]}, G's loss {band.g[0]}–{band.g[1]}; at equilibrium "
+            f"{band.equilibrium}."
+            if band
+            else "none (a critic's loss has no fixed healthy value)."
+        )
+    )
     st.json(RULES)
 
 log = runs.read_log(run_dir)
