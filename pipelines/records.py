@@ -44,7 +44,8 @@ def evaluate_snapshot(G: torch.nn.Module, cfg: TrainConfig, device: torch.device
         x = G(z, labels).float().cpu()
     G.train(was_training)
     lo, hi = cfg.model.output.value_range
-    return compute_all(((x - lo) / (hi - lo)).clamp(0, 1), raw=x, dataset=cfg.dataset)
+    # not clipped to [0, 1]: a generator is measured on the values it gives, inside its declared range or not
+    return compute_all((x - lo) / (hi - lo), raw=x, dataset=cfg.dataset, kind=cfg.model.output.kind)
 
 
 def log_record(step: int, epoch: int, window: torch.Tensor, window_n: int, launch: Launch, parts: Parts, t0: float) -> dict:

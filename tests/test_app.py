@@ -248,7 +248,7 @@ def test_diagnostics_page(run, verdict):
     fig = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert len(fig["layout"]["shapes"]) == 10  # the verdict windows drawn on the curves
     assert at.selectbox(key="dx_best_metric").value
-    assert "Best by" in " ".join(m.value for m in at.markdown)
+    assert "Best of the" in " ".join(m.value for m in at.markdown)
     caps = _captions(at)
     assert len(caps) == 6 and "4 nearest" in caps[0]  # the memorisation view
     at.radio(key="dx_space").set_value("features").run()

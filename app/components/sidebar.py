@@ -224,8 +224,9 @@ def _card(run_dir: Path, cfg, snaps, status: live.RunStatus) -> None:
     spec = m.output
     shape = "×".join(str(s) for s in spec.shape)
     source = runs.read_source(run_dir)
+    made = f"preset {cfg.preset}" if source is None else "imported"  # an import's "preset" is its file's name
     lines = [
-        f"**{run_dir.name}** · preset {cfg.preset} · {type(m).__name__.removesuffix('Config')}",
+        f"**{run_dir.name}** · {made} · {type(m).__name__.removesuffix('Config')}",
         f"data: {cfg.dataset} · output: {spec.kind} {shape} in [{spec.value_range[0]:g}, {spec.value_range[1]:g}]",
         f"z: {m.z_dim} ({m.latent_dist}) · classes: {m.num_classes or 'none'}",
     ]
@@ -233,10 +234,11 @@ def _card(run_dir: Path, cfg, snaps, status: live.RunStatus) -> None:
         lines += _imported_lines(source, m)
     else:
         lines.append(f"{status.describe()} · {len(snaps)} snapshots")
-    last_metrics = registry.latest(runs.read_metrics(run_dir))
-    shown = [(n, registry.value(last_metrics, n)) for n in registry.present([last_metrics])]
-    if shown:
-        lines.append("latest: " + ", ".join(f"{n} {v:.3g}" for n, v in shown if v is not None))
+    last_metrics = registry.latest(runs.read_metrics(run_dir), spec.kind)
+    groups = registry.by_sample_count(last_metrics, cfg.eval_samples)
+    if groups:  # each figure with the number of samples it was measured on (the larger evaluation wins)
+        parts = [", ".join(f"{n} {v:.3g}" for n, v in vals) + f" ({count:,} samples)" for count, vals in groups]
+        lines.append(f"latest (step {last_metrics.get('step')}): " + "; ".join(parts))
     st.sidebar.caption("  \n".join(lines))
 
 

@@ -38,7 +38,7 @@ labels = [i % G.num_classes for i in range(count)] if G.num_classes else None
 
 st.subheader("Evolution over training")
 snaps = state.good_snapshots(run_dir)
-metrics = registry.by_snapshot(runs.read_metrics(run_dir))  # the trainer's and ganscope-evaluate's records, merged
+metrics = registry.by_snapshot(runs.read_metrics(run_dir), G.output.kind)  # the trainer's and ganscope-evaluate's records, merged
 order = st.selectbox(
     "Order snapshots by",
     ["training step"] + registry.present(metrics),

@@ -95,15 +95,20 @@ for title, fields in {
     st.plotly_chart(fig, key=f"dx_{title}")
 
 st.subheader("Metrics per snapshot")
-merged = list(registry.by_snapshot(runs.read_metrics(run_dir)).values())
+merged = list(registry.by_snapshot(runs.read_metrics(run_dir), G.output.kind).values())
 keys = metric_charts({run_dir.name: merged}, key="dx_metric")
-if keys:
-    chosen = st.selectbox("Best snapshot by", keys, key="dx_best_metric")
+shipped = {p.name for p, _ in state.good_snapshots(run_dir)}
+kept = [r for r in merged if r.get("snapshot") in shipped]  # records of snapshots the run no longer has are not "best"
+best_keys = [k for k in keys if any(registry.value(r, k) is not None for r in kept)]
+if best_keys:
+    chosen = st.selectbox("Best snapshot by", best_keys, index=best_keys.index(registry.default_order(best_keys)),
+                          key="dx_best_metric")  # fmt: skip
     info = registry.METRICS[chosen]
-    best = registry.best_first(merged, chosen, lambda r: r)[0]
+    best = registry.best_first(kept, chosen, lambda r: r)[0]
+    counted = f" on {best['samples']:,} samples" if best.get("samples") else ""
     st.markdown(
-        f"Best by **{chosen}** ({info.direction}): step **{best['step']}** "
-        f"with {registry.value(best, chosen):.4f}. {info.meaning}."
+        f"Best of the {len(shipped)} snapshots the run has, by **{chosen}** ({info.direction}): step **{best['step']}** "
+        f"with {registry.value(best, chosen):.4f}{counted}. {info.meaning}."
     )
 if not run_kind(cfg.dataset):
     st.caption(
