@@ -3,8 +3,13 @@ metric; the card says how many samples each figure used; toy runs show only metr
 something for their kind of output."""
 
 import re
+import shutil
 
-from tests.test_app import _app, _ok
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import CHECKPOINTS
+from tests.test_app import APP, _app, _captions, _ok
 
 
 def _card(at) -> str:
@@ -37,3 +42,73 @@ def test_toy_cards_show_only_metrics_of_their_kind():
     for run, own in (("toy-scalar", "scalar_w1"), ("ring-8", "ring_modes"), ("pattern-1010", "pattern_error")):
         card = _card(_app(run=run))
         assert own in card and "near_duplicates" not in card and "diversity" not in card, card
+
+
+# ---- the discriminator's view ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def run_with_d(tmp_path_factory):
+    """mnist-dcgan's final snapshot with a discriminator kept beside it (the shipped runs keep none):
+    a D of the run's own architecture, fixed seed, saved as the trainer saves them."""
+    import torch
+
+    from models import build_discriminator, load_generator, save_discriminator
+    from pipelines import runs
+
+    src = CHECKPOINTS / "mnist-dcgan"
+    run = tmp_path_factory.mktemp("d") / "dcgan-with-d"
+    (run / "snapshots").mkdir(parents=True)
+    for name in ("config.json", "log.jsonl", "metrics.jsonl"):
+        shutil.copy(src / name, run / name)
+    snap, meta = runs.list_snapshots(src)[-1]
+    shutil.copy(snap, run / "snapshots" / snap.name)
+    _, model_cfg = load_generator(snap)
+    (run / "discriminators").mkdir()
+    torch.manual_seed(0)
+    save_discriminator(runs.discriminator_path(run, meta["step"]), build_discriminator(model_cfg), model_cfg, {"step": meta["step"]})
+    return run
+
+
+def _open_typed(run, page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    at.sidebar.text_input(key="typed_run").set_value(str(run)).run()
+    _ok(at)
+    if page:
+        at.switch_page(f"views/{page}.py").run()
+        _ok(at)
+    return at
+
+
+def test_samples_show_d_score_under_every_tile(run_with_d):
+    at = _open_typed(run_with_d)
+    at.number_input(key="grid_rows").set_value(2).run()
+    at.number_input(key="grid_cols").set_value(3).run()
+    table = at.dataframe[0]
+    assert table.value.shape == (2, 3)
+    assert ((table.value.to_numpy() >= 0) & (table.value.to_numpy() <= 1)).all()  # BCE: a probability of real
+    assert any("under each tile" in c.value for c in at.caption)
+
+
+def test_no_d_no_view_and_no_error():
+    at = _app()
+    assert not at.dataframe  # Samples: no score table where the run kept no D
+    at = _app("diagnostics")
+    assert any("kept no discriminator" in c.value for c in at.caption)
+
+
+def test_diagnostics_show_d_on_real_and_samples_and_where_it_looks(run_with_d):
+    import json
+
+    at = _open_typed(run_with_d, "diagnostics")
+    text = " ".join(m.value for m in at.markdown)
+    auc = float(re.search(r"AUC (\d\.\d\d)", text).group(1))
+    assert 0 <= auc <= 1
+    hist = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if "real vs generated" in c.proto.spec)
+    assert [t["name"] for t in hist["data"]] == ["256 samples", "256 real"]
+    assert any("D's scores" in c for c in _captions(at))  # the saliency overlays
+
+
+def test_compare_captions_carry_d_scores(run_with_d):
+    at = _open_typed(run_with_d, "compare")
+    assert any(" · D: " in c for c in _captions(at))

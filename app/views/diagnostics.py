@@ -10,6 +10,7 @@ import torch
 
 from app import export, hosting, state
 from app.charts import curves
+from app.components.d_view import discriminator_view
 from app.components.export_buttons import download
 from app.components.metric_charts import metric_charts
 from app.components.samples_view import grid_image
@@ -116,6 +117,8 @@ if not run_kind(cfg.dataset):
         f"MTCNN's O-Net (face folders) or a toy dataset's own metrics; none for {cfg.dataset}. "
         f"Inception features: {inception_status()}."
     )
+
+discriminator_view(run_dir, cfg, G, st.session_state["snapshot"])  # where the run kept its D at this snapshot
 
 st.subheader("Nearest training images")
 if G.output.kind != "image" or cfg.dataset not in ("mnist", "fashion-mnist", "folder"):

@@ -12,6 +12,7 @@ import streamlit as st
 
 from app import first_visit, grid_cache, state
 from app.components import latents as lat
+from app.components.d_scores import scores_under_grid
 from app.components.export_buttons import export_row, provenance, single_png
 from app.components.samples_view import display_size, grid_image, scaling_smooth, show
 
@@ -90,6 +91,8 @@ G, _ = state.current_generator()
 z = seed_latents(G, seeds, psi).numpy()
 samples = state.render_latents(snap, z, labels)
 grid = None if png is not None else show(samples, spec, cols, caption, key="samples_plot", cache_key=key, snapshot=snap)
+if spec.kind == "image":
+    scores_under_grid(snap, z, labels, spec, rows, cols, key="samples_d")  # where the run kept its D
 
 provs = [
     provenance(s, zi, {"label": lb} if lb is not None else None) for s, zi, lb in zip(seeds, z, labels or [None] * n, strict=True)
