@@ -66,7 +66,9 @@ def run_with_d(tmp_path_factory):
     _, model_cfg = load_generator(snap)
     (run / "discriminators").mkdir()
     torch.manual_seed(0)
-    save_discriminator(runs.discriminator_path(run, meta["step"]), build_discriminator(model_cfg), model_cfg, {"step": meta["step"]})
+    save_discriminator(
+        runs.discriminator_path(run, meta["step"]), build_discriminator(model_cfg), model_cfg, {"step": meta["step"]}
+    )
     return run
 
 
