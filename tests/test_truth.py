@@ -114,3 +114,50 @@ def test_diagnostics_show_d_on_real_and_samples_and_where_it_looks(run_with_d):
 def test_compare_captions_carry_d_scores(run_with_d):
     at = _open_typed(run_with_d, "compare")
     assert any(" · D: " in c for c in _captions(at))
+
+
+# ---- words ------------------------------------------------------------------------------------------
+
+
+def test_a_mistyped_path_says_it_does_not_exist_and_suggests_the_run():
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.sidebar.text_input(key="typed_run").set_value(str(CHECKPOINTS / "mnist-dcgn")).run()
+    assert not at.exception
+    said = " ".join(e.value for e in at.sidebar.error)
+    assert "does not exist" in said and f"Did you mean {CHECKPOINTS / 'mnist-dcgan'}?" in said, said
+
+
+@pytest.mark.parametrize("run,fits,never", [("mnist-dcgan", "digits", "smiling"), ("ring-8", "points", "smiling")])
+def test_arithmetic_hint_fits_the_run(run, fits, never):
+    at = _app("arithmetic", run=run)
+    hint = " ".join(i.value for i in at.info)
+    assert fits in hint and never not in hint, hint
+
+
+@pytest.fixture(scope="module")
+def untrained_import(tmp_path_factory):
+    """pytorch/examples' DCGAN generator saved before any training (BatchNorm running stats 0 and 1)."""
+    import torch
+
+    from pipelines.importers import import_generator
+    from tests.fixtures.upstream import DCGANGenerator
+
+    d = tmp_path_factory.mktemp("imp")
+    torch.manual_seed(0)
+    torch.save(DCGANGenerator(nz=100, ngf=8, nc=1).state_dict(), d / "netG_epoch_4.pth")
+    import_generator(d / "netG_epoch_4.pth", d / "run")
+    return d / "run"
+
+
+def test_an_untrained_import_says_why_it_is_grey_and_names_its_layers(untrained_import):
+    import json
+
+    at = _open_typed(untrained_import)
+    card = _card(at)
+    assert "preset netG_epoch_4" not in card and "imported" in card, card
+    said = " ".join(i.value for i in at.info)
+    assert "flat grey" in said and "batch statistics (train mode)" in said, said
+    at.switch_page("views/architecture.py").run()
+    _ok(at)
+    shown = json.dumps([df.value.to_dict() for df in at.dataframe])
+    assert "CroppedConvTranspose2d" not in shown and "ConvTranspose2d, output cropped" in shown

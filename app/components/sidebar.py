@@ -30,6 +30,18 @@ def _forget_link_problem() -> None:
     st.session_state.pop(links.AWAITED, None)
 
 
+def close_run(typed: str, found: list[Path]) -> str | None:
+    """The run in the roots whose path (or, failing that, name) is closest to a mistyped one (difflib), or None."""
+    import difflib
+
+    paths = [str(p) for p in found]
+    near = difflib.get_close_matches(typed, paths, n=1, cutoff=0.8)
+    if near:
+        return near[0]
+    by_name = difflib.get_close_matches(Path(typed).name, [p.name for p in found], n=1, cutoff=0.7)
+    return next((str(p) for p in found if by_name and p.name == by_name[0]), None)
+
+
 def _choose_run(found: list[Path]) -> Path | None:
     """The run folder the user picked or typed (None when nothing can be picked); may refuse."""
     problem = hosting.settings().problem
@@ -51,6 +63,10 @@ def _choose_run(found: list[Path]) -> Path | None:
         refused = hosting.refusal(run_dir, str(run_dir))
         if refused:
             return _refuse(refused)
+        if not run_dir.exists():
+            near = close_run(str(run_dir), found)
+            hint = f" Did you mean {near}?" if near else ""
+            return _refuse(f"{run_dir} does not exist.{hint} Clear the box to pick a shipped run.")
         if not runs.is_run(run_dir):
             return _refuse(
                 f"{run_dir} is not a run folder: it needs config.json and snapshots/. Clear the box to pick a shipped run."

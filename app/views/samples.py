@@ -14,7 +14,7 @@ from app import first_visit, grid_cache, state
 from app.components import latents as lat
 from app.components.d_scores import scores_under_grid
 from app.components.export_buttons import export_row, provenance, single_png
-from app.components.samples_view import display_size, grid_image, scaling_smooth, show
+from app.components.samples_view import display_size, flat_because_batchnorm, grid_image, scaling_smooth, show
 
 
 def next_seeds(n: int) -> None:
@@ -91,6 +91,13 @@ G, _ = state.current_generator()
 z = seed_latents(G, seeds, psi).numpy()
 samples = state.render_latents(snap, z, labels)
 grid = None if png is not None else show(samples, spec, cols, caption, key="samples_plot", cache_key=key, snapshot=snap)
+if spec.kind == "image" and flat_because_batchnorm(G, samples, snap):
+    st.info(
+        "These samples are flat grey: this imported generator's BatchNorm running statistics were never updated "
+        "(mean 0, variance 1: it was saved before training, or its code never ran it in train mode), so eval mode "
+        "does not normalise its activations. Pick “batch statistics (train mode)” under BatchNorm statistics in the "
+        "sidebar to see what it draws with each batch's statistics."
+    )
 if spec.kind == "image":
     scores_under_grid(snap, z, labels, spec, rows, cols, key="samples_d")  # where the run kept its D
 
