@@ -32,3 +32,27 @@ def test_a_links_grid_survives_interpolate_and_back(server, browser):  # noqa: F
         }  # fmt: skip
     finally:
         page.close()
+
+
+def test_a_png_from_another_machine_restores_by_run_name(server, browser, tmp_path):  # noqa: F811
+    import numpy as np
+    from PIL import Image, PngImagePlugin
+
+    from app.export import PROVENANCE_KEY
+
+    info = PngImagePlugin.PngInfo()  # as an older ganscope on another machine wrote it: absolute paths
+    prov = {"run": "/home/someone/ganscope/checkpoints/mnist-dcgan", "seed": 42, "z": [0.0] * 100,
+            "snapshot": "/home/someone/ganscope/checkpoints/mnist-dcgan/snapshots/step-0011700.safetensors"}  # fmt: skip
+    import json
+
+    info.add_text(PROVENANCE_KEY, json.dumps(prov))
+    png = tmp_path / "seed-42.png"
+    Image.fromarray(np.zeros((28, 28), np.uint8)).save(png, pnginfo=info)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{server}/interpolate", timeout=120_000)
+        _wait_ready(page, "Interpolate")
+        page.locator('.st-key-restore_png input[type="file"]').set_input_files(str(png))
+        page.get_by_text("Restored 1 latent(s) from mnist-dcgan (step 11,700), the open run").wait_for(timeout=60_000)
+    finally:
+        page.close()

@@ -161,3 +161,18 @@ def test_an_untrained_import_says_why_it_is_grey_and_names_its_layers(untrained_
     _ok(at)
     shown = json.dumps([df.value.to_dict() for df in at.dataframe])
     assert "CroppedConvTranspose2d" not in shown and "ConvTranspose2d, output cropped" in shown
+
+
+def test_exported_pngs_carry_the_run_name_and_step_not_paths():
+    import numpy as np
+
+    from app.export import latents_json, png_bytes, read_png_provenance, zip_bytes
+
+    prov = {"run": "/home/someone/ganscope/checkpoints/mnist-dcgan", "seed": 3, "z": [0.1, 0.2],
+            "snapshot": "/home/someone/ganscope/checkpoints/mnist-dcgan/snapshots/step-0011700.safetensors"}  # fmt: skip
+    chunk = read_png_provenance(png_bytes(np.zeros((4, 4), np.uint8), prov))
+    assert chunk == {"run": "mnist-dcgan", "step": 11700, "seed": 3, "z": [0.1, 0.2]}
+    assert "/home/someone" not in zip_bytes([np.zeros((4, 4), np.uint8)], [prov]).decode("latin-1")
+    assert "/home/someone" not in latents_json(np.zeros((1, 2)), prov).decode()
+    project = {"run": "/x/runs/faces-orl/snapshots/step-0007200.safetensors", "z": [0.0]}  # Project's record
+    assert read_png_provenance(png_bytes(np.zeros((4, 4), np.uint8), project))["run"] == "faces-orl"

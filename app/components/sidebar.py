@@ -288,22 +288,32 @@ def _restore(data: bytes, file_name: str, z_dim: int | None) -> tuple[str, str]:
         return "error", f"{file_name}: {e}."
     seed = prov.get("seed") if isinstance(prov.get("seed"), int) else None
     label = prov.get("label") if isinstance(prov.get("label"), int) else None
+    prov = export.portable(prov)  # an older PNG named absolute paths: only the name and step count
+    name, step = prov.get("run"), prov.get("step") if isinstance(prov.get("step"), int) else None
+    run_dir = next((p for p in state.discover_runs() if p.name == name), None) if isinstance(name, str) else None
+    open_now = st.session_state.get("run_dir")
+    if isinstance(name, str) and open_now and Path(open_now).name == name:
+        run_dir = Path(open_now)  # the open run first (a typed one is not in the list)
+    snapshot = runs.snapshot_path(run_dir, step) if run_dir is not None and step is not None else None
     base = prov.get("name") or (f"seed {seed}" if seed is not None else Path(file_name).stem)
     for i, z in enumerate(vectors):
         entry = {
             "name": f"png: {base}" + (f" #{i}" if len(vectors) > 1 else ""),
             "z": z,
             "label": label,
-            "run": prov.get("run"),
-            "snapshot": prov.get("snapshot"),
+            "run": str(run_dir) if run_dir is not None else name,
+            "snapshot": str(snapshot) if snapshot is not None and snapshot.is_file() else None,
         }
         if seed is not None and len(vectors) == 1:
             entry["seed"] = seed
         lat.add(entry)
     if len(vectors) == 1:
         lat.send_to("interp_a", lat.store()[-1])
-    where = Path(str(prov["run"])).name if prov.get("run") else "an unknown run"
-    return "success", (
-        f"Restored {len(vectors)} latent(s) from {where} "
-        f"({Path(str(prov.get('snapshot') or '?')).name}); pick them as “picked latent” on any page."
-    )
+    at = f"step {step:,}" if step is not None else "an unknown snapshot"
+    if run_dir is None:
+        where = f"{name} ({at}), a run that is not among the runs here" if name else "an unknown run"
+    elif open_now and Path(open_now) == run_dir:
+        where = f"{name} ({at}), the open run"
+    else:
+        where = f"{name} ({at}); that run is in the run list"
+    return "success", f"Restored {len(vectors)} latent(s) from {where}; pick them as “picked latent” on any page."
