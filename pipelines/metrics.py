@@ -236,6 +236,7 @@ def best_first(items: list, name: str, record_of: Callable[[object], dict]) -> l
 
 # --- sample metrics: need no trained model; the first thing mode collapse destroys -------------------
 
+IMAGES = ("image",)  # the output kinds of the metrics that compare pictures
 NEAR_DUPLICATE_RMS = 0.03  # two [0, 1] images closer than this RMS difference look identical
 
 
@@ -246,7 +247,7 @@ def _rms_distances(samples: torch.Tensor) -> torch.Tensor:
     return torch.cdist(flat, flat) / flat.shape[1] ** 0.5
 
 
-@register_metric("diversity", "mean RMS pixel distance between pairs of samples", True, kinds=("image",))
+@register_metric("diversity", "mean RMS pixel distance between pairs of samples", True, kinds=IMAGES)
 def diversity(samples: torch.Tensor) -> float:
     n = samples.shape[0]
     if n < 2:
@@ -327,39 +328,39 @@ def _nn_distances(x: np.ndarray) -> torch.Tensor:
     return (torch.cdist(t, t) + torch.eye(len(t), dtype=torch.float64) * 1e18).min(dim=1).values
 
 
-@register_metric("fd", "Fréchet distance to the real test set (classifier features)", False, "features")
+@register_metric("fd", "Fréchet distance to the real test set (classifier features)", False, "features", kinds=IMAGES)
 def _fd(real, fake, rp, fp):
     return frechet_distance(real, fake)
 
 
-@register_metric("kid", "kernel distance (unbiased MMD², cubic kernel) to the real test set", False, "features")
+@register_metric("kid", "kernel distance (unbiased MMD², cubic kernel) to the real test set", False, "features", kinds=IMAGES)
 def _kid(real, fake, rp, fp):
     return kernel_distance(real, fake)
 
 
-@register_metric("precision", "share of samples on the real k-NN manifold", True, "features")
+@register_metric("precision", "share of samples on the real k-NN manifold", True, "features", kinds=IMAGES)
 def _precision(real, fake, rp, fp):
     return manifold_coverage(real, fake)
 
 
-@register_metric("recall", "share of real images on the samples' k-NN manifold", True, "features")
+@register_metric("recall", "share of real images on the samples' k-NN manifold", True, "features", kinds=IMAGES)
 def _recall(real, fake, rp, fp):
     return manifold_coverage(fake, real)
 
 
-@register_metric("modes", "classes the classifier finds among the samples", True, "features")
+@register_metric("modes", "classes the classifier finds among the samples", True, "features", kinds=IMAGES)
 def _modes(real, fake, rp, fp):
     return float(len(np.unique(fp.argmax(1))))
 
 
-@register_metric("kl_uniform", "KL(class histogram of the samples ‖ uniform)", False, "features")
+@register_metric("kl_uniform", "KL(class histogram of the samples ‖ uniform)", False, "features", kinds=IMAGES)
 def _kl(real, fake, rp, fp):
     h = np.bincount(fp.argmax(1), minlength=fp.shape[1]) / len(fp)
     nz = h > 0
     return float((h[nz] * np.log(h[nz] * fp.shape[1])).sum())
 
 
-@register_metric("feature_spread", "mean pairwise feature distance among samples", True, "features")
+@register_metric("feature_spread", "mean pairwise feature distance among samples", True, "features", kinds=IMAGES)
 def _spread(real, fake, rp, fp):
     import torch
 
@@ -369,7 +370,11 @@ def _spread(real, fake, rp, fp):
 
 
 @register_metric(
-    "duplicates", "share of samples whose nearest other sample is closer than 99% of real images' are", False, "features"
+    "duplicates",
+    "share of samples whose nearest other sample is closer than 99% of real images' are",
+    False,
+    "features",
+    kinds=IMAGES,
 )
 def _dups(real, fake, rp, fp):
     import torch
@@ -383,7 +388,7 @@ INCEPTION_METRICS = ("fd", "kid", "precision", "recall", "feature_spread", "dupl
 for _name in INCEPTION_METRICS:
     register_metric(
         f"inception_{_name}", METRICS[_name].meaning.replace("classifier", "Inception v3") + " (Inception v3 features)",
-        METRICS[_name].higher_is_better, "inception",
+        METRICS[_name].higher_is_better, "inception", kinds=IMAGES,
     )  # fmt: skip
 
 
@@ -391,7 +396,7 @@ for _name in INCEPTION_METRICS:
 
 
 @register_metric("face_prob", "mean probability MTCNN's O-Net gives the samples of being a face (real ORL crops: 1.0)",
-                 True, "face", ("folder",))  # fmt: skip
+                 True, "face", ("folder",), kinds=IMAGES)  # fmt: skip
 def face_prob(probs: np.ndarray) -> float:
     return float(np.mean(probs))
 
