@@ -30,7 +30,7 @@ def scores_under_grid(snapshot: str, z: np.ndarray, labels, spec, rows: int, col
     )
     table = pd.DataFrame(s.reshape(rows, cols), index=[f"row {r + 1}" for r in range(rows)],
                          columns=[f"col {c + 1}" for c in range(cols)])  # fmt: skip
-    st.dataframe(table.style.format("{:.2f}"), key=key)
+    st.dataframe(table.style.format("{:.2f}"), key=key, width="content")
 
 
 def caption_scores(snapshot: str, z: np.ndarray, labels, spec) -> str:

@@ -66,12 +66,15 @@ def discriminator_view(run_dir, cfg, G, snapshot: str) -> None:
     z = seed_latents(G, seeds).numpy()
     fake = d_state.to_model_range(state.render_latents(snapshot, z, fake_labels), spec.value_range)
     s_fake = scores(D, fake, loss, None if fake_labels is None else torch.as_tensor(fake_labels))
-    fig = go.Figure(go.Histogram(x=s_fake, name=f"{N_SCORED} samples", opacity=0.6, nbinsx=40))
-    if real is None:
+    s_real = None if real is None else scores(D, real, loss, labels if G.num_classes else None)
+    both = s_fake if s_real is None else np.concatenate([s_fake, s_real])
+    lo, hi = (0.0, 1.0) if scale.sigmoid else (float(both.min()), float(both.max()) + 1e-6)
+    bins = {"start": lo, "end": hi, "size": (hi - lo) / 40}  # the same bins for both, so the bars compare
+    fig = go.Figure(go.Histogram(x=s_fake, name=f"{N_SCORED} samples", opacity=0.6, xbins=bins, marker_color="#d62728"))
+    if s_real is None:
         st.caption(labels)
     else:
-        s_real = scores(D, real, loss, labels if G.num_classes else None)
-        fig.add_trace(go.Histogram(x=s_real, name=f"{len(s_real)} real", opacity=0.6, nbinsx=40))
+        fig.add_trace(go.Histogram(x=s_real, name=f"{len(s_real)} real", opacity=0.6, xbins=bins, marker_color="#2ca02c"))
         auc = separation(s_real, s_fake)
         st.markdown(
             f"D tells real from generated with **AUC {auc:.2f}** (the chance that it scores a real input above a "
