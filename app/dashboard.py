@@ -20,7 +20,7 @@ from app import first_visit  # noqa: E402
 
 first_visit.wait_for_warm_imports()  # the server imports the modules below as it starts: not twice at once
 
-from app import links  # noqa: E402
+from app import keep, links  # noqa: E402
 from app.components.importer import import_uploader  # noqa: E402
 from app.components.samples_view import display_options  # noqa: E402
 from app.components.sidebar import restore_from_png, run_picker  # noqa: E402
@@ -49,6 +49,7 @@ pages = {  # the sidebar's sections, in order
 }
 nav = st.navigation(pages, expanded=True)  # every page listed, whatever their number
 links.apply(st.query_params.to_dict(), nav.url_path)  # a link's view, once per browser session
+keep.keep()  # every page's inputs stay for the session, drawn or not
 opened = run_picker()
 import_uploader()
 restore_from_png(opened[3].model.z_dim if opened else None)

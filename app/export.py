@@ -1,21 +1,42 @@
 """Export formats: PNG with provenance metadata, ZIP of a batch, GIF and MP4 of frames, latents.
 
-Pure functions from arrays to bytes. Every PNG carries where it came from (run, snapshot, seed
-and/or latent) as PNG text chunks, and ``read_png_provenance`` gets it back, so a PNG dropped
-into the dashboard restores its latent.
+Pure functions from arrays to bytes. Every PNG carries where it came from (the run's name, the
+snapshot's step, seed and/or latent; never this machine's paths: ``portable``) as PNG text
+chunks, and ``read_png_provenance`` gets it back, so a PNG dropped into the dashboard restores its
+latent (finding the run among the open ones by its name).
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from collections.abc import Sequence
+from pathlib import PurePath
 
 import numpy as np
 from PIL import Image, PngImagePlugin
 
 PROVENANCE_KEY = "ganscope"
+_STEP = re.compile(r"step-(\d+)")
+
+
+def portable(provenance: dict) -> dict:
+    """Provenance without this machine's paths: ``run`` becomes the run's name and ``snapshot`` its step
+    (``step``); a restore finds the run among the open ones by that name (a file written elsewhere names
+    folders that do not exist here, and says where the exporter keeps its files)."""
+    out = dict(provenance)
+    run, snap = out.get("run"), out.pop("snapshot", None)
+    if isinstance(run, str) and run.endswith(".safetensors"):  # a page that records the snapshot as the run
+        run, snap = str(PurePath(run).parent.parent), snap or run
+    if isinstance(run, str) and run:
+        out["run"] = PurePath(run).name
+    if isinstance(snap, str) and "step" not in out:
+        m = _STEP.search(PurePath(snap).name)
+        if m:
+            out["step"] = int(m.group(1))
+    return out
 
 
 def png_bytes(image: np.ndarray, provenance: dict | None = None) -> bytes:
@@ -24,7 +45,7 @@ def png_bytes(image: np.ndarray, provenance: dict | None = None) -> bytes:
         image = image[:, :, 0]
     info = PngImagePlugin.PngInfo()
     if provenance:
-        info.add_text(PROVENANCE_KEY, json.dumps(provenance))
+        info.add_text(PROVENANCE_KEY, json.dumps(portable(provenance)))
     buf = io.BytesIO()
     Image.fromarray(image).save(buf, format="PNG", pnginfo=info)
     return buf.getvalue()
@@ -86,7 +107,7 @@ def zip_bytes(images: Sequence[np.ndarray], provenances: Sequence[dict], stem: s
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for i, (img, prov) in enumerate(zip(images, provenances, strict=True)):
             zf.writestr(f"{stem}-{i:03d}.png", png_bytes(img, prov))
-        zf.writestr("latents.json", json.dumps(list(provenances), indent=1))
+        zf.writestr("latents.json", json.dumps([portable(p) for p in provenances], indent=1))
     return buf.getvalue()
 
 
@@ -131,4 +152,4 @@ def npy_bytes(latents: np.ndarray) -> bytes:
 
 def latents_json(latents: np.ndarray, provenance: dict) -> bytes:
     """Latents with where they came from, as JSON."""
-    return json.dumps({**provenance, "latents": np.asarray(latents, dtype=np.float32).tolist()}).encode()
+    return json.dumps({**portable(provenance), "latents": np.asarray(latents, dtype=np.float32).tolist()}).encode()

@@ -63,6 +63,11 @@ class PaddedConv2d(nn.Conv2d):
         super().__init__(L.size[0], L.size[1], tuple(L.kernel), tuple(_pair(L.stride, (1, 1))), 0, bias=L.bias)
         self.pad = tuple(L.padding or (0, 0, 0, 0))
 
+    @property
+    def display_type(self) -> str:
+        """What the layer is, for tables: Conv2d after padding (top, bottom, left, right), TensorFlow's "same"."""
+        return f"Conv2d, input padded {self.pad} (t, b, l, r)" if any(self.pad) else "Conv2d"
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         t, b, left, r = self.pad
         if any(self.pad):
@@ -78,6 +83,11 @@ class CroppedConvTranspose2d(nn.ConvTranspose2d):
         stride = tuple(_pair(L.stride, (1, 1)))
         super().__init__(L.size[0], L.size[1], tuple(L.kernel), stride, 0, output_padding=op, bias=L.bias)
         self.crop = tuple(L.padding or (0, 0, 0, 0))
+
+    @property
+    def display_type(self) -> str:
+        """What the layer is, for tables: ConvTranspose2d whose output is cropped (top, bottom, left, right)."""
+        return f"ConvTranspose2d, output cropped {self.crop} (t, b, l, r)" if any(self.crop) else "ConvTranspose2d"
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = super().forward(x)

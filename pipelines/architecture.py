@@ -21,7 +21,7 @@ def layer_table(net: nn.Module, *inputs: torch.Tensor | None) -> list[dict]:
                     lambda mod, _i, out, name=name: rows.append(
                         {
                             "layer": name,
-                            "type": type(mod).__name__,
+                            "type": getattr(mod, "display_type", type(mod).__name__),  # e.g. an import's cropped conv
                             "output": "×".join(str(s) for s in out.shape[1:]),
                             "params": sum(p.numel() for p in mod.parameters(recurse=False)),
                         }

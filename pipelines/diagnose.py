@@ -3,7 +3,10 @@
 Verdicts: ``stable``, ``mode_collapse``, ``convergence_failure``, ``oscillation``, ``diverged``.
 They start from the signatures of Brownlee's failure-modes chapter and add sample-based evidence:
 
-* healthy: D loss (real and fake) about 0.5-0.8, G loss 0.5-2.0, D accuracy 70-80%;
+* healthy: each loss term in the band of the run's loss (``BANDS``: BCE, least squares, hinge; a
+  Wasserstein critic has none), D not giving every real and every fake the same answer;
+* unbalanced: a loss term outside that band, or D calling everything real (or fake): one network
+  dominates, or (the one-parameter GAN) no equilibrium exists;
 * convergence failure: D loss falls to about 0 and stays there, G loss climbs (or falls to 0),
   D accuracy 100% on real and fake, samples are noise;
 * mode collapse: few distinct samples (near-duplicates, few classes), often with G loss oscillating
@@ -29,7 +32,35 @@ import numpy as np
 from . import runs
 from .metrics import latest
 
-VERDICTS = ("stable", "mode_collapse", "convergence_failure", "oscillation", "diverged")
+VERDICTS = ("stable", "unbalanced", "mode_collapse", "convergence_failure", "oscillation", "diverged")
+
+
+@dataclass(frozen=True)
+class Band:
+    """Where a loss's values sit while neither network dominates: each of D's two terms (on real and on
+    fake, taken one by one: their mean hides a D that calls everything fake) and G's loss.
+
+    Attributes:
+        d_term: (low, high) for the window's mean of D's loss on real, and separately on fake.
+        g: (low, high) for the window's mean G loss.
+        equilibrium: the values at the equilibrium D(x) = 1/2 everywhere, in words.
+    """
+
+    d_term: tuple[float, float]
+    g: tuple[float, float]
+    equilibrium: str
+
+
+# Healthy bands per loss (TrainConfig.loss). At equilibrium D says 1/2 (logit 0) to everything:
+# BCE gives ln 2 = 0.69 per term, least squares (0.5 - t)² = 0.25 per term, hinge relu(1 ± 0) = 1 per term.
+# A Wasserstein critic's loss is a distance estimate with no fixed healthy value: no band (None).
+BANDS: dict[str, Band | None] = {
+    "bce": Band((0.2, 1.2), (0.5, 3.0), "D's terms ln 2 = 0.69 each, G's (non-saturating) 0.69"),
+    "mse": Band((0.1, 0.4), (0.1, 0.6), "D's terms 0.25 each (D says 0.5 to everything), G's 0.25"),
+    "mse_linear": Band((0.1, 0.4), (0.1, 0.6), "D's terms 0.25 each (D's score 0.5 everywhere), G's 0.25"),
+    "hinge": Band((0.4, 1.6), (-1.0, 1.0), "D's terms 1 each (D's output 0 everywhere), G's 0"),
+    "wasserstein": None,
+}
 
 RULES = {
     # convergence failure: the discriminator has won
@@ -44,9 +75,10 @@ RULES = {
     # oscillation: wide swings inside a window
     "osc_g_cv_min": 0.5,  # coefficient of variation of G loss within the window above this ...
     "osc_acc_range_min": 0.6,  # ... and D accuracy on fakes spanning more than this
-    # healthy band (reported as evidence for stable windows)
-    "healthy_d_loss": (0.3, 1.0),
-    "healthy_g_loss": (0.5, 3.0),
+    # one-sided discriminator: D gives every real and every fake the same answer (accuracy on one side
+    # below this, on the other above 1 minus this), whatever the losses say
+    "one_sided_acc": 0.1,
+    # the healthy bands of the losses are per loss: BANDS
 }
 
 
@@ -82,8 +114,8 @@ def _col(records: list[dict], key: str) -> np.ndarray:
     return np.array([np.nan if r.get(key) is None else r[key] for r in records], dtype=float)
 
 
-def diagnose_window(records: list[dict]) -> Window:
-    """The verdict of one span of log records."""
+def diagnose_window(records: list[dict], loss: str = "bce") -> Window:
+    """The verdict of one span of log records of a run trained with ``loss`` (its healthy band: ``BANDS``)."""
     span = (int(records[0]["step"]), int(records[-1]["step"]))
     bad = [r for r in records if r.get("nonfinite")]
     if bad:
@@ -141,25 +173,46 @@ def diagnose_window(records: list[dict]) -> Window:
             ],
             stats,
         )
-    lo_d, hi_d = R["healthy_d_loss"]
-    lo_g, hi_g = R["healthy_g_loss"]
-    ev = [
-        Evidence(
-            "d_loss",
-            stats["d_loss"],
-            f"{lo_d}-{hi_d}",
-            span,
-            "in the healthy band" if lo_d <= stats["d_loss"] <= hi_d else "outside the healthy band",
-        ),
-        Evidence(
-            "g_loss",
-            stats["g_loss"],
-            f"{lo_g}-{hi_g}",
-            span,
-            "in the healthy band" if lo_g <= stats["g_loss"] <= hi_g else "outside the healthy band",
-        ),
-    ]
-    return Window(*span, "stable", ev, stats)
+    ev = _band_evidence(records, stats, span, loss)
+    healthy = all(e.note == IN_BAND for e in ev)
+    return Window(*span, "stable" if healthy else "unbalanced", ev, stats)
+
+
+IN_BAND = "in the healthy band"
+
+
+def _band_evidence(records: list[dict], stats: dict, span: tuple[int, int], loss: str) -> list[Evidence]:
+    """Evidence rows of a window that is neither failing nor oscillating: each loss term against the
+    healthy band of ``loss``, and D's accuracy when it gives real and fake the same answer."""
+    band = BANDS.get(loss)
+    ev = []
+
+    def row(rule: str, value: float, lo_hi: tuple[float, float], what: str) -> None:
+        lo, hi = lo_hi
+        inside = lo <= value <= hi
+        note = IN_BAND if inside else f"outside the healthy band of {loss} ({what})"
+        ev.append(Evidence(rule, value, f"{lo}-{hi}", span, note))
+
+    if band is not None:
+        for key, what in (("d_loss_real", "D's loss on real"), ("d_loss_fake", "D's loss on fake")):
+            row(key, float(np.nanmean(_col(records, key))), band.d_term, what)
+        row("g_loss", stats["g_loss"], band.g, "G's loss")
+    t = RULES["one_sided_acc"]
+    a_r, a_f = stats["d_acc_real"], stats["d_acc_fake"]
+    if (a_r < t and a_f > 1 - t) or (a_r > 1 - t and a_f < t):
+        says = "fake" if a_r < t else "real"
+        ev.append(
+            Evidence(
+                "d_acc_real",
+                a_r,
+                f"one-sided: < {t} on one, > {1 - t:g} on the other",
+                span,
+                f"D calls everything {says} (accuracy {a_r:.2f} on real, {a_f:.2f} on fake): no balance between the networks",
+            )
+        )
+    elif not ev:
+        ev.append(Evidence("d_acc_real", a_r, f"{t}-{1 - t:g}", span, IN_BAND))
+    return ev
 
 
 def _sample_evidence(metrics: list[dict], images: bool = True, n_classes: int = 10) -> list[Evidence]:
@@ -223,14 +276,22 @@ def _sample_evidence(metrics: list[dict], images: bool = True, n_classes: int = 
 
 
 def diagnose(
-    log: list[dict], metrics: list[dict] | None = None, windows: int = 10, images: bool = True, n_classes: int = 10
+    log: list[dict],
+    metrics: list[dict] | None = None,
+    windows: int = 10,
+    images: bool = True,
+    n_classes: int = 10,
+    loss: str = "bce",
 ) -> Diagnosis:
-    """Verdict for a run from its log records and per-snapshot metrics."""
+    """Verdict for a run from its log records and per-snapshot metrics; ``loss`` picks the healthy band.
+
+    The verdict never contradicts its evidence: ``stable`` only with every row in the healthy band,
+    ``unbalanced`` when most late windows have a row outside it (its evidence: that window's rows)."""
     if not log:
         raise ValueError("the run has no training log to diagnose")
     n = max(1, min(windows, len(log)))
     chunks = [c for c in np.array_split(np.arange(len(log)), n) if len(c)]
-    ws = [diagnose_window([log[i] for i in c]) for c in chunks]
+    ws = [diagnose_window([log[i] for i in c], loss) for c in chunks]
     counts = {v: sum(w.verdict == v for w in ws) for v in VERDICTS}
     late = ws[len(ws) // 2 :]
     sample_ev = _sample_evidence(metrics or [], images, n_classes)
@@ -244,14 +305,23 @@ def diagnose(
         return Diagnosis("mode_collapse", sample_ev, ws)
     if sum(w.verdict == "oscillation" for w in late) > len(late) / 2:
         return Diagnosis("oscillation", [e for w in late if w.verdict == "oscillation" for e in w.evidence], ws)
-    return Diagnosis("stable", late[-1].evidence, ws)
+    if sum(w.verdict == "unbalanced" for w in late) > len(late) / 2:
+        w = next(w for w in reversed(late) if w.verdict == "unbalanced")
+        return Diagnosis("unbalanced", [e for e in w.evidence if e.note != IN_BAND], ws)
+    calm = [w for w in late if w.verdict == "stable"]
+    if calm:
+        return Diagnosis("stable", calm[-1].evidence, ws)
+    # no majority and no calm window: the late windows' most common verdict, with its last window's evidence
+    top = max(VERDICTS, key=lambda v: (sum(w.verdict == v for w in late), -VERDICTS.index(v)))
+    ev = next(w for w in reversed(late) if w.verdict == top).evidence
+    return Diagnosis(top, [e for e in ev if e.note != IN_BAND], ws)
 
 
 def diagnose_run(run_dir: str | Path, windows: int = 10) -> Diagnosis:
     cfg = runs.read_config(run_dir)
     images = cfg.model.output.kind == "image"
     n_classes = len(cfg.classes) or 10  # the classes the data has (mnist and fashion-mnist: 10)
-    return diagnose(runs.read_log(run_dir), runs.read_metrics(run_dir), windows, images, n_classes)
+    return diagnose(runs.read_log(run_dir), runs.read_metrics(run_dir), windows, images, n_classes, cfg.loss)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,7 +30,11 @@ Compare ordering pick it up)::
         return float((values - torch.tensor([1.0, 0.0, 1.0, 0.0])).abs().mean())
 
 (``pattern_error`` itself is registered, with the other toy GANs' metrics, in ``pipelines/toy_metrics.py``.)
-``datasets`` limits a metric to runs on those datasets (empty: every run). A feature metric, e.g. a
+``datasets`` limits a metric to runs on those datasets (empty: every run); ``kinds`` to runs whose
+generator gives that kind of output (``OutputSpec.kind``: image, vector, curve, points; empty: every
+kind). Pixel distances mean something between images only: near-identical 2-D points are what a
+ring of Gaussians is made of, so ``diversity`` and ``near_duplicates`` are ``kinds=("image",)``, and
+the trainer, the evaluator and every page skip a metric that does not apply (``applies``). A feature metric, e.g. a
 face-feature distance, is ``needs="features"`` with the four-argument function.
 """
 
@@ -60,6 +64,7 @@ class Metric:
         needs: what it is computed from (see the module docstring, one of NEEDS).
         fn: the function (None for ``"inception"`` metrics, computed by the evaluator from another's).
         datasets: only for runs on these datasets (empty: all).
+        kinds: only for runs whose output is of these kinds (empty: all).
     """
 
     name: str
@@ -68,6 +73,13 @@ class Metric:
     needs: str = "samples"
     fn: Callable[..., float] | None = None
     datasets: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+
+    def applies(self, kind: str | None = None, dataset: str | None = None) -> bool:
+        """Whether this metric means something for a run with output ``kind`` on ``dataset`` (None: any)."""
+        if kind is not None and self.kinds and kind not in self.kinds:
+            return False
+        return dataset is None or not self.datasets or dataset in self.datasets
 
     @property
     def description(self) -> str:  # the older name of ``meaning``
@@ -92,6 +104,7 @@ def register_metric(
     needs: str = "samples",
     datasets: tuple[str, ...] = (),
     fn: Callable[..., float] | None = None,
+    kinds: tuple[str, ...] = (),
 ):
     """Register a metric; use as a decorator on its function, or call with ``fn=`` (or no function,
     for ``"inception"`` metrics). Registering a name twice is an error: one definition per metric."""
@@ -101,7 +114,7 @@ def register_metric(
         raise ValueError(f"metric {name!r} is already registered")
 
     def wrap(f: Callable[..., float] | None) -> Callable[..., float] | None:
-        METRICS[name] = Metric(name, meaning, higher_is_better, needs, f, tuple(datasets))
+        METRICS[name] = Metric(name, meaning, higher_is_better, needs, f, tuple(datasets), tuple(kinds))
         return f
 
     if fn is not None or needs == "inception":
@@ -115,12 +128,16 @@ def get(name: str) -> Metric | None:
     return METRICS.get(name)
 
 
-def compute_all(samples: torch.Tensor, raw: torch.Tensor | None = None, dataset: str = "") -> dict[str, float]:
-    """Every ``"samples"`` and ``"raw"`` metric that applies to ``dataset`` (the trainer's, per snapshot):
-    on ``samples`` in [0, 1], or on ``raw`` (the generator's own values) for ``"raw"`` metrics."""
+def compute_all(
+    samples: torch.Tensor, raw: torch.Tensor | None = None, dataset: str = "", kind: str | None = None
+) -> dict[str, float]:
+    """Every ``"samples"`` and ``"raw"`` metric that applies to ``dataset`` and output ``kind`` (the
+    trainer's, per snapshot): on ``samples`` mapped to [0, 1] by the declared value range, NOT clipped
+    (a generator whose values leave its declared range is measured on what it gives), or on ``raw``
+    (the generator's own values) for ``"raw"`` metrics."""
     out = {}
     for name, m in METRICS.items():
-        if m.needs not in ("samples", "raw") or (m.datasets and dataset not in m.datasets):
+        if m.needs not in ("samples", "raw") or (m.datasets and dataset not in m.datasets) or not m.applies(kind):
             continue
         out[name] = m.fn(raw if m.raw and raw is not None else samples)
     return out
@@ -138,24 +155,36 @@ def score(real_feats: np.ndarray, fake_feats: np.ndarray, real_probs: np.ndarray
 # --- metric records: merged per snapshot, ordered best first ------------------------------------------
 
 
-def by_snapshot(records: Iterable[dict]) -> dict[str, dict]:
+def by_snapshot(records: Iterable[dict], kind: str | None = None) -> dict[str, dict]:
     """Metric records merged per snapshot, in step order: {snapshot file name: merged record}.
 
-    A snapshot has a record from the trainer and may have more from ``ganscope-evaluate``; a later record's
-    value wins over an earlier one's for the same field. Records without a snapshot name are keyed by step.
+    A snapshot has a record from the trainer and may have more from ``ganscope-evaluate``; a value measured
+    on more samples wins over one on fewer (the record's ``samples``; the trainer's records have none and
+    count as fewest), and between equals a later record's wins. The merged record's ``samples_of`` maps
+    each evaluated metric to the sample count of its value. Records without a snapshot name are keyed by step.
+    With ``kind`` (the run's output kind), metrics that do not apply to it are left out (an older
+    trainer recorded pixel metrics on toy runs).
     """
     merged: dict[str, dict] = {}
     for r in records:
-        rec = merged.setdefault(r.get("snapshot") or f"step {r.get('step')}", {})
+        rec = merged.setdefault(r.get("snapshot") or f"step {r.get('step')}", {"samples_of": {}})
+        n = r.get("samples") if isinstance(r.get("samples"), int) else 0
         for k, v in r.items():
+            m = METRICS.get(k)
+            if m is not None and not m.applies(kind):
+                continue
+            if m is not None and v is not None and n < rec["samples_of"].get(k, 0):
+                continue  # measured on fewer samples than the value already there
             if v is not None or k not in rec:  # a later null never erases a value
                 rec[k] = v
+                if m is not None and v is not None and n:
+                    rec["samples_of"][k] = n
     return dict(sorted(merged.items(), key=lambda kv: kv[1].get("step") or 0))
 
 
-def latest(records: Iterable[dict]) -> dict:
+def latest(records: Iterable[dict], kind: str | None = None) -> dict:
     """The merged record of the last snapshot that has any (empty when there are none)."""
-    merged = by_snapshot(records)
+    merged = by_snapshot(records, kind)
     return next(reversed(merged.values())) if merged else {}
 
 
@@ -163,6 +192,29 @@ def present(records: Iterable[dict] | dict[str, dict]) -> list[str]:
     """Registered metrics with a value in any of the records, in registration order."""
     recs = list(records.values()) if isinstance(records, dict) else list(records)
     return [n for n in METRICS if any(isinstance(r.get(n), (int, float)) and not isinstance(r.get(n), bool) for r in recs)]
+
+
+# A run's quality metric, in order of preference: the first of these it has is what "best" means by default
+# (a distance to the real data where it was evaluated; diversity says nothing of quality).
+QUALITY = ("fd", "inception_fd", "ring_quality", "pattern_w1", "sine_fit_error", "quadratic_error", "scalar_w1", "face_prob")
+
+
+def default_order(names: list[str]) -> str | None:
+    """The metric "best snapshot" defaults to among ``names``: the first of ``QUALITY`` there, else the first name."""
+    return next((n for n in QUALITY if n in names), names[0] if names else None)
+
+
+def by_sample_count(record: dict, trainer_samples: int) -> list[tuple[int, list[tuple[str, float]]]]:
+    """A merged record's metric values grouped by how many samples each was measured on, largest first:
+    [(samples, [(name, value), ...]), ...]. A value without a count of its own (``samples_of``) is the
+    trainer's, on ``trainer_samples`` (``TrainConfig.eval_samples``)."""
+    counts = record.get("samples_of") or {}
+    groups: dict[int, list[tuple[str, float]]] = {}
+    for name in present([record]):
+        v = value(record, name)
+        if v is not None:
+            groups.setdefault(int(counts.get(name) or trainer_samples), []).append((name, v))
+    return sorted(groups.items(), key=lambda kv: -kv[0])
 
 
 def value(record: dict, name: str) -> float | None:
@@ -184,6 +236,7 @@ def best_first(items: list, name: str, record_of: Callable[[object], dict]) -> l
 
 # --- sample metrics: need no trained model; the first thing mode collapse destroys -------------------
 
+IMAGES = ("image",)  # the output kinds of the metrics that compare pictures
 NEAR_DUPLICATE_RMS = 0.03  # two [0, 1] images closer than this RMS difference look identical
 
 
@@ -194,7 +247,7 @@ def _rms_distances(samples: torch.Tensor) -> torch.Tensor:
     return torch.cdist(flat, flat) / flat.shape[1] ** 0.5
 
 
-@register_metric("diversity", "mean RMS pixel distance between pairs of samples", True)
+@register_metric("diversity", "mean RMS pixel distance between pairs of samples", True, kinds=IMAGES)
 def diversity(samples: torch.Tensor) -> float:
     n = samples.shape[0]
     if n < 2:
@@ -202,7 +255,7 @@ def diversity(samples: torch.Tensor) -> float:
     return float(_rms_distances(samples).sum() / (n * (n - 1)))
 
 
-@register_metric("near_duplicates", f"share of samples with another within RMS {NEAR_DUPLICATE_RMS}", False)
+@register_metric("near_duplicates", f"share of samples with another within RMS {NEAR_DUPLICATE_RMS}", False, kinds=("image",))
 def near_duplicates(samples: torch.Tensor) -> float:
     n = samples.shape[0]
     if n < 2:
@@ -275,39 +328,39 @@ def _nn_distances(x: np.ndarray) -> torch.Tensor:
     return (torch.cdist(t, t) + torch.eye(len(t), dtype=torch.float64) * 1e18).min(dim=1).values
 
 
-@register_metric("fd", "Fréchet distance to the real test set (classifier features)", False, "features")
+@register_metric("fd", "Fréchet distance to the real test set (classifier features)", False, "features", kinds=IMAGES)
 def _fd(real, fake, rp, fp):
     return frechet_distance(real, fake)
 
 
-@register_metric("kid", "kernel distance (unbiased MMD², cubic kernel) to the real test set", False, "features")
+@register_metric("kid", "kernel distance (unbiased MMD², cubic kernel) to the real test set", False, "features", kinds=IMAGES)
 def _kid(real, fake, rp, fp):
     return kernel_distance(real, fake)
 
 
-@register_metric("precision", "share of samples on the real k-NN manifold", True, "features")
+@register_metric("precision", "share of samples on the real k-NN manifold", True, "features", kinds=IMAGES)
 def _precision(real, fake, rp, fp):
     return manifold_coverage(real, fake)
 
 
-@register_metric("recall", "share of real images on the samples' k-NN manifold", True, "features")
+@register_metric("recall", "share of real images on the samples' k-NN manifold", True, "features", kinds=IMAGES)
 def _recall(real, fake, rp, fp):
     return manifold_coverage(fake, real)
 
 
-@register_metric("modes", "classes the classifier finds among the samples", True, "features")
+@register_metric("modes", "classes the classifier finds among the samples", True, "features", kinds=IMAGES)
 def _modes(real, fake, rp, fp):
     return float(len(np.unique(fp.argmax(1))))
 
 
-@register_metric("kl_uniform", "KL(class histogram of the samples ‖ uniform)", False, "features")
+@register_metric("kl_uniform", "KL(class histogram of the samples ‖ uniform)", False, "features", kinds=IMAGES)
 def _kl(real, fake, rp, fp):
     h = np.bincount(fp.argmax(1), minlength=fp.shape[1]) / len(fp)
     nz = h > 0
     return float((h[nz] * np.log(h[nz] * fp.shape[1])).sum())
 
 
-@register_metric("feature_spread", "mean pairwise feature distance among samples", True, "features")
+@register_metric("feature_spread", "mean pairwise feature distance among samples", True, "features", kinds=IMAGES)
 def _spread(real, fake, rp, fp):
     import torch
 
@@ -317,7 +370,11 @@ def _spread(real, fake, rp, fp):
 
 
 @register_metric(
-    "duplicates", "share of samples whose nearest other sample is closer than 99% of real images' are", False, "features"
+    "duplicates",
+    "share of samples whose nearest other sample is closer than 99% of real images' are",
+    False,
+    "features",
+    kinds=IMAGES,
 )
 def _dups(real, fake, rp, fp):
     import torch
@@ -331,7 +388,7 @@ INCEPTION_METRICS = ("fd", "kid", "precision", "recall", "feature_spread", "dupl
 for _name in INCEPTION_METRICS:
     register_metric(
         f"inception_{_name}", METRICS[_name].meaning.replace("classifier", "Inception v3") + " (Inception v3 features)",
-        METRICS[_name].higher_is_better, "inception",
+        METRICS[_name].higher_is_better, "inception", kinds=IMAGES,
     )  # fmt: skip
 
 
@@ -339,7 +396,7 @@ for _name in INCEPTION_METRICS:
 
 
 @register_metric("face_prob", "mean probability MTCNN's O-Net gives the samples of being a face (real ORL crops: 1.0)",
-                 True, "face", ("folder",))  # fmt: skip
+                 True, "face", ("folder",), kinds=IMAGES)  # fmt: skip
 def face_prob(probs: np.ndarray) -> float:
     return float(np.mean(probs))
 

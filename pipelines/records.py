@@ -38,7 +38,8 @@ def evaluate_snapshot(G: torch.nn.Module, cfg: TrainConfig, device: torch.device
     G.eval()
     x = sample(G, range(cfg.eval_samples)).cpu().clone()  # clone: a plain tensor, not an inference-mode one
     G.train(was_training)
-    return compute_all(cfg.model.output.to_unit(x), raw=x, dataset=cfg.dataset)
+    # not clipped to [0, 1]: a generator is measured on the values it gives, inside its declared range or not
+    return compute_all(cfg.model.output.to_unit(x, clamp=False), raw=x, dataset=cfg.dataset, kind=cfg.model.output.kind)
 
 
 def log_record(step: int, epoch: int, window: torch.Tensor, window_n: int, launch: Launch, parts: Parts, t0: float) -> dict:

@@ -61,5 +61,6 @@ def mnist_small(mnist_dir):
 
 
 def run_card(at) -> str:
-    """The sidebar's card about the open run (AppTest), found by its first line "NAME · preset ..."."""
-    return next(c.value for c in at.sidebar.caption if " · preset " in c.value)
+    """The sidebar's card about the open run (AppTest), found by its first line "NAME · preset ..." (an
+    imported run's: "NAME · imported ...")."""
+    return next(c.value for c in at.sidebar.caption if " · preset " in c.value or " · imported · " in c.value)

@@ -32,7 +32,7 @@ def _log(n, d_real, d_fake, g, acc_r, acc_f, noise=0.0, seed=0):
 def test_synthetic_stable():
     dx = diagnose(_log(500, 0.6, 0.6, 1.0, 0.75, 0.75, noise=0.05))
     assert dx.verdict == "stable"
-    assert {e.rule for e in dx.evidence} == {"d_loss", "g_loss"}
+    assert {e.rule for e in dx.evidence} == {"d_loss_real", "d_loss_fake", "g_loss"}
 
 
 def test_synthetic_convergence_failure():
@@ -155,3 +155,39 @@ def test_inception_path_runs_end_to_end(tmp_path, mnist_dir):
     assert len(recs) == 3
     for key in ("inception_fd", "inception_kid", "inception_precision", "inception_recall", "fd", "modes"):
         assert np.isfinite(recs[-1][key]), key
+
+
+SHIPPED_RUNS = sorted(p.name for p in CHECKPOINTS.iterdir() if (p / "log.jsonl").exists())
+
+
+@pytest.mark.parametrize("run", SHIPPED_RUNS)
+def test_every_shipped_verdict_agrees_with_its_evidence(run):
+    """A verdict never contradicts its evidence table: "stable" only with every row in the healthy band
+    of the run's loss; any other verdict with no row saying "in the healthy band"."""
+    dx = diagnose_run(CHECKPOINTS / run)
+    notes = [e.note for e in dx.evidence]
+    assert notes, run
+    if dx.verdict == "stable":
+        assert all(n == "in the healthy band" for n in notes), (dx.verdict, notes)
+    else:
+        assert not any(n == "in the healthy band" for n in notes), (dx.verdict, notes)
+
+
+def test_least_squares_band_and_the_one_parameter_gan():
+    """pattern-1010 (least squares on sigmoid: 0.25 per term at equilibrium) is in its own band, not
+    BCE's; toy-scalar's D calls every sample fake from about step 40 (no equilibrium exists): not stable."""
+    dx = diagnose_run(CHECKPOINTS / "pattern-1010")
+    assert dx.verdict == "stable" and {e.rule for e in dx.evidence} == {"d_loss_real", "d_loss_fake", "g_loss"}
+    scalar = diagnose_run(CHECKPOINTS / "toy-scalar")
+    assert scalar.verdict == "unbalanced"
+    assert any(e.rule == "d_acc_real" and e.value < 0.1 and "calls everything fake" in e.note for e in scalar.evidence)
+    assert any(e.rule == "d_loss_real" and e.value > 0.4 for e in scalar.evidence)
+
+
+@pytest.mark.parametrize(
+    "loss,d,g,verdict",
+    [("bce", 0.69, 0.69, "stable"), ("mse", 0.69, 0.69, "unbalanced"), ("mse", 0.25, 0.25, "stable"),
+     ("bce", 0.25, 0.25, "unbalanced"), ("hinge", 1.0, 0.0, "stable"), ("hinge", 0.69, 3.0, "unbalanced")],
+)  # fmt: skip
+def test_bands_are_per_loss(loss, d, g, verdict):
+    assert diagnose(_log(200, d, d, g, 0.6, 0.6, noise=0.01), loss=loss).verdict == verdict

@@ -64,6 +64,21 @@ def outside_range(samples: np.ndarray, spec: OutputSpec) -> str | None:
     )
 
 
+FLAT_STD = 0.01  # [0, 1] samples varying less than this (over cells and pixels) look like one flat colour
+
+
+def flat_because_batchnorm(G, samples: np.ndarray, snapshot: str) -> bool:
+    """Whether flat samples come from a generator used in eval mode whose BatchNorm statistics were never
+    updated (see ``pipelines.importers.common.batchnorm_never_updated``); the sidebar offers batch statistics."""
+    from pipelines.importers.common import batchnorm_never_updated
+
+    from .. import state
+
+    if float(np.std(samples)) >= FLAT_STD or (state.bn_mode(snapshot) or getattr(G, "batchnorm", "running")) != "running":
+        return False
+    return batchnorm_never_updated(G)
+
+
 def figure(samples: np.ndarray, spec: OutputSpec, title: str = "") -> go.Figure:
     """A plotly figure for non-image samples, drawn with their real values (never clipped to the range)."""
     import plotly.graph_objects as go

@@ -30,6 +30,18 @@ def _forget_link_problem() -> None:
     st.session_state.pop(links.AWAITED, None)
 
 
+def close_run(typed: str, found: list[Path]) -> str | None:
+    """The run in the roots whose path (or, failing that, name) is closest to a mistyped one (difflib), or None."""
+    import difflib
+
+    paths = [str(p) for p in found]
+    near = difflib.get_close_matches(typed, paths, n=1, cutoff=0.8)
+    if near:
+        return near[0]
+    by_name = difflib.get_close_matches(Path(typed).name, [p.name for p in found], n=1, cutoff=0.7)
+    return next((str(p) for p in found if by_name and p.name == by_name[0]), None)
+
+
 def _choose_run(found: list[Path]) -> Path | None:
     """The run folder the user picked or typed (None when nothing can be picked); may refuse."""
     problem = hosting.settings().problem
@@ -51,6 +63,10 @@ def _choose_run(found: list[Path]) -> Path | None:
         refused = hosting.refusal(run_dir, str(run_dir))
         if refused:
             return _refuse(refused)
+        if not run_dir.exists():
+            near = close_run(str(run_dir), found)
+            hint = f" Did you mean {near}?" if near else ""
+            return _refuse(f"{run_dir} does not exist.{hint} Clear the box to pick a shipped run.")
         if not runs.is_run(run_dir):
             return _refuse(
                 f"{run_dir} is not a run folder: it needs config.json and snapshots/. Clear the box to pick a shipped run."
@@ -224,8 +240,9 @@ def _card(run_dir: Path, cfg, snaps, status: live.RunStatus) -> None:
     spec = m.output
     shape = "×".join(str(s) for s in spec.shape)
     source = runs.read_source(run_dir)
+    made = f"preset {cfg.preset}" if source is None else "imported"  # an import's "preset" is its file's name
     lines = [
-        f"**{run_dir.name}** · preset {cfg.preset} · {type(m).__name__.removesuffix('Config')}",
+        f"**{run_dir.name}** · {made} · {type(m).__name__.removesuffix('Config')}",
         f"data: {cfg.dataset} · output: {spec.kind} {shape} in [{spec.value_range[0]:g}, {spec.value_range[1]:g}]",
         f"z: {m.z_dim} ({m.latent_dist}) · classes: {m.num_classes or 'none'}",
     ]
@@ -233,10 +250,11 @@ def _card(run_dir: Path, cfg, snaps, status: live.RunStatus) -> None:
         lines += _imported_lines(source, m)
     else:
         lines.append(f"{status.describe()} · {len(snaps)} snapshots")
-    last_metrics = registry.latest(runs.read_metrics(run_dir))
-    shown = [(n, registry.value(last_metrics, n)) for n in registry.present([last_metrics])]
-    if shown:
-        lines.append("latest: " + ", ".join(f"{n} {v:.3g}" for n, v in shown if v is not None))
+    last_metrics = registry.latest(runs.read_metrics(run_dir), spec.kind)
+    groups = registry.by_sample_count(last_metrics, cfg.eval_samples)
+    if groups:  # each figure with the number of samples it was measured on (the larger evaluation wins)
+        parts = [", ".join(f"{n} {v:.3g}" for n, v in vals) + f" ({count:,} samples)" for count, vals in groups]
+        lines.append(f"latest (step {last_metrics.get('step')}): " + "; ".join(parts))
     st.sidebar.caption("  \n".join(lines))
 
 
@@ -270,16 +288,28 @@ def _restore(data: bytes, file_name: str, z_dim: int | None) -> tuple[str, str]:
         return "error", f"{file_name}: {e}."
     seed = prov.get("seed") if isinstance(prov.get("seed"), int) else None
     label = prov.get("label") if isinstance(prov.get("label"), int) else None
+    prov = export.portable(prov)  # an older PNG named absolute paths: only the name and step count
+    name, step = prov.get("run"), prov.get("step") if isinstance(prov.get("step"), int) else None
+    run_dir = next((p for p in state.discover_runs() if p.name == name), None) if isinstance(name, str) else None
+    open_now = st.session_state.get("run_dir")
+    if isinstance(name, str) and open_now and Path(open_now).name == name:
+        run_dir = Path(open_now)  # the open run first (a typed one is not in the list)
+    snapshot = runs.snapshot_path(run_dir, step) if run_dir is not None and step is not None else None
     base = prov.get("name") or (f"seed {seed}" if seed is not None else Path(file_name).stem)
     for i, z in enumerate(vectors):
-        name = f"png: {base}" + (f" #{i}" if len(vectors) > 1 else "")
         one_seed = seed if len(vectors) == 1 else None
         vector = tuple(float(v) for v in z)
-        lat.add(lat.PickedLatent(name, vector, label, one_seed, run=prov.get("run"), snapshot=prov.get("snapshot")))
+        run = str(run_dir) if run_dir is not None else name
+        snap = str(snapshot) if snapshot is not None and snapshot.is_file() else None
+        entry_name = f"png: {base}" + (f" #{i}" if len(vectors) > 1 else "")
+        lat.add(lat.PickedLatent(entry_name, vector, label, one_seed, run=run, snapshot=snap))
     if len(vectors) == 1:
         lat.send_to("interp_a", lat.store()[-1])
-    where = Path(str(prov["run"])).name if prov.get("run") else "an unknown run"
-    return "success", (
-        f"Restored {len(vectors)} latent(s) from {where} "
-        f"({Path(str(prov.get('snapshot') or '?')).name}); pick them as “picked latent” on any page."
-    )
+    at = f"step {step:,}" if step is not None else "an unknown snapshot"
+    if run_dir is None:
+        where = f"{name} ({at}), a run that is not among the runs here" if name else "an unknown run"
+    elif open_now and Path(open_now) == run_dir:
+        where = f"{name} ({at}), the open run"
+    else:
+        where = f"{name} ({at}); that run is in the run list"
+    return "success", f"Restored {len(vectors)} latent(s) from {where}; pick them as “picked latent” on any page."

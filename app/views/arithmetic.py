@@ -1,5 +1,5 @@
 """Arithmetic page: concept sets of latents, their averages, and weighted sums such as
-smiling woman − neutral woman + neutral man."""
+smiling woman − neutral woman + neutral man (the hint's example fits the run's data)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,26 @@ from app.components.export_buttons import export_row, provenance
 from app.components.samples_view import show
 from app.render import seed_latents
 from models.latent import average, combine, variations
+from pipelines import runs
+
+
+def example(dataset: str, kind: str) -> str:
+    """An example of A − B + C that fits the run's data."""
+    if kind != "image":
+        return (
+            "for points or curves: A = samples near one mode, B = samples near another, C = a third; "
+            "A − B + C moves C by A's offset from B"
+        )
+    if dataset == "folder":
+        return "the book's example: A = three smiling women, B = three neutral women, C = three neutral men, A − B + C"
+    if dataset == "fashion-mnist":
+        return "e.g. A = three long-sleeved tops, B = three short-sleeved tops, C = three short dresses, A − B + C"
+    return "e.g. A = three thick slanted digits, B = three thin upright ones, C = three thin upright 3s: A − B + C"
+
 
 st.title("Latent arithmetic")
 G, cfg = state.current_generator()
+cfg_run = runs.read_config(st.session_state["run_dir"])
 spec = G.output
 snap = st.session_state["snapshot"]
 sets = lat.concept_sets()
@@ -83,10 +100,7 @@ weights = {
 }
 terms = [(w, means[n]) for n, w in weights.items() if w != 0 and n in means]
 if not terms:
-    st.info(
-        "Fill at least one set with a non-zero weight to compute a result (the book's example: "
-        "A = three smiling women, B = three neutral women, C = three neutral men, A − B + C)."
-    )
+    st.info(f"Fill at least one set with a non-zero weight to compute a result ({example(cfg_run.dataset, spec.kind)}).")
     st.stop()
 expr = " ".join(f"{'+' if w > 0 else '−'} {abs(w):g}·mean({n})" for n, w in weights.items() if w and n in means)
 result = combine(terms)

@@ -8,6 +8,7 @@ import numpy as np
 import streamlit as st
 
 from app import state
+from app.components.d_scores import caption_scores
 from app.components.export_buttons import export_row, provenance
 from app.components.samples_view import show
 from app.render import seed_latents
@@ -38,7 +39,7 @@ labels = [i % G.num_classes for i in range(count)] if G.num_classes else None
 
 st.subheader("Evolution over training")
 snaps = state.good_snapshots(run_dir)
-metrics = registry.by_snapshot(runs.read_metrics(run_dir))  # the trainer's and ganscope-evaluate's records, merged
+metrics = registry.by_snapshot(runs.read_metrics(run_dir), G.output.kind)  # the trainer's and ganscope-evaluate's records, merged
 order = st.selectbox(
     "Order snapshots by",
     ["training step"] + registry.present(metrics),
@@ -55,6 +56,7 @@ for path, meta in snaps:
     rows.append(samples)
     extra = registry.value(metrics.get(path.name, {}), order) if order != "training step" else None
     cap = f"step {meta.get('step')} · epoch {meta.get('epoch')}" + (f" · {order} {extra:.4f}" if extra is not None else "")
+    cap += caption_scores(str(path), z, labels, G.output)  # D's score of each sample, where the run kept its D
     if (meta.get("step") or 0) in changed:  # the diagnosis of the log changed its verdict by this snapshot
         cap += f" · :warning: verdict changed: {changed[meta.get('step') or 0]}"
     show(samples, G.output, count, cap, key=f"evo_{path.name}")

@@ -10,6 +10,7 @@ import torch
 
 from app import export, hosting, state
 from app.charts import curves
+from app.components.d_view import discriminator_view
 from app.components.export_buttons import download
 from app.components.metric_charts import metric_charts
 from app.components.samples_view import grid_image
@@ -20,11 +21,12 @@ from pipelines import metrics as registry
 from pipelines import runs
 from pipelines.classifier import default_classifier_path
 from pipelines.data import DataError, load_dataset, to_range
-from pipelines.diagnose import RULES, diagnose_run
+from pipelines.diagnose import BANDS, RULES, diagnose_run
 from pipelines.evaluate import inception_status, nearest_training, run_kind
 
 COLOURS = {
     "stable": "rgba(46,160,67,0.12)",
+    "unbalanced": "rgba(188,189,34,0.2)",
     "mode_collapse": "rgba(214,39,40,0.18)",
     "convergence_failure": "rgba(148,103,189,0.2)",
     "oscillation": "rgba(255,127,14,0.18)",
@@ -67,6 +69,16 @@ st.dataframe(
     key="dx_evidence",
 )
 with st.expander("Rules and thresholds"):
+    band = BANDS.get(cfg.loss)
+    st.markdown(
+        f"Healthy band of this run's loss ({cfg.loss}): "
+        + (
+            f"each of D's terms {band.d_term[0]}–{band.d_term[1]}, G's loss {band.g[0]}–{band.g[1]}; at equilibrium "
+            f"{band.equilibrium}."
+            if band
+            else "none (a critic's loss has no fixed healthy value)."
+        )
+    )
     st.json(RULES)
 
 log = runs.read_log(run_dir)
@@ -85,15 +97,20 @@ for title, fields in {
     st.plotly_chart(fig, key=f"dx_{title}")
 
 st.subheader("Metrics per snapshot")
-merged = list(registry.by_snapshot(runs.read_metrics(run_dir)).values())
+merged = list(registry.by_snapshot(runs.read_metrics(run_dir), G.output.kind).values())
 keys = metric_charts({run_dir.name: merged}, key="dx_metric")
-if keys:
-    chosen = st.selectbox("Best snapshot by", keys, key="dx_best_metric")
+shipped = {p.name for p, _ in state.good_snapshots(run_dir)}
+kept = [r for r in merged if r.get("snapshot") in shipped]  # records of snapshots the run no longer has are not "best"
+best_keys = [k for k in keys if any(registry.value(r, k) is not None for r in kept)]
+if best_keys:
+    chosen = st.selectbox("Best snapshot by", best_keys, index=best_keys.index(registry.default_order(best_keys)),
+                          key="dx_best_metric")  # fmt: skip
     info = registry.METRICS[chosen]
-    best = registry.best_first(merged, chosen, lambda r: r)[0]
+    best = registry.best_first(kept, chosen, lambda r: r)[0]
+    counted = f" on {best['samples']:,} samples" if best.get("samples") else ""
     st.markdown(
-        f"Best by **{chosen}** ({info.direction}): step **{best['step']}** "
-        f"with {registry.value(best, chosen):.4f}. {info.meaning}."
+        f"Best of the {len(shipped)} snapshots the run has, by **{chosen}** ({info.direction}): step **{best['step']}** "
+        f"with {registry.value(best, chosen):.4f}{counted}. {info.meaning}."
     )
 if not run_kind(cfg.dataset):
     st.caption(
@@ -101,6 +118,8 @@ if not run_kind(cfg.dataset):
         f"MTCNN's O-Net (face folders) or a toy dataset's own metrics; none for {cfg.dataset}. "
         f"Inception features: {inception_status()}."
     )
+
+discriminator_view(run_dir, cfg, G, st.session_state["snapshot"])  # where the run kept its D at this snapshot
 
 st.subheader("Nearest training images")
 if G.output.kind != "image" or cfg.dataset not in ("mnist", "fashion-mnist", "folder"):

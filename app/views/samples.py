@@ -12,8 +12,9 @@ import streamlit as st
 
 from app import first_visit, state
 from app.components import latents as lat
+from app.components.d_scores import scores_under_grid
 from app.components.export_buttons import export_row, provenance, single_png
-from app.components.samples_view import display_size, grid_image, scaling_smooth, show
+from app.components.samples_view import display_size, flat_because_batchnorm, grid_image, scaling_smooth, show
 from pipelines import grid_cache
 
 
@@ -91,6 +92,15 @@ G, _ = state.current_generator()
 z = seed_latents(G, seeds, psi).numpy()
 samples = state.render_latents(snap, z, labels)
 grid = None if png is not None else show(samples, spec, cols, caption, key="samples_plot", cache_key=key, snapshot=snap)
+if spec.kind == "image" and flat_because_batchnorm(G, samples, snap):
+    st.info(
+        "These samples are flat grey: this imported generator's BatchNorm running statistics were never updated "
+        "(mean 0, variance 1: it was saved before training, or its code never ran it in train mode), so eval mode "
+        "does not normalise its activations. Pick “batch statistics (train mode)” under BatchNorm statistics in the "
+        "sidebar to see what it draws with each batch's statistics."
+    )
+if spec.kind == "image":
+    scores_under_grid(snap, z, labels, spec, rows, cols, key="samples_d")  # where the run kept its D
 
 provs = [
     provenance(s, zi, {"label": lb} if lb is not None else None) for s, zi, lb in zip(seeds, z, labels or [None] * n, strict=True)

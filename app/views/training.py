@@ -46,4 +46,5 @@ for title, fields in GROUPS.items():
     st.plotly_chart(curves(logs, fields, smoothing, (lo, hi), title), key=f"curve_{title}")
 
 st.subheader("Metrics per snapshot")
-metric_charts({shown_as[r]: list(registry.by_snapshot(runs.read_metrics(r)).values()) for r in chosen}, key="metrics")
+kinds = {r: runs.read_config(r).model.output.kind for r in chosen}  # each run's metrics that apply to its output
+metric_charts({shown_as[r]: list(registry.by_snapshot(runs.read_metrics(r), kinds[r]).values()) for r in chosen}, key="metrics")

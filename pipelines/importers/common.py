@@ -200,3 +200,13 @@ def base_record(src: Path, fmt: str, family: str, layout: str, spec: OutputSpec,
     return ImportRecord(
         src.name, fmt, family, layout, list(spec.value_range), range_from, file_sha256(src), list(spec.shape), hints.latent
     )
+
+
+def batchnorm_never_updated(G) -> bool:
+    """Whether ``G`` has BatchNorm layers whose running statistics are still their initial values (mean 0,
+    variance 1): a generator saved before it trained, or by code that never ran it in train mode. In eval
+    mode such layers barely normalise, and an untrained network then draws flat grey."""
+    import torch
+
+    bns = [m for m in G.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm) and m.running_mean is not None]
+    return bool(bns) and all(torch.all(m.running_mean == 0) and torch.all(m.running_var == 1) for m in bns)
