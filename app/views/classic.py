@@ -88,7 +88,7 @@ elif cfg.dataset == "pattern-1010":
             y=[f"step {m['step']}" for _, m in snaps],
         )
     )
-    fig.update_layout(title=f"Mean of {n} generated patterns at each snapshot (the target is 1 0 1 0)", **layout)
+    fig.update_layout(title=f"Mean generated pattern at each snapshot, over {n} samples (the target is 1 0 1 0)", **layout)
     st.plotly_chart(fig, key="pattern_heat")
     st.plotly_chart(
         curves({run_dir.name: log}, ("d_loss_real", "d_loss_fake", "g_loss"), 0.9, title="Losses (MSE)"), key="pattern_loss"
@@ -99,7 +99,7 @@ elif cfg.dataset == "sine":
         xs = np.tile(np.append(SINE_X.numpy(), np.nan), len(rows))  # all curves in one trace, NaN between them
         ys = np.concatenate([rows, np.full((len(rows), 1), np.nan)], axis=1).ravel()
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"color": colour, "width": 1}, opacity=0.35, name=name))
-    fig.update_layout(title=f"{n} generated curves (red) over {n} real ones (blue)", xaxis_title="x", **layout)
+    fig.update_layout(title=f"Generated curves (red) over real ones (blue), {n} of each", xaxis_title="x", **layout)
     fig.update_yaxes(range=list(toy_view("sine").y_range))
     st.plotly_chart(fig, key="sine_plot")
 else:
