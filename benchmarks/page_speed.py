@@ -143,7 +143,8 @@ def measure(tree: Path, runs: list[str], pages, n_crowd: int, do_walk: bool) -> 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     cache = tempfile.TemporaryDirectory()
-    proc = start_streamlit(tree, port, Path(cache.name))
+    # no file watcher: an edit to the tree during a run would leave Streamlit's "rerun?" prompt on every page
+    proc = start_streamlit(tree, port, Path(cache.name), {"STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"})
     try:
         wait_healthy(url, time.perf_counter() + 180)
         res: dict = {}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import plotly.figure_factory as ff
 import plotly.graph_objects as go
 import streamlit as st
 from plotly.colors import qualitative
@@ -23,6 +22,19 @@ def _path(fig: go.Figure, p: np.ndarray, name: str) -> None:
             x=p[-1:, 0], y=p[-1:, 1], mode="markers", marker={"color": COLOURS[name], "size": 8}, showlegend=False, name=name
         )
     )
+
+
+def _arrows(x: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray, length: float) -> go.Scatter:
+    """A quiver plot as one line trace (segments and two-stroke heads, NaN between): plotly's figure_factory
+    quiver builds the same in Python loops, 0.7 s for a 17×17 grid."""
+    x1, y1 = x + length * u, y + length * v
+    head = 0.35 * length
+    left = (x1 - head * (u * np.cos(0.4) - v * np.sin(0.4)), y1 - head * (v * np.cos(0.4) + u * np.sin(0.4)))
+    right = (x1 - head * (u * np.cos(0.4) + v * np.sin(0.4)), y1 - head * (v * np.cos(0.4) - u * np.sin(0.4)))
+    gap = np.full_like(x, np.nan)
+    xs = np.stack([x, x1, gap, left[0], x1, right[0], gap], axis=1).ravel()
+    ys = np.stack([y, y1, gap, left[1], y1, right[1], gap], axis=1).ravel()
+    return go.Scatter(x=xs, y=ys, mode="lines", name="gradient field", line={"color": "#9a9a9a", "width": 1}, hoverinfo="skip")
 
 
 def _equilibrium(fig: go.Figure) -> None:
@@ -104,9 +116,7 @@ grid = np.linspace(-VIEW * 0.9, VIEW * 0.9, 17)
 t, p = np.meshgrid(grid, grid)
 vt, vp = dirac_field(method, t, p, param)
 norm = np.hypot(vt, vp) + 1e-12  # arrows of one length: the direction matters, the speed is in the paths
-field = ff.create_quiver(
-    t, p, vt / norm, vp / norm, scale=0.2, arrow_scale=0.35, name="gradient field", line={"color": "#9a9a9a", "width": 1}
-)
+field = go.Figure(_arrows(t.ravel(), p.ravel(), vt.ravel() / norm.ravel(), vp.ravel() / norm.ravel(), 0.2))
 dpaths = {r: dirac_trajectory(method, th0, ps0, d_lr, d_steps, r == "alternating", param) for r in rules}
 for r, dp in dpaths.items():
     _path(field, dp, r)
