@@ -167,6 +167,15 @@ def measure(tree: Path, runs: list[str], pages, n_crowd: int, do_walk: bool) -> 
         cache.cleanup()
 
 
+def exported(ref: str, dest: Path) -> Path:
+    """git ``ref`` exported under ``dest``, with the checkout's ../shared beside it (the runs' data paths)."""
+    dest.mkdir(parents=True)
+    tree = export_tree(ref, dest)
+    if (ROOT.parent / "shared").is_dir():
+        (dest / "shared").symlink_to(ROOT.parent / "shared")
+    return tree
+
+
 def table(walked: dict[str, dict[str, float]]) -> list[str]:
     labels = list(next(iter(walked.values())))
     lines = [f"{'run':28} " + " ".join(f"{lb[:11]:>11}" for lb in labels)]
@@ -186,6 +195,7 @@ def main() -> None:
     p.add_argument("--runs", help="comma-separated run names (default: every shipped run)")
     p.add_argument("--pages", help="comma-separated sidebar labels (default: all twelve)")
     p.add_argument("--baseline-ref", help="also time this git ref (exported with git archive), alternately with this tree")
+    p.add_argument("--ref", help="time this git ref (exported) instead of the working tree, which may then change")
     p.add_argument("--crowd", type=int, default=8, help="browsers at once (0: skip)")
     p.add_argument("--no-walk", action="store_true", help="only the crowd")
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "cpu-page-speed")
@@ -196,9 +206,9 @@ def main() -> None:
 
     load_before = uptime()
     with tempfile.TemporaryDirectory() as tmp:
-        trees = {"ganscope": ROOT}
+        trees = {"ganscope": exported(args.ref, Path(tmp) / "ours") if args.ref else ROOT}
         if args.baseline_ref:
-            trees = {"baseline": export_tree(args.baseline_ref, Path(tmp)), **trees}
+            trees = {"baseline": exported(args.baseline_ref, Path(tmp) / "base"), **trees}
         res = {}
         for name, tree in trees.items():
             print(f"{name}: {tree}", flush=True)
@@ -211,7 +221,8 @@ def main() -> None:
         f"load after:  {load_after}",
     ]
     for name, r in res.items():
-        lines.append(f"== {name}" + (f" (git {args.baseline_ref})" if name == "baseline" else " (this tree)"))
+        what = f"git {args.baseline_ref}" if name == "baseline" else f"git {args.ref}" if args.ref else "this tree"
+        lines.append(f"== {name} ({what})")
         if "walk" in r:
             lines += table(r["walk"]) + [f"error boxes seen: {r['walk_errors']}"]
         if "crowd" in r:
