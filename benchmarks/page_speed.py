@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -50,7 +51,8 @@ PAGES = [
     ("Architecture", "Architecture"),
 ]
 CROWD_PAGES = ["Samples", "Interpolate", "Directions", "Compare", "Diagnostics"]
-IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')
+IDLE = """() => document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state') !== 'running'
+  && !document.querySelector('[data-testid="stStatusWidget"]')
   && !document.querySelector('[data-stale="true"]')
   && Array.from(document.querySelectorAll('[data-testid="stMain"] img')).every(i => i.complete)"""
 TIMEOUT_MS = 180_000
@@ -137,34 +139,51 @@ def crowd(url: str, n: int) -> dict:
     }
 
 
-def measure(tree: Path, runs: list[str], pages, n_crowd: int, do_walk: bool) -> dict:
-    from playwright.sync_api import sync_playwright
-
+def serve(tree: Path) -> tuple[subprocess.Popen, str, tempfile.TemporaryDirectory]:
+    """``streamlit run`` of ``tree`` on a free port with an empty cache folder: (process, URL, cache) once healthy."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     cache = tempfile.TemporaryDirectory()
     # no file watcher: an edit to the tree during a run would leave Streamlit's "rerun?" prompt on every page
     proc = start_streamlit(tree, port, Path(cache.name), {"STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"})
+    wait_healthy(url, time.perf_counter() + 180)
+    return proc, url, cache
+
+
+def measure(trees: dict[str, Path], runs: list[str], pages, n_crowd: int, do_walk: bool) -> dict:
+    """Every tree served at once (an idle server costs nothing); the walk alternates the trees run by run, so a
+    change in the machine's load hits both alike; then each tree's crowd."""
+    from playwright.sync_api import sync_playwright
+
+    servers = {name: serve(tree) for name, tree in trees.items()}
+    res: dict = {name: {"walk": {}, "walk_errors": 0} for name in trees}
     try:
-        wait_healthy(url, time.perf_counter() + 180)
-        res: dict = {}
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
-            walk(browser, url, ["mnist-dcgan"], PAGES)  # warm: imports, the first model, the first caches
-            if do_walk:
-                res["walk"], res["walk_errors"] = walk(browser, url, runs, pages)
+            for name, (_, url, _) in servers.items():  # warm: imports, the first model, the first caches
+                print(f"{name}: warming", flush=True)
+                walk(browser, url, ["mnist-dcgan"], PAGES)
+            for run in runs if do_walk else []:
+                for name, (_, url, _) in servers.items():
+                    print(f"{name:9}", end="", flush=True)
+                    walked, errors = walk(browser, url, [run], pages)
+                    res[name]["walk"].update(walked)
+                    res[name]["walk_errors"] += errors
             browser.close()
-        if n_crowd:
-            res["crowd"] = crowd(url, n_crowd)
-            print(f"  crowd of {n_crowd}: {res['crowd']['all_s']:.1f} s (one alone {res['crowd']['alone_s']:.1f} s)", flush=True)
-        return res
+        for name, (_, url, _) in servers.items():
+            if n_crowd:
+                res[name]["crowd"] = crowd(url, n_crowd)
+                c = res[name]["crowd"]
+                print(f"{name}: crowd of {n_crowd}: {c['all_s']:.1f} s (one alone {c['alone_s']:.1f} s)", flush=True)
+        return {name: {k: v for k, v in r.items() if v or k != "walk"} for name, r in res.items()}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except Exception:
-            proc.kill()
-        cache.cleanup()
+        for proc, _, cache in servers.values():
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            cache.cleanup()
 
 
 def exported(ref: str, dest: Path) -> Path:
@@ -209,10 +228,7 @@ def main() -> None:
         trees = {"ganscope": exported(args.ref, Path(tmp) / "ours") if args.ref else ROOT}
         if args.baseline_ref:
             trees = {"baseline": exported(args.baseline_ref, Path(tmp) / "base"), **trees}
-        res = {}
-        for name, tree in trees.items():
-            print(f"{name}: {tree}", flush=True)
-            res[name] = measure(tree, runs, pages, args.crowd, not args.no_walk)
+        res = measure(trees, runs, pages, args.crowd, not args.no_walk)
     load_after = uptime()
     lines = [
         f"page speed, click to idle on a warm server (Chromium headless, 1400x1000, {os.cpu_count()} CPUs, "
