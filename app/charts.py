@@ -55,7 +55,11 @@ def curves(
                 )
             )
     fig.update_layout(
-        title=title, xaxis_title="step", height=320, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h"}
+        title=title,
+        xaxis_title="step",
+        height=320,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.35},  # below the axis title, not on it
     )
     return fig
 

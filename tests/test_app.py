@@ -253,7 +253,7 @@ def test_dynamics_dirac_gan_r1_converges():
 
 def test_architecture_page():
     at = _app("architecture")
-    assert len(at.dataframe) == 4  # generator/discriminator plans with formulas, and both layer tables
+    assert len(at.dataframe) == 2 and len(at.table) == 2  # both layer tables, and the plans with their formulas
     assert "parameters" in at.subheader[-1].value
 
 

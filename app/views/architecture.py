@@ -13,10 +13,9 @@ from pipelines.architecture import layer_table, plan_rows
 ROW_PX, HEAD_PX = 35, 38  # a dataframe row and its header, in pixels
 
 
-def _table(rows: list[dict], key: str, formula: bool = False) -> None:
+def _table(rows: list[dict], key: str) -> None:
     """All rows at once, never a table that scrolls inside itself (an imported run has 15 layers or more)."""
-    config = {"formula": st.column_config.TextColumn("formula", width="large")} if formula else None
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key=key, height=HEAD_PX + ROW_PX * len(rows), column_config=config)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key=key, height=HEAD_PX + ROW_PX * len(rows))
 
 
 st.title("Architecture")
@@ -37,10 +36,12 @@ if isinstance(cfg, DCGANConfig):
         "generator starts from 7×7 and a 64×64 one from 4×4."
     )
     g_rows, d_rows = plan_rows(cfg)
-    st.markdown("**Generator**")  # one above the other, full width: side by side the formula column was cut off
-    _table(g_rows, "arch_gplan", formula=True)
+    # Static tables, one above the other: side by side in scrolling grids the formula column, the part that
+    # teaches, was cut off.
+    st.markdown("**Generator**")
+    st.table(pd.DataFrame(g_rows), hide_index=True)
     st.markdown("**Discriminator**")
-    _table(d_rows, "arch_dplan", formula=True)
+    st.table(pd.DataFrame(d_rows), hide_index=True)
 
 g_table = layer_table(G, z, labels)
 st.subheader(f"Generator: {sum(r['params'] for r in g_table):,} parameters")
