@@ -45,3 +45,15 @@ def test_bands_match_add_vrect():
     fig = bands(go.Figure(go.Scatter(x=[0, 20], y=[0, 1])), spans)
     assert [(s.x0, s.x1, s.fillcolor, s.yref) for s in fig.layout.shapes] == [(a, b, c, "paper") for a, b, c, _ in spans]
     assert [a.text for a in fig.layout.annotations] == ["stable"]
+
+
+def test_a_second_visitor_gets_the_grids_without_encoding_them(monkeypatch):
+    """Compare's grids (and every page's drawn through ``show``) are enlarged and encoded once for every session."""
+    from app.components import samples_view
+
+    _app("compare")  # the first visitor: makes them
+    made = []
+    real = samples_view.screen_png
+    monkeypatch.setattr(samples_view, "screen_png", lambda *a, **k: made.append(1) or real(*a, **k))
+    _app("compare")
+    assert made == []

@@ -36,10 +36,23 @@ def display_size(spec: OutputSpec) -> int | None:
     return int(st.session_state.get("display_size", DEFAULT_SIZE)) if spec.kind == "image" else None
 
 
+@st.cache_data(max_entries=512, show_spinner=False)
+def _grid_and_png(samples: np.ndarray, nrow: int, size: int | None, smooth: bool) -> tuple[np.ndarray, bytes]:
+    """The grid and its screen PNG, made once for every session: enlarging, tiling and encoding were the
+    largest share of what each visitor's page cost the server (eight browsers at once share one process)."""
+    grid = grid_pixels(samples, nrow, size, smooth)
+    return grid, screen_png(grid)
+
+
 def grid_image(samples: np.ndarray, spec: OutputSpec, nrow: int, size: int | None = None) -> np.ndarray:
     """(N, C, H, W) samples in [0, 1] -> one uint8 grid, each image enlarged to ``size`` px (default: the
     sidebar's display size), smoothly or pixel-exact as picked there (``app.images.grid_pixels``)."""
-    return grid_pixels(samples, nrow, size or display_size(spec), scaling_smooth())
+    return _grid_and_png(np.asarray(samples), nrow, size or display_size(spec), scaling_smooth())[0]
+
+
+def grid_png(samples: np.ndarray, spec: OutputSpec, nrow: int, size: int | None = None) -> bytes:
+    """The PNG the browser is sent for ``grid_image`` of the same arguments (cached like it)."""
+    return _grid_and_png(np.asarray(samples), nrow, size or display_size(spec), scaling_smooth())[1]
 
 
 def scaling_smooth() -> bool:
@@ -139,7 +152,7 @@ def show(
     if spec.kind == "image":
         grid = grid_image(samples, spec, nrow)
         if cache_key is None:
-            png = screen_png(grid)
+            png = grid_png(samples, spec, nrow)
         else:
             from app import grid_cache
 

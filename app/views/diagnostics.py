@@ -14,7 +14,7 @@ from app import export, hosting, state
 from app.charts import bands, curves
 from app.components.export_buttons import download
 from app.components.metric_charts import metric_charts
-from app.components.samples_view import grid_image
+from app.components.samples_view import grid_image, grid_png
 from app.render import seed_latents
 from models import load_classifier
 from pipelines import metrics as registry
@@ -161,7 +161,7 @@ for i, s in enumerate(seeds):
     row = torch.cat([samples[i : i + 1], train_u8[idx].float() / 255])
     rows.append(row)
     st.image(
-        grid_image(row.numpy(), G.output, 5),
+        grid_png(row.numpy(), G.output, 5),  # a PNG made once for every session
         output_format="PNG",
         caption=f"seed {s}, then its 4 nearest of the first {len(train_u8)} training images "
         f"({space} distance " + ", ".join(f"{v:.3f}" for v in dist.tolist()) + ")",
