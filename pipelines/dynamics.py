@@ -72,7 +72,7 @@ class DiracMethod:
 DIRAC_METHODS = {
     "gan": DiracMethod(
         "unregularised GAN",
-        "f(t) = −log(1 + e^−t); G descends f(ψθ), D ascends it. The field circles the equilibrium: simultaneous "
+        "f(t) = −log(1 + exp(−t)); G descends f(ψθ), D ascends it. The field circles the equilibrium: simultaneous "
         "steps spiral out, alternating steps go round and round.",
     ),
     "nsgan": DiracMethod(

@@ -131,7 +131,7 @@ class ToyView:
 def toy_view(dataset: str) -> ToyView | None:
     """The fixed view of a toy dataset's plots (None for datasets that are not toys)."""
     if dataset == "ring-8":
-        r = RING_RADIUS + 0.5
+        r = RING_RADIUS + 1.0  # room for samples a little off the ring (the range is ±2.5)
         return ToyView((-r, r), (-r, r), modes=tuple(tuple(round(float(v), 6) for v in c) for c in ring_centres()))
     if dataset == "quadratic":
         x = torch.linspace(-0.5, 0.5, 41)

@@ -24,7 +24,7 @@ def test_compare_ring_8_shares_fixed_axes_and_draws_the_modes():
     ring = [s for s in scatters if _trace(s, "true modes")]
     assert len(ring) == len(scatters) - 1 == 12  # 11 snapshots and ring-8 beside the other run (quadratic-1d)
     ranges = {(tuple(s["layout"]["xaxis"]["range"]), tuple(s["layout"]["yaxis"]["range"])) for s in ring}
-    assert ranges == {((-2.5, 2.5), (-2.5, 2.5))}, ranges
+    assert ranges == {((-3.0, 3.0), (-3.0, 3.0))}, ranges
     assert len(_trace(ring[0], "true modes")["x"]) == 8
 
 
