@@ -12,6 +12,7 @@ Each has a distance from its real distribution here, registered as a toy metric 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 
 import torch
@@ -107,3 +108,40 @@ def uniform_w1(values: torch.Tensor, lo: float, hi: float) -> float:
     v = values.double().sort().values
     q = lo + (hi - lo) * (torch.arange(len(v), dtype=torch.float64) + 0.5) / max(len(v), 1)
     return float((v - q).abs().mean())
+
+
+@dataclass(frozen=True)
+class ToyView:
+    """Where a toy dataset's samples are drawn and what marks its real distribution on every plot.
+
+    Args:
+        x_range, y_range: fixed axes for 2-D points (y_range None for 1-D values and curves' x).
+        modes: (k, 2) centres of the real distribution's modes (ring-8), drawn as outlines.
+        curve: (x, y) of the line the real points lie on (quadratic's y = x²).
+        band: (low, high) of the real values of a 1-D dataset (scalar's U(0.9, 1.1)).
+    """
+
+    x_range: tuple[float, float] | None = None
+    y_range: tuple[float, float] | None = None
+    modes: tuple[tuple[float, float], ...] = ()
+    curve: tuple[tuple[float, ...], tuple[float, ...]] | None = None
+    band: tuple[float, float] | None = None
+
+
+def toy_view(dataset: str) -> ToyView | None:
+    """The fixed view of a toy dataset's plots (None for datasets that are not toys)."""
+    if dataset == "ring-8":
+        r = RING_RADIUS + 1.0  # room for samples a little off the ring (the range is ±2.5)
+        return ToyView((-r, r), (-r, r), modes=tuple(tuple(round(float(v), 6) for v in c) for c in ring_centres()))
+    if dataset == "quadratic":
+        x = torch.linspace(-0.5, 0.5, 41)
+        return ToyView(
+            (-0.6, 0.6), (-0.1, 0.4), curve=(tuple(round(v, 6) for v in x.tolist()), tuple(round(v * v, 6) for v in x.tolist()))
+        )
+    if dataset == "scalar":
+        return ToyView(band=(0.9, 1.1))
+    if dataset == "sine":
+        return ToyView(y_range=(-1.2, 1.2))
+    if dataset == "pattern-1010":
+        return ToyView()
+    return None

@@ -1,6 +1,8 @@
 """The dashboard, headless through Streamlit's AppTest, on the shipped runs: every page shows what
 it should and its main widgets change the output."""
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -213,19 +215,46 @@ def test_classic_page_on_an_image_run_offers_the_toys():
     assert at.sidebar.selectbox(key="run_select").value.endswith("ring-8")
 
 
+def _line_colours(chart) -> dict[str, set[str]]:
+    """{update rule: colours of its lines} in a plotly chart of the Dynamics page (names "rule" or "rule: coord")."""
+    out: dict[str, set[str]] = {}
+    for trace in json.loads(chart.proto.spec)["data"]:
+        name = trace.get("name", "").split(":")[0]
+        colour = (trace.get("line") or {}).get("color")
+        if colour and name not in ("gradient field", "equilibrium"):
+            out.setdefault(name, set()).add(colour)
+    return out
+
+
 def test_dynamics_page():
     at = _app("dynamics")
-    assert len(at.get("plotly_chart")) == 2
+    assert len(at.get("plotly_chart")) == 4  # the x·y game's two charts and the Dirac-GAN's two
     before = [m.value for m in at.metric]
     at.slider(key="dyn_lr").set_value(0.3).run()
     _ok(at)
     after = [m.value for m in at.metric]
     assert after != before and float(after[0]) > float(before[0])  # simultaneous spirals out faster
+    for plane, time in ((0, 1), (2, 3)):  # one colour per update rule, the same in the plane and over time
+        a, b = (_line_colours(at.get("plotly_chart")[i]) for i in (plane, time))
+        assert a.keys() == b.keys() and all(len(a[m]) == 1 and a[m] == b[m] for m in a), (a, b)
+        assert len({c for cs in a.values() for c in cs}) == len(a)  # and different rules differ
+
+
+def test_dynamics_dirac_gan_r1_converges():
+    at = _app("dynamics")
+    gan = [float(m.value) for m in at.metric][-2:]  # the Dirac-GAN's two metrics come last
+    assert all(v > 1.0 for v in gan), gan  # the unregularised GAN stays away from (0, 0)
+    at.selectbox(key="dirac_method").set_value("r1").run()
+    _ok(at)
+    r1 = [float(m.value) for m in at.metric][-2:]
+    assert all(v < 0.01 for v in r1), r1
+    at.slider(key="dirac_param_r1").set_value(0.0).run()  # γ = 0 is the unregularised GAN again
+    assert all(float(m.value) > 1.0 for m in at.metric[-2:])
 
 
 def test_architecture_page():
     at = _app("architecture")
-    assert len(at.dataframe) == 4  # generator/discriminator plans with formulas, and both layer tables
+    assert len(at.dataframe) == 2 and len(at.table) == 2  # both layer tables, and the plans with their formulas
     assert "parameters" in at.subheader[-1].value
 
 

@@ -154,9 +154,10 @@ def _to_set(entry: PickedLatent, key: str) -> None:
 
 
 def send_buttons(entry: PickedLatent, key: str) -> None:
-    """Buttons that send a latent to the other pages."""
-    c1, c2, c3, c4 = st.columns([1, 1, 1, 1.3])
-    c1.button("Use as interpolation start", key=f"{key}_a", on_click=send_to, args=("interp_a", entry))
-    c2.button("Use as interpolation end", key=f"{key}_b", on_click=send_to, args=("interp_b", entry))
-    c4.selectbox("concept set", SET_NAMES, key=f"{key}_set", label_visibility="collapsed")
-    c3.button("Add to concept set", key=f"{key}_add", on_click=_to_set, args=(entry, key))
+    """Buttons that send a latent to the other pages, in a row that wraps: in a narrow column (Directions)
+    fixed columns cut their labels to "Us… Us… Ad…", and start and end could not be told apart."""
+    row = st.container(horizontal=True, wrap=True, gap="small")
+    row.button("Use as interpolation start", key=f"{key}_a", on_click=send_to, args=("interp_a", entry))
+    row.button("Use as interpolation end", key=f"{key}_b", on_click=send_to, args=("interp_b", entry))
+    row.button("Add to concept set", key=f"{key}_add", on_click=_to_set, args=(entry, key))
+    row.selectbox("concept set", SET_NAMES, key=f"{key}_set", label_visibility="collapsed", width=110)

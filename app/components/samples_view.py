@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -36,10 +37,23 @@ def display_size(spec: OutputSpec) -> int | None:
     return int(st.session_state.get("display_size", DEFAULT_SIZE)) if spec.kind == "image" else None
 
 
+@st.cache_data(max_entries=512, show_spinner=False)
+def _grid_and_png(samples: np.ndarray, nrow: int, size: int | None, smooth: bool) -> tuple[np.ndarray, bytes]:
+    """The grid and its screen PNG, made once for every session: enlarging, tiling and encoding were the
+    largest share of what each visitor's page cost the server (eight browsers at once share one process)."""
+    grid = grid_pixels(samples, nrow, size, smooth)
+    return grid, screen_png(grid)
+
+
 def grid_image(samples: np.ndarray, spec: OutputSpec, nrow: int, size: int | None = None) -> np.ndarray:
     """(N, C, H, W) samples in [0, 1] -> one uint8 grid, each image enlarged to ``size`` px (default: the
     sidebar's display size), smoothly or pixel-exact as picked there (``pipelines.images.grid_pixels``)."""
-    return grid_pixels(samples, nrow, size or display_size(spec), scaling_smooth())
+    return _grid_and_png(np.asarray(samples), nrow, size or display_size(spec), scaling_smooth())[0]
+
+
+def grid_png(samples: np.ndarray, spec: OutputSpec, nrow: int, size: int | None = None) -> bytes:
+    """The PNG the browser is sent for ``grid_image`` of the same arguments (cached like it)."""
+    return _grid_and_png(np.asarray(samples), nrow, size or display_size(spec), scaling_smooth())[1]
 
 
 def scaling_smooth() -> bool:
@@ -79,10 +93,26 @@ def flat_because_batchnorm(G, samples: np.ndarray, snapshot: str) -> bool:
     return batchnorm_never_updated(G)
 
 
-def figure(samples: np.ndarray, spec: OutputSpec, title: str = "") -> go.Figure:
-    """A plotly figure for non-image samples, drawn with their real values (never clipped to the range)."""
+def run_dataset(run_dir: str | Path | None = None) -> str:
+    """The dataset of ``run_dir`` (default: the run open in the sidebar), "" when it cannot be read."""
+    from pipelines import runs
+
+    run_dir = run_dir or st.session_state.get("run_dir")
+    try:
+        return runs.read_config(Path(run_dir)).dataset if run_dir else ""
+    except (runs.RunError, OSError):
+        return ""
+
+
+def figure(samples: np.ndarray, spec: OutputSpec, title: str = "", dataset: str = "") -> go.Figure:
+    """A plotly figure for non-image samples, drawn with their real values (never clipped to the range).
+    For a toy ``dataset`` the axes are fixed (the same for every snapshot and run of it) and its real
+    distribution is marked: ring-8's modes as outlines, quadratic's y = x², scalar's real interval."""
     import plotly.graph_objects as go
 
+    from pipelines.toydata import toy_view
+
+    view = toy_view(dataset) if dataset else None
     v = spec.from_unit(np.asarray(samples)).reshape(len(samples), -1)
     if spec.kind == "vector":
         lo, hi = min(spec.value_range[0], float(v.min())), max(spec.value_range[1], float(v.max()))
@@ -91,31 +121,54 @@ def figure(samples: np.ndarray, spec: OutputSpec, title: str = "") -> go.Figure:
     elif spec.kind == "curve":
         fig = go.Figure([go.Scatter(y=row, mode="lines", line={"width": 1}, showlegend=False) for row in v])
         fig.update_layout(xaxis_title="sample point", yaxis_title="value")
-    else:  # points
-        if v.shape[1] == 1:
-            fig = go.Figure(go.Histogram(x=v[:, 0], nbinsx=40))
-        else:
-            fig = go.Figure(go.Scatter(x=v[:, 0], y=v[:, 1], mode="markers", marker={"size": 5}))
+        if view and view.y_range:
+            fig.update_yaxes(range=list(view.y_range))
+    elif v.shape[1] == 1:
+        fig = go.Figure(go.Histogram(x=v[:, 0], nbinsx=40, name="generated"))
+        if view and view.band:
+            fig.add_vrect(x0=view.band[0], x1=view.band[1], fillcolor="royalblue", opacity=0.25, line_width=0)
+            lo, hi = min(spec.value_range[0], float(v.min())), max(spec.value_range[1], float(v.max()))
+            fig.update_xaxes(range=[lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo)])
+            fig.update_layout(xaxis_title="value (blue band: where the real values lie)")
+    else:  # 2-D points
+        fig = go.Figure(go.Scatter(x=v[:, 0], y=v[:, 1], mode="markers", marker={"size": 5}, name="generated"))
+        if view and view.curve:
+            fig.add_trace(
+                go.Scatter(x=view.curve[0], y=view.curve[1], mode="lines", name="real: y = x²", line={"color": "black"})
+            )
+        if view and view.modes:
+            fig.add_trace(
+                go.Scatter(
+                    x=[m[0] for m in view.modes],
+                    y=[m[1] for m in view.modes],
+                    mode="markers",
+                    name="true modes",
+                    marker={"symbol": "circle-open", "size": 16, "color": "black", "line": {"width": 1.5}},
+                )
+            )
+        if view and view.x_range:
+            fig.update_xaxes(range=list(view.x_range), constrain="domain")
+            fig.update_yaxes(range=list(view.y_range), scaleanchor="x", constrain="domain")
     fig.update_layout(title=title, height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10})
     return fig
 
 
 def show(
-    samples: np.ndarray, spec: OutputSpec, nrow: int, caption: str, key: str, cache_key=None, snapshot=None
+    samples: np.ndarray, spec: OutputSpec, nrow: int, caption: str, key: str, cache_key=None, snapshot=None, run_dir=None
 ) -> np.ndarray | None:
     """Show samples; returns the uint8 grid for image kinds (for export), else None. An image grid drawn
-    under ``cache_key`` (a ``pipelines.grid_cache.GridKey``) of ``snapshot`` is kept on disk, so the next process
-    draws it at once."""
+    under ``cache_key`` (an ``pipelines.grid_cache.GridKey``) of ``snapshot`` is kept on disk, so the next process
+    draws it at once. Non-image samples of a toy run (``run_dir``, default the sidebar's) get its fixed view."""
     if spec.kind == "image":
         grid = grid_image(samples, spec, nrow)
         if cache_key is None:
-            png = screen_png(grid)
+            png = grid_png(samples, spec, nrow)
         else:
             png = screen_png(grid, text=grid_cache.png_text(cache_key))
             grid_cache.store(cache_key, png, snapshot)
         st.image(png, caption=caption, width="content", output_format="PNG")
         return grid
-    st.plotly_chart(figure(samples, spec, caption), key=key)
+    st.plotly_chart(figure(samples, spec, caption, run_dataset(run_dir)), key=key)
     note = outside_range(samples, spec)
     if note:
         st.caption(f":warning: {note}")

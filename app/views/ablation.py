@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -109,7 +110,7 @@ for i, p in enumerate(found):
         grid = show(samples, G.output, 4, shown_as[str(p)].removeprefix(ABLATION_PREFIX), key=f"abl_{p}")
         if grid is not None:
             prov = {"run": str(p), "snapshot": str(snap), "seeds": list(range(16)), "latents": z.round(6).tolist()}
-            download("PNG", export.png_bytes(grid, prov), f"{p.name}.png", "image/png", key=f"abl_png_{p}")
+            download("PNG", partial(export.png_bytes, grid, prov), f"{p.name}.png", "image/png", key=f"abl_png_{p}")
 field = st.selectbox("Curve", ["g_loss", "d_loss_real", "d_loss_fake", "d_acc_real", "d_acc_fake"], key="abl_field")
 st.plotly_chart(
     curves(

@@ -10,6 +10,14 @@ from app import state
 from models import DCGANConfig, build_discriminator, has_discriminator
 from pipelines.architecture import layer_table, plan_rows
 
+ROW_PX, HEAD_PX = 35, 38  # a dataframe row and its header, in pixels
+
+
+def _table(rows: list[dict], key: str) -> None:
+    """All rows at once, never a table that scrolls inside itself (an imported run has 15 layers or more)."""
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key=key, height=HEAD_PX + ROW_PX * len(rows))
+
+
 st.title("Architecture")
 G, cfg = state.current_generator()
 z = torch.zeros(2, G.z_dim)
@@ -28,15 +36,16 @@ if isinstance(cfg, DCGANConfig):
         "generator starts from 7×7 and a 64×64 one from 4×4."
     )
     g_rows, d_rows = plan_rows(cfg)
-    c1, c2 = st.columns(2)
-    c1.markdown("**Generator**")
-    c1.dataframe(pd.DataFrame(g_rows), hide_index=True, key="arch_gplan")
-    c2.markdown("**Discriminator**")
-    c2.dataframe(pd.DataFrame(d_rows), hide_index=True, key="arch_dplan")
+    # Static tables, one above the other: side by side in scrolling grids the formula column, the part that
+    # teaches, was cut off.
+    st.markdown("**Generator**")
+    st.table(pd.DataFrame(g_rows), hide_index=True)
+    st.markdown("**Discriminator**")
+    st.table(pd.DataFrame(d_rows), hide_index=True)
 
 g_table = layer_table(G, z, labels)
 st.subheader(f"Generator: {sum(r['params'] for r in g_table):,} parameters")
-st.dataframe(pd.DataFrame(g_table), hide_index=True, key="arch_g")
+_table(g_table, "arch_g")
 if not has_discriminator(cfg):
     st.caption(
         "Imported generators come without a discriminator."
@@ -48,4 +57,4 @@ x = G(z, labels)
 d_table = layer_table(D, x, labels)
 st.subheader(f"Discriminator: {sum(r['params'] for r in d_table):,} parameters")
 st.caption("Built fresh from the run's config: shipped runs keep generator weights only.")
-st.dataframe(pd.DataFrame(d_table), hide_index=True, key="arch_d")
+_table(d_table, "arch_d")

@@ -16,9 +16,10 @@ import torch
 
 from app import state
 from app.charts import curves
+from app.components.samples_view import figure
 from app.render import seed_latents
 from pipelines import runs
-from pipelines.toydata import SINE_X, TOY_DATASETS, make_toy, ring_centres, ring_coverage
+from pipelines.toydata import SINE_X, TOY_DATASETS, make_toy, ring_coverage, toy_view
 
 
 def _dataset(path: Path) -> str:
@@ -65,6 +66,10 @@ if cfg.dataset == "scalar":
         "near q, wants p = 1/(1 + q²); both cannot hold, so the parameters chase each other and q drifts."
     )
     st.plotly_chart(
+        figure(state.render_latents(st.session_state["snapshot"], z), spec, f"{n} generated numbers", "scalar"),
+        key="scalar_hist",
+    )
+    st.plotly_chart(
         curves({run_dir.name: log}, ("q", "p"), 0.0, title="Generator weight q and discriminator weight p"), key="scalar_params"
     )
     st.plotly_chart(
@@ -72,7 +77,7 @@ if cfg.dataset == "scalar":
     )
 elif cfg.dataset == "pattern-1010":
     snaps = state.good_snapshots(run_dir)
-    means = [spec.from_unit(np.asarray(state.render_latents(p, z[:64]))).mean(0) for p, _ in snaps]
+    means = [spec.from_unit(np.asarray(state.render_latents(p, z))).mean(0) for p, _ in snaps]
     fig = go.Figure(
         go.Heatmap(
             z=np.stack(means),
@@ -83,46 +88,45 @@ elif cfg.dataset == "pattern-1010":
             y=[f"step {m['step']}" for _, m in snaps],
         )
     )
-    fig.update_layout(title="Mean generated pattern at each snapshot (the target is 1 0 1 0)", **layout)
+    fig.update_layout(title=f"Mean generated pattern at each snapshot, over {n} samples (the target is 1 0 1 0)", **layout)
     st.plotly_chart(fig, key="pattern_heat")
     st.plotly_chart(
         curves({run_dir.name: log}, ("d_loss_real", "d_loss_fake", "g_loss"), 0.9, title="Losses (MSE)"), key="pattern_loss"
     )
 elif cfg.dataset == "sine":
     fig = go.Figure()
-    for i in range(min(12, n)):
-        for curves, colour, name in ((real, "royalblue", "real"), (fake, "crimson", "generated")):
-            fig.add_trace(
-                go.Scatter(
-                    x=SINE_X.numpy(),
-                    y=curves[i],
-                    mode="lines",
-                    line={"color": colour, "width": 1},
-                    name=name,
-                    showlegend=i == 0,
-                    legendgroup=name,
-                )
-            )
-    fig.update_layout(title="Generated curves (red) over real ones (blue)", xaxis_title="x", **layout)
+    for rows, colour, name in ((real, "royalblue", "real"), (fake, "crimson", "generated")):
+        xs = np.tile(np.append(SINE_X.numpy(), np.nan), len(rows))  # all curves in one trace, NaN between them
+        ys = np.concatenate([rows, np.full((len(rows), 1), np.nan)], axis=1).ravel()
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"color": colour, "width": 1}, opacity=0.35, name=name))
+    fig.update_layout(title=f"Generated curves (red) over real ones (blue), {n} of each", xaxis_title="x", **layout)
+    fig.update_yaxes(range=list(toy_view("sine").y_range))
     st.plotly_chart(fig, key="sine_plot")
 else:
+    view = toy_view(cfg.dataset)
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", name="real", marker={"color": "royalblue", "size": 4}))
+    if view.modes:  # outlines under the points, so the real points stay visible
+        fig.add_trace(
+            go.Scatter(
+                x=[m[0] for m in view.modes],
+                y=[m[1] for m in view.modes],
+                mode="markers",
+                name="true modes",
+                marker={"symbol": "circle-open", "size": 18, "color": "black", "line": {"width": 1.5}},
+            )
+        )
     fig.add_trace(
         go.Scatter(x=fake[:, 0], y=fake[:, 1], mode="markers", name="generated", marker={"color": "crimson", "size": 4})
     )
+    fig.add_trace(go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", name="real", marker={"color": "royalblue", "size": 4}))
     if cfg.dataset == "ring-8":
-        c = ring_centres().numpy()
-        fig.add_trace(
-            go.Scatter(
-                x=c[:, 0], y=c[:, 1], mode="markers", name="true modes", marker={"symbol": "x", "size": 12, "color": "black"}
-            )
-        )
         modes, quality = ring_coverage(torch.from_numpy(fake).float())
         m1, m2 = st.columns(2)
         m1.metric("Modes covered", f"{modes} / 8")
         m2.metric("High-quality samples (within 3σ of a mode)", f"{quality:.0%}")
-    fig.update_layout(title="Real (blue) and generated (red)", yaxis={"scaleanchor": "x"}, **layout)
+    fig.update_layout(title=f"{n} real (blue) and {n} generated (red)", **layout)
+    fig.update_xaxes(range=list(view.x_range), constrain="domain")
+    fig.update_yaxes(range=list(view.y_range), scaleanchor="x", constrain="domain")
     st.plotly_chart(fig, key="points_plot")
     if cfg.dataset == "quadratic":
         st.plotly_chart(

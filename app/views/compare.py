@@ -15,16 +15,26 @@ from app.render import seed_latents
 from models import CheckpointError
 from pipelines import live, runs
 from pipelines import metrics as registry
+from pipelines.ablation import ABLATION_PREFIX
 
 
-def _distance(path: Path, model_cfg) -> int:
-    """0 for a run with the same latent size, distribution and output kind as ``model_cfg``; more the less alike."""
+def _likeness(path: Path, this) -> tuple[int, ...]:
+    """Sort key of a candidate "other run" for a run of config ``this`` (a ``TrainConfig``): the same dataset
+    first, then the same output (kind and shape), the same latent space (so the same seeds mean the same
+    latents), the same architecture, and a run of the optimiser/activation ablation last."""
     try:
-        m = runs.read_config(path).model
+        c = runs.read_config(path)
     except runs.RunError:
-        return 9
-    latent = 2 * (m.z_dim != model_cfg.z_dim) + 2 * (m.latent_dist != model_cfg.latent_dist)  # the latent space first
-    return latent + (m.output.kind != model_cfg.output.kind)
+        return (9,)
+    m, t = c.model, this.model
+    out = lambda cfg: (cfg.output.kind, tuple(cfg.output.shape)) if hasattr(cfg, "output") else ()  # noqa: E731
+    return (
+        c.dataset != this.dataset,
+        out(m) != out(t),
+        (m.z_dim, m.latent_dist) != (t.z_dim, t.latent_dist),
+        type(m) is not type(t),
+        path.name.startswith(ABLATION_PREFIX),
+    )
 
 
 st.title("Compare")
@@ -74,9 +84,13 @@ export_row(
 )
 
 st.subheader("Two runs side by side")
-others = sorted(  # runs sharing this one's latent space and kind of output first: the same seeds mean the same latents
+try:
+    this_run = runs.read_config(run_dir)
+except runs.RunError:
+    this_run = None
+others = sorted(  # runs of the same dataset and output first (then latent space, architecture; ablation runs last)
     (p for p in state.discover_runs() if p != run_dir and any((p / runs.SNAPSHOTS).glob("*.safetensors"))),
-    key=lambda p: _distance(p, cfg),
+    key=lambda p: _likeness(p, this_run) if this_run else (0,),
 )
 if not others:
     st.caption("Only one run is available.")
@@ -115,4 +129,5 @@ with right:
         min(count, 4),
         f"{other.name} (latest snapshot)",
         key="cmp_right",
+        run_dir=other,
     )

@@ -3,17 +3,19 @@ metrics per snapshot, the best snapshot by a metric, and nearest training images
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 import torch
 
 from app import export, hosting, state
-from app.charts import curves
+from app.charts import bands, curves
 from app.components.d_view import discriminator_view
 from app.components.export_buttons import download
 from app.components.metric_charts import metric_charts
-from app.components.samples_view import grid_image
+from app.components.samples_view import grid_image, grid_png
 from app.render import seed_latents
 from models import load_classifier
 from models.spec import M11, from_unit
@@ -87,13 +89,8 @@ for title, fields in {
     "Discriminator accuracy": ("d_acc_real", "d_acc_fake"),
 }.items():
     fig = curves({run_dir.name: log}, fields, 0.6, title=f"{title}, with the verdict of each window")
-    for w in dx.windows:
-        label = (
-            {"annotation_text": w.verdict.replace("_", " "), "annotation_position": "top left", "annotation_font_size": 9}
-            if title == "Losses"
-            else {}
-        )
-        fig.add_vrect(x0=w.start, x1=w.end, fillcolor=COLOURS[w.verdict], line_width=0, **label)
+    spans = [(w.start, w.end, COLOURS[w.verdict], w.verdict.replace("_", " ") if title == "Losses" else "") for w in dx.windows]
+    bands(fig, spans)
     st.plotly_chart(fig, key=f"dx_{title}")
 
 st.subheader("Metrics per snapshot")
@@ -150,6 +147,17 @@ def _train_images(dataset: str, data_dir: str, size: int, channels: int) -> np.n
     return load_dataset(dataset, data_dir, size, channels, limit=10_000).images.numpy()
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _nearest(samples: np.ndarray, dataset: str, data_dir: str, space: str) -> tuple[np.ndarray, np.ndarray]:
+    """(indices, distances) of each sample's 4 nearest training images, shared by every session (0.3 s each)."""
+    train = torch.from_numpy(_train_images(dataset, data_dir, samples.shape[2], samples.shape[1]))
+    classifier = load_classifier(default_classifier_path(dataset))[0] if space == "features" else None
+    idx, dist = nearest_training(from_unit(torch.from_numpy(samples), M11), to_range(train, M11), k=4, classifier=classifier)[
+        space
+    ]
+    return idx.numpy(), dist.numpy()
+
+
 if looked and data_dir == default_dir:  # the run's own data folder is not on this machine: say where we looked
     st.info(f"The memorisation check needs the run's training images: {looked}.")
     st.stop()
@@ -166,22 +174,22 @@ space = c2.radio(
 seeds = list(range(first, first + 6))
 z = seed_latents(G, seeds).numpy()
 samples = torch.from_numpy(state.render_latents(st.session_state["snapshot"], z, list(range(6)) if G.num_classes else None))
-classifier = load_classifier(default_classifier_path(cfg.dataset))[0] if space == "features" else None
-near = nearest_training(from_unit(samples, M11), to_range(train_u8, M11), k=4, classifier=classifier)[space]
+near = _nearest(samples.numpy(), cfg.dataset, data_dir, space)
 rows = []
 for i, s in enumerate(seeds):
     idx, dist = near[0][i], near[1][i]
     row = torch.cat([samples[i : i + 1], train_u8[idx].float() / 255])
     rows.append(row)
     st.image(
-        grid_image(row.numpy(), G.output, 5),
+        grid_png(row.numpy(), G.output, 5),  # a PNG made once for every session
         output_format="PNG",
         caption=f"seed {s}, then its 4 nearest of the first {len(train_u8)} training images "
         f"({space} distance " + ", ".join(f"{v:.3f}" for v in dist.tolist()) + ")",
     )
 download(
     "PNG of these rows",
-    export.png_bytes(
+    partial(  # encoded on click, not on every run of the page
+        export.png_bytes,
         grid_image(torch.cat(rows).numpy(), G.output, 5),
         {
             "run": str(run_dir),

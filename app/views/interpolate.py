@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import partial
+from importlib.util import find_spec
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -128,9 +131,9 @@ export_row(
 if spec.kind == "image":
     frames = [f.repeat(4, 0).repeat(4, 1) for f in images_u8(torch.from_numpy(path_samples))]
     g1, g2 = st.columns(2)
-    download("Path GIF", export.gif_bytes(frames, fps=12, loop=True), "ganscope-path.gif", "image/gif", key="gif", where=g1)
-    mp4 = export.mp4_bytes(frames, fps=12)
-    if mp4 is not None:
-        download("Path MP4", mp4, "ganscope-path.mp4", "video/mp4", key="mp4", where=g2)
+    gif = partial(export.gif_bytes, frames, fps=12, loop=True)  # encoded on click, not on every run of the page
+    download("Path GIF", gif, "ganscope-path.gif", "image/gif", key="gif", where=g1)
+    if find_spec("av") is not None:
+        download("Path MP4", partial(export.mp4_bytes, frames, fps=12), "ganscope-path.mp4", "video/mp4", key="mp4", where=g2)
     else:
         g2.caption("MP4 export needs PyAV: `pip install av`.")

@@ -96,12 +96,12 @@ st.caption(
 run_name = Path(st.session_state.get("run_dir", "")).name
 up = st.file_uploader("Photo", type=[e.lstrip(".") for e in IMAGE_EXTENSIONS], key="proj_upload")
 typed = st.text_input("…or a photo's path on this machine", key="proj_path") if hosting.path_box_shown() else ""
-c1, c2, c3, c4, c5 = st.columns(5)
 if st.session_state.get("proj_crop_run") != run_name:  # a new run: crop faces by default on face-sized runs
     st.session_state["proj_crop_run"] = run_name
     st.session_state["proj_crop"] = getattr(cfg, "image_size", 0) >= 64
 st.session_state.setdefault("proj_crop", getattr(cfg, "image_size", 0) >= 64)  # dropped while another page shows
-crop_faces = c1.checkbox("Crop the face (MTCNN)", key="proj_crop", help="off: the centred square of the photo")
+crop_faces = st.checkbox("Crop the face (MTCNN)", key="proj_crop", help="off: the centred square of the photo")
+c2, c3, c4, c5 = st.columns(4)  # the checkbox above on its own line: in a fifth of this row its label was cut off
 steps = int(c2.number_input("Steps", 10, 2000, 130, 10, key="proj_steps", help="the optimisation's step budget"))
 restarts = int(c3.number_input("Restarts", 1, 32, 4, key="proj_restarts", help="random starts optimised together"))
 prior = c4.number_input("Prior weight", 0.0, 10.0, 0.05, 0.01, key="proj_prior", help="pull of |z| toward √d")
