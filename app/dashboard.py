@@ -35,6 +35,7 @@ pages = [
     st.Page(str(ROOT / "app" / "views" / "directions.py"), title="Directions", icon=":material/explore:"),
     st.Page(str(ROOT / "app" / "views" / "compare.py"), title="Compare", icon=":material/compare:"),
     st.Page(str(ROOT / "app" / "views" / "training.py"), title="Training", icon=":material/monitoring:"),
+    st.Page(str(ROOT / "app" / "views" / "train.py"), title="Train", icon=":material/model_training:"),
     st.Page(str(ROOT / "app" / "views" / "diagnostics.py"), title="Diagnostics", icon=":material/troubleshoot:"),
     st.Page(str(ROOT / "app" / "views" / "classic.py"), title="Classic GANs", icon=":material/scatter_plot:"),
     st.Page(str(ROOT / "app" / "views" / "ablation.py"), title="Ablation", icon=":material/science:"),
