@@ -19,19 +19,21 @@ from pipelines.presets import PRESETS, get_preset
 NEW_MODE = "A new run from a preset"
 
 
-def _default_name(stem: str, where: Path) -> str:
-    """``stem-1``, ``stem-2``, ...: the first name no folder in ``where`` has yet."""
+def _default_name(stem: str, where: Path, taken: str = "") -> str:
+    """``stem-1``, ``stem-2``, ...: the first name no folder in ``where`` has yet (nor ``taken``)."""
     n = 1
-    while (where / f"{stem}-{n}").exists():
+    while (where / f"{stem}-{n}").exists() or f"{stem}-{n}" == taken:
         n += 1
     return f"{stem}-{n}"
 
 
-def _start(jobs_dir: str, args: list[str], out: Path, device: str, owner: str, kind: str, steps: int, name_key: str) -> None:
-    """Queue the run (it starts at once when its device is free) and forget the name, so the next run gets a new one."""
+def _start(
+    jobs_dir: str, args: list[str], out: Path, device: str, owner: str, kind: str, steps: int, name_key: str, stem: str
+) -> None:
+    """Queue the run (it starts at once when its device is free); the next run gets a new name."""
     command = [sys.executable, "-m", "pipelines.train", *args, "--no-progress"]
     jobs.submit(jobs_dir, command, out, jobs.device_key(device), owner, kind, steps or None)
-    st.session_state.pop(name_key, None)
+    st.session_state[name_key] = _default_name(stem, out.parent, taken=out.name)
 
 
 st.title("Train")
@@ -94,7 +96,7 @@ st.button(
     type="primary",
     disabled=bool(problem),
     on_click=_start,
-    args=(jobs_dir, args, state.ROOT / out, device, owner, "start" if mode == NEW_MODE else "fork", steps_asked, name_key),
+    args=(jobs_dir, args, state.ROOT / out, device, owner, "start" if mode == NEW_MODE else "fork", steps_asked, name_key, stem),
 )
 if policy.max_runs:
     st.caption(f"On this shared dashboard: at most {policy.max_runs} run(s) at once, of at most {policy.max_steps:,} steps each.")
