@@ -4,6 +4,7 @@ process of its own (``pipelines.jobs``): it outlives this tab and the dashboard.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -36,6 +37,14 @@ def _start(
     st.session_state[name_key] = _default_name(stem, out.parent, taken=out.name)
 
 
+def _shown(path: Path) -> str:
+    """A path as the command shows it: relative to the checkout when inside it (``runs/NAME``)."""
+    try:
+        return str(path.relative_to(state.ROOT))
+    except ValueError:
+        return str(path)
+
+
 st.title("Train")
 policy = hosting.training()
 if not policy.allowed:
@@ -43,7 +52,9 @@ if not policy.allowed:
     st.stop()
 jobs_dir = str(jobs.default_dir())
 owner = hosting.visitor_id()
-where = hosting.session_dir() if hosting.settings().restricted else state.ROOT / "runs"
+where = (
+    hosting.session_dir() if hosting.settings().restricted else Path(os.environ.get("GANSCOPE_TRAIN_DIR") or state.ROOT / "runs")
+)
 
 mode = st.radio("Start", [NEW_MODE, train_jobs.FORK_MODE], key=train_jobs.MODE_KEY, horizontal=True)
 if mode == NEW_MODE:
@@ -70,10 +81,10 @@ c1, c2 = st.columns([3, 1])
 name_key = f"train_name_{stem}"
 if name_key not in st.session_state:
     st.session_state[name_key] = _default_name(stem, where)
-name = c1.text_input("Run name (a folder in " + ("your session folder" if owner else "runs/") + ")", key=name_key).strip()
+name = c1.text_input(f"Run name (a folder in {'your session folder' if owner else _shown(where)})", key=name_key).strip()
 device = c2.selectbox("Device", ["auto", "cpu", "cuda"], key="train_device")
 form = switches(base, prefix, policy.max_steps)
-out = where / name if owner else Path("runs") / name
+out = Path(_shown(where / name))
 args = (
     tf.command_args(base.preset, str(out), form.changes, device)
     if mode == NEW_MODE

@@ -1,0 +1,139 @@
+"""The Train page in headless Chromium against `streamlit run app/main.py`: it starts a toy run whose
+progress advances on the page and in the live view, a reload finds it again, a second Start waits in the
+queue, Stop leaves a resumable run and Resume finishes it. And the server listens on localhost only."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import time
+
+import pytest
+
+from pipelines import jobs, runs
+from tests.conftest import ROOT
+from tests.test_browser import CHROMIUM, _start_server, browser  # noqa: F401 - the one-Chromium fixture
+
+STEPS = 3000  # toy-scalar: about a minute on a loaded CPU, long enough to stop it halfway
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    base = tmp_path_factory.mktemp("train-page")
+    return {"jobs": base / "jobs", "runs": base / "runs"}
+
+
+@pytest.fixture(scope="module")
+def train_server(folders):
+    """The app with its jobs and new runs in a temporary folder; started without --server.address, so the
+    checkout's config.toml decides where it listens."""
+    folders["runs"].mkdir()
+    env = dict(
+        os.environ,
+        GANSCOPE_JOBS_DIR=str(folders["jobs"]),
+        GANSCOPE_TRAIN_DIR=str(folders["runs"]),
+        GANSCOPE_RUNS=str(folders["runs"]),
+    )
+    proc, url = _start_server(ROOT, env, address=None)
+    yield url
+    for job in jobs.jobs(folders["jobs"]):
+        jobs.stop(folders["jobs"], job.id)
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def _row(page, name: str):
+    return page.locator('[data-testid="stVerticalBlockBorderWrapper"]').filter(has_text=name).first  # newest first
+
+
+def _wait_text(locator, pattern: str, timeout: float = 120) -> re.Match:
+    deadline = time.time() + timeout
+    text = ""
+    while time.time() < deadline:
+        try:
+            text = locator.inner_text(timeout=2000)
+        except Exception:  # noqa: BLE001 - the fragment is being redrawn
+            text = ""
+        m = re.search(pattern, text)
+        if m:
+            return m
+        time.sleep(0.3)
+    raise AssertionError(f"{pattern!r} never appeared: {text!r}")
+
+
+def _open_train(page, url: str) -> None:
+    page.goto(f"{url}/train", timeout=120_000)
+    page.get_by_role("heading", name="Train").first.wait_for(timeout=120_000)
+    page.get_by_role("button", name="Start").wait_for(timeout=120_000)
+
+
+def _pick_preset(page, preset: str) -> None:
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Preset").click()
+    page.keyboard.type(preset)
+    page.keyboard.press("Enter")
+    page.get_by_text(f"--preset {preset}").first.wait_for(timeout=60_000)
+
+
+def _set_steps(page, steps: int) -> None:
+    box = page.get_by_role("spinbutton", name="max_steps", exact=True)
+    box.fill(str(steps))
+    box.press("Enter")
+    page.get_by_text(f"--max-steps {steps}").first.wait_for(timeout=60_000)
+
+
+def _step(text: str) -> int:
+    return int(re.search(r"step ([\d,]+)", text).group(1).replace(",", ""))
+
+
+def test_the_dashboard_listens_on_localhost_only(train_server):
+    port = int(train_server.rsplit(":", 1)[1])
+    out = subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout
+    bound = [line.split()[3] for line in out.splitlines()[1:] if line.split()[3].endswith(f":{port}")]
+    assert bound and all(addr.startswith(("127.0.0.1:", "[::1]:")) for addr in bound), bound
+    others = [a for a in subprocess.run(["hostname", "-I"], capture_output=True, text=True).stdout.split() if ":" not in a]
+    for addr in others:  # the machine's network address: refused
+        with socket.socket() as s:
+            s.settimeout(2)
+            assert s.connect_ex((addr, port)) != 0
+
+
+def test_start_watch_reload_queue_stop_resume(train_server, browser, folders):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    _open_train(page, train_server)
+    _pick_preset(page, "toy-scalar")
+    _set_steps(page, STEPS)
+    page.get_by_role("button", name="Start").click()
+    first = _row(page, "toy-scalar-1")
+    seen = _step(_wait_text(first, r"training: step [\d,]+ of 3,000").group(0))
+    later = _wait_text(first, rf"training: step (?!{seen}\b)[\d,]+ of 3,000")  # the page redraws itself
+    assert _step(later.group(0)) > seen
+
+    live = browser.new_page(viewport={"width": 1400, "height": 1000})  # the live view of the run, from the row's link
+    live.goto(f"{train_server}/?run={folders['runs'] / 'toy-scalar-1'}", timeout=120_000)
+    sidebar = live.locator('[data-testid="stSidebar"]')
+    a = _step(_wait_text(sidebar, r"training: step [\d,]+").group(0))
+    assert _step(_wait_text(sidebar, rf"training: step (?!{a}\b)[\d,]+").group(0)) > a
+    live.close()
+
+    page.reload()  # a reloaded page finds the running job again
+    page.get_by_role("button", name="Start").wait_for(timeout=120_000)
+    _wait_text(_row(page, "toy-scalar-1"), r"running")
+    _set_steps(page, 60)
+    page.get_by_role("button", name="Start").click()  # a second run: the device is busy
+    _wait_text(_row(page, "toy-scalar-2"), r"queued · next in the queue")
+
+    _row(page, "toy-scalar-1").get_by_role("button", name="Stop").click()
+    _wait_text(_row(page, "toy-scalar-1"), r"stopped")
+    stopped_at = runs.read_log(folders["runs"] / "toy-scalar-1")[-1]["step"]
+    assert 0 < stopped_at < STEPS and (folders["runs"] / "toy-scalar-1" / runs.STATE).is_file()
+    _wait_text(_row(page, "toy-scalar-2"), r"finished", timeout=180)  # the queue moved on by itself
+
+    _row(page, "toy-scalar-1").get_by_role("button", name="Resume").click()
+    resumed = _row(page, "toy-scalar-1")
+    _wait_text(resumed, r"resume", timeout=60)
+    _wait_text(resumed, r"finished: step 3,000 of 3,000", timeout=300)
+    assert runs.read_log(folders["runs"] / "toy-scalar-1")[-1]["step"] == STEPS
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()
