@@ -16,7 +16,8 @@ from pipelines import jobs, runs
 from tests.conftest import ROOT
 from tests.test_browser import CHROMIUM, _start_server, browser  # noqa: F401 - the one-Chromium fixture
 
-STEPS = 3000  # toy-scalar: about a minute on a loaded CPU, long enough to stop it halfway
+STEPS = 8000  # toy-scalar: a minute or two on a loaded CPU, long enough to stop it halfway
+OF = f"of {STEPS:,}"
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +46,7 @@ def train_server(folders):
 
 
 def _row(page, name: str):
-    return page.locator('[data-testid="stVerticalBlockBorderWrapper"]').filter(has_text=name).first  # newest first
+    return page.locator('[class*="st-key-job_"]').filter(has_text=name).first  # the newest job of that run
 
 
 def _wait_text(locator, pattern: str, timeout: float = 120) -> re.Match:
@@ -87,6 +88,18 @@ def _step(text: str) -> int:
     return int(re.search(r"step ([\d,]+)", text).group(1).replace(",", ""))
 
 
+def _advances(locator, pattern: str, timeout: float = 120) -> tuple[int, int]:
+    """Two readings of ``pattern``'s step, the second higher: the view redraws itself as the run trains."""
+    first = _step(_wait_text(locator, pattern, timeout).group(0))
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        now = _step(_wait_text(locator, pattern, timeout).group(0))
+        if now > first:
+            return first, now
+        time.sleep(0.5)
+    raise AssertionError(f"the step stayed at {first}")
+
+
 def test_the_dashboard_listens_on_localhost_only(train_server):
     port = int(train_server.rsplit(":", 1)[1])
     out = subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout
@@ -106,23 +119,20 @@ def test_start_watch_reload_queue_stop_resume(train_server, browser, folders):  
     _set_steps(page, STEPS)
     page.get_by_role("button", name="Start").click()
     first = _row(page, "toy-scalar-1")
-    seen = _step(_wait_text(first, r"training: step [\d,]+ of 3,000").group(0))
-    later = _wait_text(first, rf"training: step (?!{seen}\b)[\d,]+ of 3,000")  # the page redraws itself
-    assert _step(later.group(0)) > seen
-
-    live = browser.new_page(viewport={"width": 1400, "height": 1000})  # the live view of the run, from the row's link
-    live.goto(f"{train_server}/?run={folders['runs'] / 'toy-scalar-1'}", timeout=120_000)
-    sidebar = live.locator('[data-testid="stSidebar"]')
-    a = _step(_wait_text(sidebar, r"training: step [\d,]+").group(0))
-    assert _step(_wait_text(sidebar, rf"training: step (?!{a}\b)[\d,]+").group(0)) > a
-    live.close()
-
-    page.reload()  # a reloaded page finds the running job again
-    page.get_by_role("button", name="Start").wait_for(timeout=120_000)
-    _wait_text(_row(page, "toy-scalar-1"), r"running")
+    _advances(first, rf"training: step [\d,]+ {OF}")  # the page redraws itself
     _set_steps(page, 60)
     page.get_by_role("button", name="Start").click()  # a second run: the device is busy
     _wait_text(_row(page, "toy-scalar-2"), r"queued · next in the queue")
+
+    page.reload()  # a reloaded page finds the running job and the queue again
+    page.get_by_role("button", name="Start").wait_for(timeout=120_000)
+    _wait_text(_row(page, "toy-scalar-1"), r"running")
+    _wait_text(_row(page, "toy-scalar-2"), r"queued")
+
+    live = browser.new_page(viewport={"width": 1400, "height": 1000})  # the live view of the run, from the row's link
+    live.goto(f"{train_server}/?run={folders['runs'] / 'toy-scalar-1'}", timeout=120_000)
+    _advances(live.locator('[data-testid="stSidebar"]'), r"training: step [\d,]+")
+    live.close()
 
     _row(page, "toy-scalar-1").get_by_role("button", name="Stop").click()
     _wait_text(_row(page, "toy-scalar-1"), r"stopped")
@@ -133,7 +143,7 @@ def test_start_watch_reload_queue_stop_resume(train_server, browser, folders):  
     _row(page, "toy-scalar-1").get_by_role("button", name="Resume").click()
     resumed = _row(page, "toy-scalar-1")
     _wait_text(resumed, r"resume", timeout=60)
-    _wait_text(resumed, r"finished: step 3,000 of 3,000", timeout=300)
+    _wait_text(resumed, rf"finished: step {STEPS:,} {OF}", timeout=300)
     assert runs.read_log(folders["runs"] / "toy-scalar-1")[-1]["step"] == STEPS
     assert page.locator('[data-testid="stException"]').count() == 0
     page.close()

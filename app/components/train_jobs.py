@@ -127,7 +127,7 @@ def job_list(jobs_dir: str, owner: str | None) -> None:
         return
     for job in reversed(mine):
         ahead = sum(q.created < job.created for q in queued) if job.status == "queued" else 0
-        with st.container(border=True):
+        with st.container(border=True, key=f"job_{job.id}"):
             _row(jobs_dir, job, ahead)
     if st.session_state.pop(FORK_REQUEST, False):
         st.rerun(scope="app")  # the form above shows the fork
