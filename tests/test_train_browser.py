@@ -16,7 +16,7 @@ from pipelines import jobs, runs
 from tests.conftest import ROOT
 from tests.test_browser import CHROMIUM, _start_server, browser  # noqa: F401 - the one-Chromium fixture
 
-STEPS = 8000  # toy-scalar: a minute or two on a loaded CPU, long enough to stop it halfway
+STEPS = 60_000  # toy-scalar: about 400 steps/s here, so a few minutes: long enough to stop it halfway
 OF = f"of {STEPS:,}"
 
 
@@ -77,11 +77,15 @@ def _pick_preset(page, preset: str) -> None:
     page.get_by_text(f"--preset {preset}").first.wait_for(timeout=60_000)
 
 
-def _set_steps(page, steps: int) -> None:
-    box = page.get_by_role("spinbutton", name="max_steps", exact=True)
-    box.fill(str(steps))
+def _set_number(page, field: str, value: int, flag: str) -> None:
+    box = page.get_by_role("spinbutton", name=field, exact=True)
+    box.fill(str(value))
     box.press("Enter")
-    page.get_by_text(f"--max-steps {steps}").first.wait_for(timeout=60_000)
+    page.get_by_text(f"{flag} {value}").first.wait_for(timeout=60_000)
+
+
+def _set_steps(page, steps: int) -> None:
+    _set_number(page, "max_steps", steps, "--max-steps")
 
 
 def _step(text: str) -> int:
@@ -117,6 +121,7 @@ def test_start_watch_reload_queue_stop_resume(train_server, browser, folders):  
     _open_train(page, train_server)
     _pick_preset(page, "toy-scalar")
     _set_steps(page, STEPS)
+    _set_number(page, "snapshot_every", 6000, "--snapshot-every")  # a snapshot a few seconds apart, not every 30 steps
     page.get_by_role("button", name="Start").click()
     first = _row(page, "toy-scalar-1")
     _advances(first, rf"training: step [\d,]+ {OF}")  # the page redraws itself
