@@ -127,7 +127,7 @@ def test_start_watch_reload_queue_stop_resume(train_server, browser, folders):  
     _advances(first, rf"training: step [\d,]+ {OF}")  # the page redraws itself
     _set_steps(page, 60)
     page.get_by_role("button", name="Start").click()  # a second run: the device is busy
-    _wait_text(_row(page, "toy-scalar-2"), r"queued · next in the queue")
+    _wait_text(_row(page, "toy-scalar-2"), r"queued · .*next in the queue")
 
     page.reload()  # a reloaded page finds the running job and the queue again
     page.get_by_role("button", name="Start").wait_for(timeout=120_000)

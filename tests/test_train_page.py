@@ -112,3 +112,41 @@ def test_a_visitor_s_quota_holds(jobs_dir, tmp_path, monkeypatch):
     at.run()  # the run finished: the visitor may start another
     assert not at.error, [e.value for e in at.error]
     assert not _start(at).disabled
+
+
+def test_fork_from_a_kept_state_with_a_switch_changed(jobs_dir, tmp_path, monkeypatch):
+    """The form forks a run at a kept state: the command is ``--fork PARENT --at STEP``, the changed switch
+    rides along as ``--set``, and the fork's config records its parent and step."""
+    import subprocess
+    import sys
+
+    from pipelines import runs
+
+    if not hasattr(runs, "forkable_steps"):
+        pytest.skip("needs the trainer's --fork and kept states (the cli branch)")
+    parent = tmp_path / "runs" / "parent"
+    cmd = [sys.executable, "-m", "pipelines.train", "--preset", "toy-scalar", "--out", str(parent), "--max-steps", "90"]
+    subprocess.run([*cmd, "--no-progress", "--device", "cpu"], cwd=CHECKPOINTS.parent, check=True, capture_output=True)
+    steps = runs.forkable_steps(parent)
+    assert steps
+    monkeypatch.setenv("GANSCOPE_RUNS", str(tmp_path / "runs"))
+    monkeypatch.setenv("GANSCOPE_TRAIN_DIR", str(tmp_path / "runs"))
+    at = _page(preset=None)
+    at.radio(key="train_mode").set_value("A fork of a run").run()
+    at.selectbox(key="train_parent").set_value(str(parent)).run()
+    at.selectbox(key="train_fork_step").set_value(steps[0]).run()
+    at.text_input(key=f"tf_fork_{parent}__lr_d").set_value("0.01").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    out = tmp_path / "runs" / f"parent-fork{steps[0]}-1"
+    assert _command(at) == f"ganscope-train --fork {parent} --at {steps[0]} --out {out} --set lr_d=0.01"
+    _start(at).click().run()
+    [job] = jobs.jobs(jobs_dir)
+    assert job.kind == "fork"
+    deadline = time.time() + 120
+    while (job := jobs.jobs(jobs_dir)[0]).status not in jobs.DONE and time.time() < deadline:
+        time.sleep(0.5)
+    assert job.status == "finished", job.tail
+    assert runs.read_config(out).lr_d == 0.01
+    from app.components.fork_views import fork_origin
+
+    assert fork_origin(out) == (parent.resolve(), steps[0])
