@@ -1,6 +1,7 @@
 """The Train page in headless Chromium against `streamlit run app/main.py`: it starts a toy run whose
-progress advances on the page and in the live view, a reload finds it again, a second Start waits in the
-queue, Stop leaves a resumable run and Resume finishes it. And the server listens on localhost only."""
+progress advances on the page, a second Start waits in the queue, Stop leaves a resumable run (and the
+queue moves on), Resume continues it, a reload finds it again, the live view follows it, and it finishes.
+And the server listens on localhost only."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from pipelines import jobs, runs
 from tests.conftest import ROOT
 from tests.test_browser import CHROMIUM, _start_server, browser  # noqa: F401 - the one-Chromium fixture
 
-STEPS = 60_000  # toy-scalar: about 400 steps/s here, so a few minutes: long enough to stop it halfway
+STEPS = 20_000  # toy-scalar: 100-400 steps/s on this loaded CPU: it still trains when Stop comes, and resumes in minutes
 OF = f"of {STEPS:,}"
 
 
@@ -116,28 +117,17 @@ def test_the_dashboard_listens_on_localhost_only(train_server):
             assert s.connect_ex((addr, port)) != 0
 
 
-def test_start_watch_reload_queue_stop_resume(train_server, browser, folders):  # noqa: F811
+def test_start_queue_stop_resume_reload_watch(train_server, browser, folders):  # noqa: F811
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     _open_train(page, train_server)
     _pick_preset(page, "toy-scalar")
     _set_steps(page, STEPS)
-    _set_number(page, "snapshot_every", 6000, "--snapshot-every")  # a snapshot a few seconds apart, not every 30 steps
+    _set_number(page, "snapshot_every", 2000, "--snapshot-every")  # snapshots seconds apart, not every 30 steps
     page.get_by_role("button", name="Start").click()
-    first = _row(page, "toy-scalar-1")
-    _advances(first, rf"training: step [\d,]+ {OF}")  # the page redraws itself
+    _advances(_row(page, "toy-scalar-1"), rf"training: step [\d,]+ {OF}")  # the page redraws itself
     _set_steps(page, 60)
     page.get_by_role("button", name="Start").click()  # a second run: the device is busy
     _wait_text(_row(page, "toy-scalar-2"), r"queued · .*next in the queue")
-
-    page.reload()  # a reloaded page finds the running job and the queue again
-    page.get_by_role("button", name="Start").wait_for(timeout=120_000)
-    _wait_text(_row(page, "toy-scalar-1"), r"running")
-    _wait_text(_row(page, "toy-scalar-2"), r"queued")
-
-    live = browser.new_page(viewport={"width": 1400, "height": 1000})  # the live view of the run, from the row's link
-    live.goto(f"{train_server}/?run={folders['runs'] / 'toy-scalar-1'}", timeout=120_000)
-    _advances(live.locator('[data-testid="stSidebar"]'), r"training: step [\d,]+")
-    live.close()
 
     _row(page, "toy-scalar-1").get_by_role("button", name="Stop").click()
     _wait_text(_row(page, "toy-scalar-1"), r"stopped")
@@ -146,9 +136,17 @@ def test_start_watch_reload_queue_stop_resume(train_server, browser, folders):  
     _wait_text(_row(page, "toy-scalar-2"), r"finished", timeout=180)  # the queue moved on by itself
 
     _row(page, "toy-scalar-1").get_by_role("button", name="Resume").click()
-    resumed = _row(page, "toy-scalar-1")
-    _wait_text(resumed, r"resume", timeout=60)
-    _wait_text(resumed, rf"finished: step {STEPS:,} {OF}", timeout=300)
+    _wait_text(_row(page, "toy-scalar-1"), r"running · resume")
+    page.reload()  # a reloaded page finds the running job again
+    page.get_by_role("button", name="Start").wait_for(timeout=120_000)
+    _advances(_row(page, "toy-scalar-1"), rf"training: step [\d,]+ {OF}")
+
+    live = browser.new_page(viewport={"width": 1400, "height": 1000})  # the live view of the run, from the row's link
+    live.goto(f"{train_server}/?run={folders['runs'] / 'toy-scalar-1'}", timeout=120_000)
+    _advances(live.locator('[data-testid="stSidebar"]'), r"training: step [\d,]+")
+    live.close()
+
+    _wait_text(_row(page, "toy-scalar-1"), rf"finished: step {STEPS:,} {OF}", timeout=420)
     assert runs.read_log(folders["runs"] / "toy-scalar-1")[-1]["step"] == STEPS
     assert page.locator('[data-testid="stException"]').count() == 0
     page.close()
