@@ -98,6 +98,7 @@ def test_a_visitor_s_quota_holds(jobs_dir, tmp_path, monkeypatch):
     at = _page(preset="toy-scalar")
     assert at.number_input(key="tf_toy-scalar__max_steps").value == 100  # the preset's 300 is over the limit
     assert "--max-steps 100" in _command(at) and "ganscope-session-" in _command(at)  # into the visitor's own folder
+    assert at.text_input(key="tf_toy-scalar__data_dir__locked").disabled  # no training on server folders of their choosing
     at.number_input(key="tf_toy-scalar__max_steps").set_value(500).run()
     assert "limited to 100 steps" in at.error[0].value and _start(at).disabled
     at.number_input(key="tf_toy-scalar__max_steps").set_value(100).run()

@@ -22,9 +22,13 @@ class FormResult:
     problem: str = ""
 
 
-def _widget(field: tf.FormField, key: str, limit_steps: int | None):
-    """One switch; returns its typed value (ValueError naming the field for text that does not parse)."""
+def _widget(field: tf.FormField, key: str, limit_steps: int | None, locked: bool = False):
+    """One switch; returns its typed value (ValueError naming the field for text that does not parse).
+    ``locked``: shown at the preset's value, not editable."""
     label = field.key.removeprefix("model.")
+    if locked:
+        st.text_input(label, tf.to_text(field.default), key=f"{key}__locked", disabled=True, help=field.help)
+        return field.default
     if key not in st.session_state:  # the preset's value, until the user changes it
         default = field.default
         if field.key == "max_steps" and limit_steps is not None and not 0 < default <= limit_steps:
@@ -39,9 +43,10 @@ def _widget(field: tf.FormField, key: str, limit_steps: int | None):
     return tf.parse(field, st.text_input(label, key=key, help=field.help))
 
 
-def switches(base: TrainConfig, prefix: str, limit_steps: int | None = None) -> FormResult:
+def switches(base: TrainConfig, prefix: str, limit_steps: int | None = None, locked: tuple[str, ...] = ()) -> FormResult:
     """Every switch of ``base`` in two expanders (training, model), keyed under ``prefix`` (one set of
-    values per preset or parent run). Returns what changed and whether the result is a valid config."""
+    values per preset or parent run); the ``locked`` keys stay at the preset's value. Returns what changed
+    and whether the result is a valid config."""
     values, problem = {}, ""
     fields = tf.form_fields(base)
     for group, title in (("training", "Training switches"), ("model", f"Model switches ({type(base.model).__name__})")):
@@ -50,7 +55,7 @@ def switches(base: TrainConfig, prefix: str, limit_steps: int | None = None) -> 
             for i, field in enumerate(f for f in fields if f.group == group):
                 with cols[i % 3]:
                     try:
-                        values[field.key] = _widget(field, f"{prefix}__{field.key}", limit_steps)
+                        values[field.key] = _widget(field, f"{prefix}__{field.key}", limit_steps, field.key in locked)
                     except ValueError as e:
                         problem = problem or str(e)
     changes = tf.changed(base, values)

@@ -18,6 +18,7 @@ from pipelines import train_form as tf
 from pipelines.presets import PRESETS, get_preset
 
 NEW_MODE = "A new run from a preset"
+VISITOR_LOCKED = ("dataset", "data_dir", "download", "limit")  # a visitor may not point training at server folders
 
 
 def _default_name(stem: str, where: Path, taken: str = "") -> str:
@@ -83,7 +84,7 @@ if name_key not in st.session_state:
     st.session_state[name_key] = _default_name(stem, where)
 name = c1.text_input(f"Run name (a folder in {'your session folder' if owner else _shown(where)})", key=name_key).strip()
 device = c2.selectbox("Device", ["auto", "cpu", "cuda"], key="train_device")
-form = switches(base, prefix, policy.max_steps)
+form = switches(base, prefix, policy.max_steps, VISITOR_LOCKED if owner else ())
 out = Path(_shown(where / name))
 args = (
     tf.command_args(base.preset, str(out), form.changes, device)
