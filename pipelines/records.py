@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 
-from models import save_generator
+from models import save_discriminator, save_generator
 from models.latent import sample_latents
 
 from . import runs
@@ -81,11 +81,16 @@ def append_log(run_dir: Path, record: dict, launch: Launch, last_snapshot: Path 
         )
 
 
-def write_snapshot(run_dir: Path, cfg: TrainConfig, G, dev, step: int, spe: int, record: dict) -> Path:
-    """The generator snapshot (the EMA generator when EMA is on) and its metrics record."""
+def write_snapshot(run_dir: Path, cfg: TrainConfig, G, dev, step: int, spe: int, record: dict, D=None) -> Path:
+    """The generator snapshot (the EMA generator when EMA is on), the discriminator beside it (when
+    ``cfg.keep_d`` and ``D`` is given) and its metrics record."""
     meta = {"step": step, "epoch": round(step / spe, 4), "run": run_dir.name, "preset": cfg.preset}
     if cfg.ema_kimg > 0:
         meta["ema_kimg"] = cfg.ema_kimg
+    if D is not None and cfg.keep_d:  # first, so a G snapshot on disk always has its D when keep_d is on
+        d_path = runs.discriminator_path(run_dir, step)
+        d_path.parent.mkdir(exist_ok=True)
+        save_discriminator(d_path, D, cfg.model, {k: v for k, v in meta.items() if k != "ema_kimg"})
     path = save_generator(runs.snapshot_path(run_dir, step), G, cfg.model, meta)
     metrics = evaluate_snapshot(G, cfg, dev)
     runs.append_jsonl(run_dir / runs.METRICS, {"step": step, "epoch": meta["epoch"], "snapshot": path.name, **metrics})
@@ -112,8 +117,13 @@ def save_state(run_dir: Path, launch: Launch, step: int, elapsed: float, parts: 
         runs.save_state(run_dir, state)
 
 
-def restore_state(parts: Parts, state: dict, run_dir: Path, launch: Launch) -> tuple[int, float, torch.Tensor]:
-    """Load a resume state into ``parts``; returns (step, elapsed seconds, this rank's noise RNG state)."""
+def restore_state(
+    parts: Parts, state: dict, run_dir: Path, launch: Launch, cfg: TrainConfig | None = None
+) -> tuple[int, float, torch.Tensor]:
+    """Load a resume state into ``parts``; returns (step, elapsed seconds, this rank's noise RNG state).
+
+    The optimisers take their learning rates (and Adam betas) from ``cfg``, not from the state: a fork
+    that changes them gets them (a plain resume has the same values, so it stays bit-exact)."""
     try:
         parts.G.load_state_dict(state["G"])
         parts.D.load_state_dict(state["D"])
@@ -125,6 +135,12 @@ def restore_state(parts: Parts, state: dict, run_dir: Path, launch: Launch) -> t
             f"{run_dir}: its resume state does not fit its config.json ({first}); the networks, the optimiser and "
             "spectral_norm cannot change when resuming: put the config back, or train a new run with --out"
         ) from None
+    if cfg is not None:
+        for opt, lr in ((parts.opt_g, cfg.lr_g), (parts.opt_d, cfg.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = lr
+                if "betas" in group:
+                    group["betas"] = cfg.betas
     if parts.G_ema is not None:
         if "G_ema" not in state:
             raise runs.RunError(f"{run_dir} was trained without EMA; its config cannot turn EMA on when resuming")

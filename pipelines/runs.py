@@ -5,7 +5,9 @@
       log.jsonl                    append-only, one record per log_every steps
       metrics.jsonl                one record per snapshot
       snapshots/step-0000469.safetensors   generator weights + architecture config (no pickle)
+      discriminators/step-0000469.safetensors   the discriminator at the same step (``keep_d``, default on)
       state.pt                     resume state (G, D, optimisers, step, RNG); never shipped in git
+      states/step-0000469.pt       resume states kept at the last ``keep_states`` snapshots, to fork from
       skipped.jsonl                folder datasets only: each unreadable file skipped, with the reason
 
 Every whole-file write goes to a temporary file in the same folder and is renamed over the
@@ -31,12 +33,18 @@ CONFIG = "config.json"
 LOG = "log.jsonl"
 METRICS = "metrics.jsonl"
 SNAPSHOTS = "snapshots"
+DISCRIMINATORS = "discriminators"  # beside snapshots/, not in it: nothing that globs snapshots/ sees a D
 STATE = "state.pt"
+STATES = "states"  # resume states kept at snapshots (forkable steps); never shipped in git
 SKIPPED = "skipped.jsonl"
 
 
 class RunError(RuntimeError):
     """A run folder that cannot be used as asked; the message says why and what to do."""
+
+
+class RunFinished(RunError):
+    """``--resume`` on a run that already reached its last step: nothing to do (not a failure)."""
 
 
 def _clean(v: Any) -> Any:
@@ -100,6 +108,17 @@ def write_skipped(run_dir: str | os.PathLike, skipped: list[tuple[str, str]]) ->
 
 def snapshot_path(run_dir: Path, step: int) -> Path:
     return Path(run_dir) / SNAPSHOTS / f"step-{step:07d}{SNAPSHOT_SUFFIX}"
+
+
+def discriminator_path(run_dir: str | os.PathLike, step: int) -> Path:
+    """Where a run keeps its discriminator at ``step`` (numbered as ``snapshot_path``)."""
+    return Path(run_dir) / DISCRIMINATORS / f"step-{step:07d}{SNAPSHOT_SUFFIX}"
+
+
+def find_discriminator(run_dir: str | os.PathLike, step: int) -> Path | None:
+    """The discriminator file of ``step``, or None when the run kept no D for that step."""
+    path = discriminator_path(run_dir, step)
+    return path if path.is_file() else None
 
 
 def scan_snapshots(run_dir: str | os.PathLike) -> tuple[list[tuple[Path, dict]], list[tuple[Path, str]]]:
@@ -208,6 +227,71 @@ def list_runs(root: str | os.PathLike) -> list[Path]:
     if not root.is_dir():
         return []
     return sorted(p for p in root.iterdir() if p.is_dir() and is_run(p))
+
+
+def kept_state_path(run_dir: str | os.PathLike, step: int) -> Path:
+    """Where a run keeps its resume state of snapshot ``step`` (to fork from)."""
+    return Path(run_dir) / STATES / f"step-{step:07d}.pt"
+
+
+def _step_of(path: Path) -> int | None:
+    try:
+        return int(path.name.split(".")[0].removeprefix("step-"))
+    except ValueError:
+        return None
+
+
+def forkable_steps(run_dir: str | os.PathLike) -> list[int]:
+    """The steps of a run a fork can start from (those with a kept resume state), in order."""
+    steps = (_step_of(p) for p in (Path(run_dir) / STATES).glob("step-*.pt"))
+    return sorted(s for s in steps if s is not None)
+
+
+def keep_state(run_dir: str | os.PathLike, step: int, keep: int) -> None:
+    """Keep the just-written ``state.pt`` as the state of snapshot ``step``; only the last ``keep`` stay.
+
+    A hard link when the file system allows (``state.pt`` is replaced by rename, never rewritten in
+    place, so the link keeps this step's bytes), else a copy written atomically."""
+    if keep < 1:
+        return
+    run_dir = Path(run_dir)
+    dest = kept_state_path(run_dir, step)
+    dest.parent.mkdir(exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(run_dir / STATE, tmp)
+        os.replace(tmp, dest)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        atomic_write_bytes(dest, (run_dir / STATE).read_bytes())
+    for old in forkable_steps(run_dir)[:-keep]:
+        kept_state_path(run_dir, old).unlink(missing_ok=True)
+
+
+def drop_after(run_dir: str | os.PathLike, step: int) -> int:
+    """Make a run folder consistent with a restart at ``step``: log and metrics records, snapshots,
+    discriminators and kept states after it go (a crash can leave them; the run rewrites them).
+    Returns how many log and metric records were dropped."""
+    run_dir = Path(run_dir)
+    dropped = sum(truncate_jsonl(run_dir / name, step) for name in (LOG, METRICS) if (run_dir / name).exists())
+    for folder, suffix in ((SNAPSHOTS, SNAPSHOT_SUFFIX), (DISCRIMINATORS, SNAPSHOT_SUFFIX), (STATES, ".pt")):
+        for p in (run_dir / folder).glob(f"step-*{suffix}"):
+            s = _step_of(p)
+            if s is not None and s > step:
+                p.unlink(missing_ok=True)
+    return dropped
+
+
+def read_records(run_dir: str | os.PathLike) -> dict:
+    """config.json's records beside the settings (``overrides``, ``fork``...), or {} when there are none."""
+    try:
+        data = json.loads((Path(run_dir) / CONFIG).read_text())
+    except (OSError, json.JSONDecodeError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if k in ("overrides", "fork") and isinstance(v, dict)}
 
 
 def save_state(run_dir: Path, state: dict) -> None:

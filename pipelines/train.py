@@ -16,8 +16,6 @@ as if it had never stopped (bit for bit on the CPU).
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
 import logging
 import sys
 import time
@@ -35,11 +33,11 @@ from .augment import parse_policy
 from .build import RunOptions, build_parts
 from .data import DataError, ImageData, load_dataset
 from .ema import ema_beta
-from .live import dashboard_link
 from .loss import GANLoss
-from .presets import PRESETS, TrainConfig, get_preset
+from .presets import TrainConfig
 from .records import TrainingDiverged, append_log, log_record, restore_state, save_state, write_snapshot
 from .step import FIELDS, StepOptions, train_step
+from .stopping import StopRequest
 from .toydata import TOY_DATASETS, make_toy
 
 log = logging.getLogger(__name__)
@@ -90,9 +88,9 @@ def load_training_data(cfg: TrainConfig) -> ImageData:
     return data
 
 
-def _write_config(run_dir: Path, cfg: TrainConfig, launch: Launch) -> None:
+def _write_config(run_dir: Path, cfg: TrainConfig, launch: Launch, records: dict | None) -> None:
     (run_dir / runs.SNAPSHOTS).mkdir(parents=True, exist_ok=True)
-    config = cfg.to_dict()
+    config = cfg.to_dict() | (records or {})  # overrides, fork: what the command line changed
     if launch.distributed:
         B, world = cfg.batch_size, launch.world_size
         config["launch"] = {"world_size": world, "backend": launch.backend, "batch_per_rank": B, "global_batch": B * world}
@@ -112,6 +110,9 @@ def train(
     cuda_graphs: bool | None = None,
     channels_last: bool = True,
     device_data_share: float = 1 / 3,
+    stop: StopRequest | None = None,
+    records: dict | None = None,
+    on_ready: Callable[[Path], None] | None = None,
 ) -> Path:
     """Train a GAN into ``run_dir``.
 
@@ -123,7 +124,8 @@ def train(
     Args:
         cfg: the resolved training config.
         run_dir: the run folder (created; must not hold a run unless ``resume``).
-        resume: continue from ``run_dir/state.pt``; the log is cut back to the state's step.
+        resume: continue from ``run_dir/state.pt``; the log is cut back to the state's step. Without a
+            state (a new folder, or one stopped before its first state) the run starts at step 0.
         device: "auto", "cpu", "cuda"... (each torchrun rank takes cuda:LOCAL_RANK).
         progress: show a tqdm bar (rank 0).
         callbacks: called as ``fn(StepInfo)`` after every step, on every rank.
@@ -135,10 +137,15 @@ def train(
         channels_last: NHWC image batches and convolution weights on CUDA.
         device_data_share: the dataset goes to the GPU when it takes at most this share of the
             free memory; otherwise it stays in pinned host memory.
+        stop: when it is requested (SIGINT/SIGTERM, see ``pipelines.stopping``), the run ends after the
+            current step with a snapshot and a resume state.
+        records: extra top-level records for ``config.json`` (``overrides``, ``fork``).
+        on_ready: called with the run folder once it exists (config written), before the first step.
     Returns:
         the run folder.
     Raises:
         TrainingDiverged: a loss or gradient norm became NaN/Inf.
+        runs.RunFinished: ``resume`` on a run that already reached its last step.
         runs.RunError / DataError: unusable run folder or data, with what to do.
     """
     run_dir = Path(run_dir)
@@ -148,16 +155,27 @@ def train(
         dev = torch.device("cuda", launch.local_rank)
         torch.cuda.set_device(dev)
     ro = RunOptions(compile, cuda_graphs, channels_last, device_data_share)
+    hooks = _Hooks(callbacks, stop, records, on_ready)
     try:
-        return _train(cfg, run_dir, resume, dev, launch, progress, callbacks, data, ro)
+        return _train(cfg, run_dir, resume, dev, launch, progress, hooks, data, ro)
     finally:
         if launch.owns_group:
             dist.destroy_process_group()
 
 
-def _train(cfg, run_dir, resume, dev, launch, progress, callbacks, data, ro: RunOptions) -> Path:
+@dataclass
+class _Hooks:
+    """What the caller watches the loop with (see ``train``)."""
+
+    callbacks: Sequence[Callable[[StepInfo], None]]
+    stop: StopRequest | None
+    records: dict | None
+    on_ready: Callable[[Path], None] | None
+
+
+def _train(cfg, run_dir, resume, dev, launch, progress, hooks: _Hooks, data, ro: RunOptions) -> Path:
     # Check the folder.
-    state = runs.load_state(run_dir) if resume else None
+    state = runs.load_state(run_dir) if resume and (run_dir / runs.STATE).exists() else None
     if not resume and ((run_dir / runs.CONFIG).exists() or (run_dir / runs.STATE).exists()):
         raise runs.RunError(f"{run_dir} already holds a run: pass --resume to continue it, or --out for a new one")
     if launch.distributed:
@@ -182,19 +200,21 @@ def _train(cfg, run_dir, resume, dev, launch, progress, callbacks, data, ro: Run
     # Resume.
     step, elapsed = 0, 0.0
     if state is not None:
-        step, elapsed, noise_state = restore_state(parts, state, run_dir, launch)
+        step, elapsed, noise_state = restore_state(parts, state, run_dir, launch, cfg)
         noise_gen.set_state(noise_state)
         if step >= total:
-            raise runs.RunError(
-                f"{run_dir} already reached its limit: step {step:,} of {total:,}; nothing to continue. "
+            raise runs.RunFinished(
+                f"{run_dir} already finished: step {step:,} of {total:,}; nothing to continue. "
                 f"Extend it, e.g. ganscope-train --out {run_dir} --resume {_extension(cfg, step, spe)}"
             )
-        if launch.writer:
-            dropped = runs.truncate_jsonl(run_dir / runs.LOG, step) + runs.truncate_jsonl(run_dir / runs.METRICS, step)
-            log.info("resuming %s at step %d (%d log/metric records after it dropped)", run_dir, step, dropped)
+    if resume and launch.writer:  # a crash can leave records and files past the state's step (or past 0)
+        dropped = runs.drop_after(run_dir, step)
+        log.info("resuming %s at step %d (%d log/metric records after it dropped)", run_dir, step, dropped)
     if launch.writer:  # only now: a refused resume leaves the folder as it was
-        _write_config(run_dir, cfg, launch)
+        _write_config(run_dir, cfg, launch, hooks.records)
         runs.write_skipped(run_dir, data.skipped)  # unreadable files of a folder dataset, with the reasons
+    if hooks.on_ready is not None and launch.writer:
+        hooks.on_ready(run_dir)
 
     # The data lives on the device when it fits in a third of the free memory (MNIST, CIFAR-10 and face
     # crops do), else in pinned host memory with each batch copied over.
@@ -248,8 +268,9 @@ def _train(cfg, run_dir, resume, dev, launch, progress, callbacks, data, ro: Run
     t0 = time.perf_counter() - elapsed
     last_snapshot = None
     bar = tqdm(total=total, initial=step, disable=not (progress and launch.writer), unit="step", dynamic_ncols=True)
+    stopped = _stopping(hooks.stop, launch, True)  # asked to stop while the data loaded: no step at all
     try:
-        while step < total:
+        while step < total and not stopped:
             epoch = step // spe
             if epoch != order_epoch:
                 order, order_epoch = _epoch_order(cfg, epoch, n).to(home), epoch
@@ -264,6 +285,8 @@ def _train(cfg, run_dir, resume, dev, launch, progress, callbacks, data, ro: Run
             # Log.
             snap = step % (spe * cfg.snapshot_epochs) == 0 or step == total
             snap = snap or bool(cfg.snapshot_every and step % cfg.snapshot_every == 0)
+            stopped = _stopping(hooks.stop, launch, step % cfg.log_every == 0)
+            snap = snap or stopped  # stopped: a snapshot and a resume state at this step, then out
             save = snap or step % cfg.state_every == 0
             record = None
             if save or step % cfg.log_every == 0:
@@ -275,16 +298,28 @@ def _train(cfg, run_dir, resume, dev, launch, progress, callbacks, data, ro: Run
 
             # Snapshot.
             if snap and launch.writer:
-                last_snapshot = write_snapshot(run_dir, cfg, parts.explored, dev, step, spe, record)
+                last_snapshot = write_snapshot(run_dir, cfg, parts.explored, dev, step, spe, record, parts.D)
             if save:
                 save_state(run_dir, launch, step, time.perf_counter() - t0, parts, runner.noise_state())
-            for cb in callbacks:
+                if snap and launch.writer:  # kept to fork from, the last keep_states of them
+                    runs.keep_state(run_dir, step, cfg.keep_states)
+            for cb in hooks.callbacks:
                 cb(StepInfo(step, record, parts.G, parts.D, parts.opt_g, parts.opt_d))
     finally:
         bar.close()
     if launch.distributed:
         dist.barrier()  # rank 0's last writes are done when any rank returns
     return run_dir
+
+
+def _stopping(stop: StopRequest | None, launch: Launch, check: bool) -> bool:
+    """Whether a stop was requested; under torchrun every rank agrees (checked on log steps only, where the
+    ranks meet anyway, so all of them stop after the same step)."""
+    if stop is None:
+        return False
+    if not launch.distributed:
+        return stop.requested
+    return check and stop.agreed()
 
 
 def _extension(cfg: TrainConfig, step: int, spe: int) -> str:
@@ -305,93 +340,11 @@ def _show_progress(bar: tqdm, cfg: TrainConfig, record: dict, epoch: int, step: 
     )
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ganscope-train", description="Train a GAN preset into a run folder.")
-    p.add_argument("--preset", help="preset name (see --list-presets)")
-    p.add_argument("--list-presets", action="store_true", help="list the presets, one line each, and exit")
-    p.add_argument("--out", help="run folder (default: runs/PRESET)")
-    p.add_argument("--resume", action="store_true", help="continue the run in --out from its last state")
-    p.add_argument("--epochs", type=int, help="total epochs")
-    p.add_argument("--max-steps", type=int, help="stop after this many steps in total")
-    p.add_argument("--seed", type=int, help="random seed (weights, noise, data order)")
-    p.add_argument("--data-dir", help="dataset folder (IDX files, torchvision root or image folder)")
-    p.add_argument(
-        "--dataset", choices=("mnist", "fashion-mnist", "cifar10", "folder", *TOY_DATASETS), help="override the dataset"
-    )
-    p.add_argument("--download", action="store_true", help="let torchvision download missing data")
-    p.add_argument("--limit", type=int, help="train on the first N images only")
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--snapshot-every", type=int, help="extra snapshots every N steps")
-    p.add_argument("--image-size", type=int, help="DCGAN image size (e.g. 64 or 80 for the faces presets)")
-    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
-    p.add_argument("--compile", action="store_true", help="torch.compile the networks instead of CUDA graphs")
-    p.add_argument("--no-cuda-graphs", action="store_true", help="on CUDA, run each step eagerly (no graph replay)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    return p
-
-
-def _print_dashboard_link(out: Path) -> None:
-    """Where to watch the run while it trains: the dashboard's command and this run's URL."""
-    command, url = dashboard_link(out)
-    print(f"watch it train: {command}  (if the dashboard is not running yet), then open {url}", flush=True)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.list_presets:
-        width = max(len(n) for n in PRESETS)
-        for name, preset in PRESETS.items():
-            print(f"{name:<{width}}  {preset.description}")
-        return 0
-    try:
-        if args.resume:
-            if not args.out and not args.preset:
-                print("error: --resume needs --out RUN_DIR (or --preset for runs/PRESET)", file=sys.stderr)
-                return 2
-            out = Path(args.out or f"runs/{args.preset}")
-            cfg = runs.read_config(out)
-        else:
-            if not args.preset:
-                print("error: --preset is required (see --list-presets)", file=sys.stderr)
-                return 2
-            cfg = get_preset(args.preset)
-            out = Path(args.out or f"runs/{args.preset}")
-        changes = {
-            k: v
-            for k, v in {
-                "epochs": args.epochs,
-                "max_steps": args.max_steps,
-                "seed": None if args.resume else args.seed,
-                "data_dir": args.data_dir,
-                "dataset": args.dataset,
-                "limit": args.limit,
-                "batch_size": None if args.resume else args.batch_size,
-                "snapshot_every": args.snapshot_every,
-            }.items()
-            if v is not None
-        }
-        if args.download:
-            changes["download"] = True
-        if args.image_size and not args.resume:
-            if not hasattr(cfg.model, "image_size"):
-                raise ValueError(f"--image-size applies to DCGAN presets, not {cfg.preset}")
-            changes["model"] = dataclasses.replace(cfg.model, image_size=args.image_size)
-        cfg = cfg.replace(**changes)
-        graphs = False if args.no_cuda_graphs else None
-        _print_dashboard_link(out)
-        train(cfg, out, args.resume, args.device, not args.no_progress, compile=args.compile, cuda_graphs=graphs)
-    except KeyError as e:
-        print(f"error: {e.args[0]}", file=sys.stderr)
-        return 2
-    except (runs.RunError, DataError, TrainingDiverged, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"\ninterrupted; continue with: ganscope-train --out {out} --resume", file=sys.stderr)
-        return 130
-    print(f"run written to {out}")
-    return 0
+    """``ganscope-train`` (the command line lives in ``pipelines.train_cli``)."""
+    from .train_cli import main as cli_main
+
+    return cli_main(argv)
 
 
 if __name__ == "__main__":

@@ -77,6 +77,10 @@ class TrainConfig:
             "translation,cutout,color" ("" : off; see pipelines.augment).
         spectral_norm: spectral normalisation of every discriminator layer (Miyato et al. 2018).
         r1_gamma: weight γ of the R1 penalty (γ/2)·E‖∇D(x)‖² on real images (0: off).
+        keep_states: keep the resume state of the last this many snapshots (``states/``), to fork
+            from (0: none; only ``state.pt``).
+        keep_d: write the discriminator beside every generator snapshot (``discriminators/``), for the
+            pages that show what D sees; it changes nothing in training.
     """
 
     preset: str
@@ -111,6 +115,8 @@ class TrainConfig:
     augment: str = ""  # DiffAugment helps small datasets (faces-orl); MNIST has 60,000 images
     spectral_norm: bool = False
     r1_gamma: float = 0.0
+    keep_states: int = 3  # each is G, D and both optimisers' moments: a few MB for a DCGAN
+    keep_d: bool = True  # D beside every G snapshot: fp16, about the size of G's; --no-keep-d saves the disk
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
@@ -119,8 +125,8 @@ class TrainConfig:
             raise ValueError(f"optimizer {self.optimizer!r} is not one of {OPTIMIZERS}")
         if self.batch_size < 1 or self.epochs < 1 or self.log_every < 1 or self.state_every < 1:
             raise ValueError("batch_size, epochs, log_every and state_every must be >= 1")
-        if self.max_steps < 0 or self.snapshot_every < 0 or self.limit < 0:
-            raise ValueError("max_steps, snapshot_every and limit must be >= 0")
+        if self.max_steps < 0 or self.snapshot_every < 0 or self.limit < 0 or self.keep_states < 0:
+            raise ValueError("max_steps, snapshot_every, limit and keep_states must be >= 0")
         if self.snapshot_epochs < 1:
             raise ValueError("snapshot_epochs must be >= 1")
         if self.d_steps < 1 or self.g_steps < 1:
