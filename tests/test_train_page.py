@@ -116,38 +116,42 @@ def test_a_visitor_s_quota_holds(jobs_dir, tmp_path, monkeypatch):
 
 
 def test_fork_from_a_kept_state_with_a_switch_changed(jobs_dir, tmp_path, monkeypatch):
-    """The form forks a run at a kept state: the command is ``--fork PARENT --at STEP``, the changed switch
-    rides along as ``--set``, and the fork's config records its parent and step."""
-    import subprocess
+    """Fork… on a finished run fills the form; the command is ``--fork PARENT --at STEP`` with the changed
+    switch as ``--set``; the fork trains, records its parent and step, and Compare shows the two side by side."""
     import sys
 
     from pipelines import runs
 
-    if not hasattr(runs, "forkable_steps"):
-        pytest.skip("needs the trainer's --fork and kept states (the cli branch)")
     parent = tmp_path / "runs" / "parent"
     cmd = [sys.executable, "-m", "pipelines.train", "--preset", "toy-scalar", "--out", str(parent), "--max-steps", "90"]
-    subprocess.run([*cmd, "--no-progress", "--device", "cpu"], cwd=CHECKPOINTS.parent, check=True, capture_output=True)
+    first = jobs.submit(jobs_dir, [*cmd, "--no-progress", "--device", "cpu"], parent)
+    deadline = time.time() + 120
+    while (first := jobs.jobs(jobs_dir)[0]).status not in jobs.DONE and time.time() < deadline:
+        time.sleep(0.5)
     steps = runs.forkable_steps(parent)
-    assert steps
+    assert first.status == "finished" and steps
     monkeypatch.setenv("GANSCOPE_RUNS", str(tmp_path / "runs"))
     monkeypatch.setenv("GANSCOPE_TRAIN_DIR", str(tmp_path / "runs"))
     at = _page(preset=None)
-    at.radio(key="train_mode").set_value("A fork of a run").run()
-    at.selectbox(key="train_parent").set_value(str(parent)).run()
+    next(b for b in at.button if b.label == "Fork…").click().run()  # on the finished run's row
+    assert at.radio(key="train_mode").value == "A fork of a run"
+    assert at.selectbox(key="train_parent").value == str(parent) and at.selectbox(key="train_fork_step").value == steps[-1]
     at.selectbox(key="train_fork_step").set_value(steps[0]).run()
     at.text_input(key=f"tf_fork_{parent}__lr_d").set_value("0.01").run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     out = tmp_path / "runs" / f"parent-fork{steps[0]}-1"
     assert _command(at) == f"ganscope-train --fork {parent} --at {steps[0]} --out {out} --set lr_d=0.01"
     _start(at).click().run()
-    [job] = jobs.jobs(jobs_dir)
+    job = jobs.jobs(jobs_dir)[-1]
     assert job.kind == "fork"
     deadline = time.time() + 120
-    while (job := jobs.jobs(jobs_dir)[0]).status not in jobs.DONE and time.time() < deadline:
+    while (job := jobs.jobs(jobs_dir)[-1]).status not in jobs.DONE and time.time() < deadline:
         time.sleep(0.5)
     assert job.status == "finished", job.tail
     assert runs.read_config(out).lr_d == 0.01
     from app.components.fork_views import fork_origin
 
     assert fork_origin(out) == (parent.resolve(), steps[0])
+    at.sidebar.selectbox(key="run_select").set_value(str(out)).run()
+    at.switch_page("views/compare.py").run()
+    assert not at.exception and f"Parent and fork from step {steps[0]:,}" in [h.value for h in at.subheader]
