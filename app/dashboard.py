@@ -38,6 +38,7 @@ pages = {  # the sidebar's sections, in order
     "Training": [
         st.Page(str(ROOT / "app" / "views" / "compare.py"), title="Compare", icon=":material/compare:"),
         st.Page(str(ROOT / "app" / "views" / "training.py"), title="Training", icon=":material/monitoring:"),
+        st.Page(str(ROOT / "app" / "views" / "train.py"), title="Train", icon=":material/model_training:"),
         st.Page(str(ROOT / "app" / "views" / "diagnostics.py"), title="Diagnostics", icon=":material/troubleshoot:"),
         st.Page(str(ROOT / "app" / "views" / "ablation.py"), title="Ablation", icon=":material/science:"),
     ],

@@ -13,6 +13,14 @@ outside them (after resolving symlinks and ``..``) is refused with a sentence; p
 paths likewise. Uploads (imported generators) go to a temporary folder of the visitor's own
 session, never into the shared roots, and no upload may exceed the size limit.
 
+Training from the Train page is off for visitors of a shared dashboard unless the host allows it;
+then each visitor may have at most ``training_max_runs`` runs queued or training, each of at most
+``training_max_steps`` steps, written into the visitor's session folder:
+
+    GANSCOPE_ALLOW_TRAINING=1                       allow_training = true
+    GANSCOPE_TRAINING_MAX_RUNS=2                    training_max_runs = 2
+    GANSCOPE_TRAINING_MAX_STEPS=2000                training_max_steps = 2000
+
 A secrets file that does not parse may hold the host's roots, so it fails closed: unless
 ``GANSCOPE_ALLOWED_ROOTS`` is set, the app then opens no run and says which file to fix.
 """
@@ -180,3 +188,54 @@ def for_visitor(local: str, hosted: str) -> str:
 def path_box_shown() -> bool:
     """Whether to draw the boxes that take a path on the server (run folder, photo path)."""
     return not settings().hide_path_box
+
+
+DEFAULT_TRAINING_MAX_RUNS = 2  # a visitor's runs queued or training at once
+DEFAULT_TRAINING_MAX_STEPS = 2000  # a visitor's run stops here: a toy preset's minutes on a CPU
+
+
+@dataclass(frozen=True)
+class TrainingPolicy:
+    """Who may start runs from the Train page: ``allowed`` with no limits on a local app; on a shared one
+    only with ``allow_training``, and then ``max_runs`` at once of ``max_steps`` steps each per visitor."""
+
+    allowed: bool
+    max_runs: int | None = None
+    max_steps: int | None = None
+    reason: str = ""
+
+
+def _setting(env: str, secret: str):
+    value = os.environ.get(env)
+    return value if value is not None else _secret(secret)
+
+
+def _positive(value, default: int) -> int:
+    try:
+        return max(1, int(value)) if value not in (None, "") else default
+    except (TypeError, ValueError):
+        return default
+
+
+def training() -> TrainingPolicy:
+    """The Train page's policy now (read on every call, like ``settings``)."""
+    h = settings()
+    if not h.restricted:
+        return TrainingPolicy(True)
+    if h.problem:
+        return TrainingPolicy(False, reason=h.problem)
+    if not _truthy(_setting("GANSCOPE_ALLOW_TRAINING", "allow_training")):
+        return TrainingPolicy(
+            False, reason="Training is off on this shared dashboard: the host has not allowed visitors to start runs."
+        )
+    runs = _positive(_setting("GANSCOPE_TRAINING_MAX_RUNS", "training_max_runs"), DEFAULT_TRAINING_MAX_RUNS)
+    steps = _positive(_setting("GANSCOPE_TRAINING_MAX_STEPS", "training_max_steps"), DEFAULT_TRAINING_MAX_STEPS)
+    return TrainingPolicy(True, runs, steps)
+
+
+def visitor_id() -> str:
+    """Who this browser session is, for the training queue's turns: its session folder's name when shared
+    (made on first use), "" on a local app."""
+    if not settings().restricted:
+        return ""
+    return session_dir().name

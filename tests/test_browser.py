@@ -53,8 +53,9 @@ def imports(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("imports")
 
 
-def _start_server(cwd: Path, env: dict) -> tuple[subprocess.Popen, str]:
-    """`streamlit run ROOT/app/main.py` started in ``cwd``, on a free port; (process, URL) once healthy."""
+def _start_server(cwd: Path, env: dict, address: str | None = "127.0.0.1") -> tuple[subprocess.Popen, str]:
+    """`streamlit run ROOT/app/main.py` started in ``cwd``, on a free port; (process, URL) once healthy.
+    ``address`` None: no --server.address, so the app's own config.toml decides where it listens."""
     port = _free_port()
     proc = subprocess.Popen(
         [
@@ -65,8 +66,7 @@ def _start_server(cwd: Path, env: dict) -> tuple[subprocess.Popen, str]:
             str(ROOT / "app" / "main.py"),
             "--server.port",
             str(port),
-            "--server.address",
-            "127.0.0.1",
+            *(["--server.address", address] if address else []),
             "--server.headless",
             "true",
             "--browser.gatherUsageStats",

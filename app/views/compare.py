@@ -10,6 +10,8 @@ import streamlit as st
 from app import state
 from app.components.d_scores import caption_scores
 from app.components.export_buttons import export_row, provenance
+from app.components.film import film_row
+from app.components.fork_views import parent_and_fork
 from app.components.samples_view import show
 from app.render import seed_latents
 from models import CheckpointError
@@ -82,6 +84,8 @@ export_row(
     stem="evolution",
     nrow=count,
 )
+film_row(rows, [m.get("step") or 0 for _, m in snaps], G.output, count, key="cmp_film")
+parent_and_fork(run_dir, z, labels, G.output, count)
 
 st.subheader("Two runs side by side")
 try:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from app import state
 from app.charts import GROUPS, curves
+from app.components.fork_views import mark_forks, with_parents
 from app.components.metric_charts import metric_charts
 from pipelines import metrics as registry
 from pipelines import runs
@@ -18,12 +19,13 @@ if current and current not in available:
 if not available:
     st.info("No runs yet: train one with ganscope-train.")
     st.stop()
-chosen = st.multiselect(
-    "Runs", available, default=[current] if current else available[:1], key="train_runs", format_func=state.run_label
-)
+defaults, _ = with_parents([current] if current else available[:1])  # a fork's parent is overlaid
+available += [r for r in defaults if r not in available]
+chosen = st.multiselect("Runs", available, default=defaults, key="train_runs", format_func=state.run_label)
 if not chosen:
     st.info("Pick at least one run.")
     st.stop()
+_, forks = with_parents(chosen)  # where each fork starts, marked on the curves
 shown_as = state.short_names(chosen)
 logs = {shown_as[r]: runs.read_log(r) for r in chosen}
 imported = [shown_as[r] for r in chosen if runs.read_source(r) is not None and not logs[shown_as[r]]]
@@ -43,7 +45,9 @@ c1, c2 = st.columns(2)
 smoothing = c1.slider("Smoothing (EMA weight of the past)", 0.0, 0.99, 0.6, 0.01, key="train_smooth")
 lo, hi = c2.slider("Steps", 0, int(last), (0, int(last)), key="train_range") if last > 0 else (0, 0)
 for title, fields in GROUPS.items():
-    st.plotly_chart(curves(logs, fields, smoothing, (lo, hi), title), key=f"curve_{title}")
+    fig = curves(logs, fields, smoothing, (lo, hi), title)
+    mark_forks(fig, forks, shown_as)
+    st.plotly_chart(fig, key=f"curve_{title}")
 
 st.subheader("Metrics per snapshot")
 kinds = {r: runs.read_config(r).model.output.kind for r in chosen}  # each run's metrics that apply to its output
