@@ -112,10 +112,10 @@ class Frame:
     axes: Axes
     real: np.ndarray  # (N, dim)
     fake: np.ndarray  # (N, dim)
-    surface: tuple[np.ndarray, np.ndarray | None, np.ndarray]
+    surface: tuple[np.ndarray, np.ndarray | None, np.ndarray] | None  # None: no D (a run that kept none)
     midpoint: float
-    manifold: np.ndarray | None
-    arrows: np.ndarray  # (N, dim), on the fake points
+    manifold: np.ndarray | None  # None for noise of more than 2 dimensions
+    arrows: np.ndarray | None  # (N, dim), on the fake points; None without D
     z: np.ndarray  # (N, noise_dim): the fixed noise behind ``fake`` (1-D lab: lines z -> G(z))
     kl: float
     js: float
@@ -123,7 +123,7 @@ class Frame:
     verdict: str | None
 
 
-def frame(G: torch.nn.Module, D: torch.nn.Module, *, step: int, dataset: str, loss: str, noise: str,
+def frame(G: torch.nn.Module, D: torch.nn.Module | None, *, step: int, dataset: str, loss: str, noise: str,
           real: torch.Tensor, z: torch.Tensor, log: list[dict] | None = None, shown: int = 256) -> Frame:  # fmt: skip
     """The views of networks G and D (live or from history) on fixed real samples and noise."""
     axes = data.AXES[dataset]
@@ -140,10 +140,10 @@ def frame(G: torch.nn.Module, D: torch.nn.Module, *, step: int, dataset: str, lo
         axes=axes,
         real=real[:shown].numpy(),
         fake=fake[:shown].numpy(),
-        surface=surface(D, loss, axes),
+        surface=None if D is None else surface(D, loss, axes),
         midpoint=surface_midpoint(loss),
         manifold=manifold(G, noise, z.shape[1]),
-        arrows=arrows(D, loss, fake[:shown]),
+        arrows=None if D is None else arrows(D, loss, fake[:shown]),
         z=z[:shown].numpy(),
         kl=kl,
         js=js,
