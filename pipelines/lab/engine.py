@@ -131,10 +131,12 @@ class LabSession:
         self.D.requires_grad_(True)
         return {"g_loss": loss.item()}
 
-    def iterate(self, batches: Batches | None = None, d_steps: int | None = None, g_steps: int | None = None) -> None:
+    def iterate(self, batches: Batches | None = None, d_steps: int | None = None, g_steps: int | None = None,
+                manual: bool = False) -> None:  # fmt: skip
         """One iteration: ``d_steps`` D updates, then ``g_steps`` G updates (the settings' counts by default).
 
-        Step D is ``iterate(d_steps=1, g_steps=0)``, Step G ``iterate(d_steps=0, g_steps=1)``."""
+        Step D is ``iterate(d_steps=1, g_steps=0, manual=True)``, Step G ``iterate(d_steps=0, g_steps=1, manual=True)``;
+        a manual step is logged, evaluated and kept in the history at once."""
         s = self.settings
         nd = s.d_steps if d_steps is None else d_steps
         ng = s.g_steps if g_steps is None else g_steps
@@ -146,7 +148,6 @@ class LabSession:
             record.update(self.g_step(z))
         self.iteration += 1
         self._window.append(record)
-        manual = d_steps is not None or g_steps is not None
         if manual or len(self._window) >= LOG_EVERY:
             self._flush()
         if manual or self.iteration % EVAL_EVERY == 0:

@@ -73,18 +73,18 @@ class LabRunner:
         return self.sessions[0]
 
     # Steps (all sessions on the same batches).
-    def _iterate(self, d_steps: int | None = None, g_steps: int | None = None) -> None:
+    def _iterate(self, d_steps: int | None = None, g_steps: int | None = None, manual: bool = False) -> None:
         nd = max(s.settings.d_steps for s in self.sessions) if d_steps is None else d_steps
         ng = max(s.settings.g_steps for s in self.sessions) if g_steps is None else g_steps
         batches: Batches = self.main.draw(nd, ng, max(s.settings.batch for s in self.sessions))
         for s in self.sessions:
-            s.iterate(batches, d_steps, g_steps)
+            s.iterate(batches, d_steps, g_steps, manual)
 
     def step(self, kind: str) -> None:
         """One manual step: "d" (D alone), "g" (G alone) or "both" (one iteration)."""
         with self.lock:
             one_thread()
-            self._iterate(*{"d": (1, 0), "g": (0, 1), "both": (None, None)}[kind])
+            self._iterate(*{"d": (1, 0), "g": (0, 1), "both": (None, None)}[kind], manual=True)
 
     # Play.
     def play(self) -> str | None:

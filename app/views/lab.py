@@ -1,0 +1,94 @@
+"""Lab page: train a small GAN live (GAN Lab's plane, and more): play, step D or G, change settings while it
+trains, scrub its history, fork it, save it as a run; the 1-D lab of Goodfellow et al. 2014; replay a run."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.components import lab_controls as lc
+from app.components import lab_plane, lab_sections
+from pipelines.lab import views
+from pipelines.lab.settings import LOSSES
+
+lab_sections.go_to_samples_if_asked()
+st.title("Lab")
+st.caption(
+    "A small GAN training live in your session. Green: real samples; purple: fakes and G's manifold (its image of a "
+    "lattice over noise space); background: D's score (green = real); orange: where G's loss pushes each fake."
+)
+mode = st.radio("Mode", [*lc.MODES, "Replay a run"], horizontal=True, key="lab_mode")
+if mode == "Replay a run":
+    lab_sections.replay_section()
+    st.stop()
+dim = lc.MODES[mode]
+settings = lc.controls(dim)
+if isinstance(settings, str):
+    st.error(settings)
+    st.stop()
+if settings.dataset == "drawn":
+    lab_sections.drawing_section(settings)
+r = lc.runner(dim, settings)
+if isinstance(r, str):
+    st.info(r)
+    st.stop()
+pending = lc.apply_live(r, settings)
+if pending:
+    st.warning(f"Changing {', '.join(pending)} needs new networks: press Reset to start again with them.")
+
+b = st.columns(6)
+if b[0].button("Pause" if r.playing else "Play", type="primary", key="lab_play"):
+    if r.playing:
+        r.pause()
+    elif sentence := r.play():
+        st.warning(sentence)
+    st.rerun()
+for col, (label, kind) in zip(b[1:4], [("Step D", "d"), ("Step G", "g"), ("Step both", "both")], strict=True):
+    if col.button(label, key=f"lab_step_{kind}", disabled=r.playing):
+        r.step(kind)
+if b[4].button("Reset", key="lab_reset"):
+    if problem := lc.reset(dim, settings):
+        st.info(problem)
+        st.stop()
+    st.rerun()
+layers = st.pills("Layers", lab_plane.LAYERS, selection_mode="multi", default=list(lab_plane.LAYERS), key="lab_layers")
+if r.error:
+    st.error(r.error)
+
+
+def _frames(runner, step: int | None):
+    """Frames of each session (at history ``step`` when scrubbed back) and their logs."""
+    out = []
+    for s in runner.sessions:
+        G, D, it = s.G, s.D, s.iteration
+        if step is not None and step < s.iteration:
+            G, D = lab_sections.networks_at(s, step)
+            it = s.history.at(step).step
+        fr = views.frame(G, D, step=it, dataset=s.settings.dataset, loss=s.settings.loss, noise=s.settings.noise,
+                         real=s.fixed_real, z=s.fixed_z, log=[x for x in s.log if x["step"] <= it])  # fmt: skip
+        out.append((s, fr))
+    return out
+
+
+def live() -> None:
+    """The plane(s), the metrics beside them and the charts below; rerun on a timer while playing."""
+    r.poll()
+    scrub = st.session_state.get("lab_scrub") if not r.playing else None
+    frames = r.read(lambda rr: _frames(rr, scrub))
+    rate = r.rate()
+    cols = st.columns([3, 1] if len(frames) == 1 else [2, 2, 1])
+    for i, (s, fr) in enumerate(frames):
+        name = "run" if i == 0 else f"fork ({LOSSES[s.settings.loss]}, lr D {s.settings.lr_d:g}, G {s.settings.lr_g:g})"
+        title = f"{name} · iteration {fr.step}"
+        fig = lab_plane.plane(fr, layers, title) if dim == 2 else lab_plane.line_1d(fr, layers, title, s.settings.noise)
+        cols[i].plotly_chart(fig, key=f"lab_plane_{i}", config={"displayModeBar": False})
+    with cols[-1]:
+        lab_sections.metrics_panel(frames, rate)
+    logs = {("run" if i == 0 else "fork"): [x for x in s.log if x["step"] <= fr.step] for i, (s, fr) in enumerate(frames)}
+    divs = {("run" if i == 0 else "fork"): s.divergences for i, (s, _) in enumerate(frames)}
+    c1, c2 = st.columns(2)
+    c1.plotly_chart(lab_plane.loss_chart(logs, views.verdict_windows(logs["run"])), key="lab_loss_chart")
+    c2.plotly_chart(lab_plane.divergence_chart(divs), key="lab_div_chart")
+
+
+st.fragment(live, run_every=0.2 if r.playing else None)()
+lab_sections.history_section(r, dim)
