@@ -28,14 +28,16 @@ def networks_at(session, step: int):
 def metrics_panel(frames, rate: float) -> None:
     """The live numbers beside the plane, one block per lab (run, fork)."""
     for i, (s, fr) in enumerate(frames):
-        last = s.log[-1] if s.log else {}
         lines = [f"**{'run' if i == 0 else 'fork'}** · iteration **{fr.step}**"]
         if i == 0:
             lines.append(f"{rate:.0f} iterations/s" if rate else "paused")
-        if last:
-            d = (last.get("d_loss_real", float("nan")) + last.get("d_loss_fake", float("nan")))
-            lines.append(f"D loss {d:.3f} · G loss {last.get('g_loss', float('nan')):.3f}")
-            lines.append(f"D accuracy real {last.get('d_acc_real', float('nan')):.0%} · fake {last.get('d_acc_fake', float('nan')):.0%}")
+        d_rec = next((x for x in reversed(s.log) if "d_loss_real" in x and x["step"] <= fr.step), None)
+        g_rec = next((x for x in reversed(s.log) if "g_loss" in x and x["step"] <= fr.step), None)
+        if d_rec:
+            lines.append(f"D loss {d_rec['d_loss_real'] + d_rec['d_loss_fake']:.3f} (real + fake)")
+            lines.append(f"D accuracy real {d_rec['d_acc_real']:.0%} · fake {d_rec['d_acc_fake']:.0%}")
+        if g_rec:
+            lines.append(f"G loss {g_rec['g_loss']:.3f}")
         lines.append(f"KL {fr.kl:.3f} · JS {fr.js:.3f}")
         if fr.coverage:
             covered, modes, quality = fr.coverage
@@ -70,6 +72,16 @@ def drawing_section(settings: LabSettings) -> None:
             st.session_state["lab_pad_n"] = n + 1
             st.rerun()
         st.caption("Each point becomes a small cloud N(point, 0.02²). Press Reset to train on the drawing.")
+
+
+def follow_newest(r) -> None:
+    """Keep the history slider on the newest moment unless the visitor moved it back."""
+    steps = r.main.history.steps()
+    if st.session_state.get("lab_scrub") in (None, st.session_state.get("lab_scrub_newest")) or (
+        st.session_state.get("lab_scrub") not in steps
+    ):
+        st.session_state["lab_scrub"] = steps[-1]
+    st.session_state["lab_scrub_newest"] = steps[-1]
 
 
 def history_section(r, dim: int) -> None:

@@ -8,6 +8,7 @@ import streamlit as st
 from app.components import lab_controls as lc
 from app.components import lab_plane, lab_sections
 from pipelines.lab import views
+from pipelines.lab.data import EmptyDrawing
 from pipelines.lab.settings import LOSSES
 
 lab_sections.go_to_samples_if_asked()
@@ -27,6 +28,8 @@ if isinstance(settings, str):
     st.stop()
 if settings.dataset == "drawn":
     lab_sections.drawing_section(settings)
+    if not settings.drawn:
+        st.info(str(EmptyDrawing()))
 r = lc.runner(dim, settings)
 if isinstance(r, str):
     st.info(r)
@@ -90,5 +93,6 @@ def live() -> None:
     c2.plotly_chart(lab_plane.divergence_chart(divs), key="lab_div_chart")
 
 
+lab_sections.follow_newest(r)
 st.fragment(live, run_every=0.2 if r.playing else None)()
 lab_sections.history_section(r, dim)

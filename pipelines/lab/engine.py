@@ -83,6 +83,7 @@ class LabSession:
         self.history = History()
         self._window: list[dict] = []
         self.history.keep(self.entry())
+        self.evaluate()
 
     # Samples.
     def noise(self, n: int, gen: torch.Generator | None = None) -> torch.Tensor:
@@ -154,6 +155,11 @@ class LabSession:
             self.evaluate()
         if self.iteration % self.history.every == 0 or manual:
             self.history.keep(self.entry())
+
+    def flush(self) -> None:
+        """Write the pending window's means as a log record (save calls this: the log ends at ``iteration``)."""
+        if self._window:
+            self._flush()
 
     def _flush(self) -> None:
         keys = {k for r in self._window for k in r}

@@ -74,6 +74,7 @@ def save_run(session: LabSession, run_dir: str | Path) -> Path:
         raise LabRunError(f"{run_dir} already holds a run: pick another name")
     (run_dir / runs.SNAPSHOTS).mkdir(parents=True, exist_ok=True)
     (run_dir / D_DIR).mkdir(exist_ok=True)
+    session.flush()
     cfg = train_config(session, run_dir.name)
     record = cfg.to_dict()
     record["lab"] = {**dataclasses.asdict(session.settings), "drawn": [list(p) for p in session.settings.drawn]}
@@ -82,7 +83,10 @@ def save_run(session: LabSession, run_dir: str | Path) -> Path:
     for r in session.log:
         runs.append_jsonl(run_dir / runs.LOG, {"epoch": 1, **r, **{k: v for k, v in kl.get(r["step"], {}).items() if k != "step"}})
     G, D = build_generator(session.cfg), build_discriminator(session.cfg)
-    for e in session.history.entries:
+    entries = list(session.history.entries)
+    if not entries or entries[-1].step != session.iteration:
+        entries.append(session.entry())  # the lab as it is now is the run's latest snapshot
+    for e in entries:
         G.load_state_dict(e.g)
         D.load_state_dict(e.d)
         meta = {"step": e.step, "epoch": 1, "run": run_dir.name, "preset": "lab"}
