@@ -56,10 +56,26 @@ def controls(dim: int) -> LabSettings | str:
         d_width = n2.number_input("D width", 1, 512, d.d_width, key=p + "d_width")
         seed = n3.number_input("Seed", 0, 2**31 - 1, 0, key=p + "seed")
     try:
-        return LabSettings(dataset=dataset, drawn=tuple(st.session_state.get("lab_drawn", ())), noise_dim=int(noise_dim),
-                           noise=noise, g_layers=int(g_layers), g_width=int(g_width), d_layers=int(d_layers),
-                           d_width=int(d_width), loss=loss, r1_gamma=float(r1), opt_d=opt_d, opt_g=opt_g, lr_d=float(lr_d),
-                           lr_g=float(lr_g), d_steps=int(d_steps), g_steps=int(g_steps), batch=int(batch), seed=int(seed))  # fmt: skip
+        return LabSettings(
+            dataset=dataset,
+            drawn=tuple(st.session_state.get("lab_drawn", ())),
+            noise_dim=int(noise_dim),
+            noise=noise,
+            g_layers=int(g_layers),
+            g_width=int(g_width),
+            d_layers=int(d_layers),
+            d_width=int(d_width),
+            loss=loss,
+            r1_gamma=float(r1),
+            opt_d=opt_d,
+            opt_g=opt_g,
+            lr_d=float(lr_d),
+            lr_g=float(lr_g),
+            d_steps=int(d_steps),
+            g_steps=int(g_steps),
+            batch=int(batch),
+            seed=int(seed),
+        )
     except ValueError as e:
         return f"{e}."
 
@@ -105,7 +121,7 @@ def add_drawn(points) -> None:
 
 
 def parse_points(text: str) -> list[tuple[float, float]] | str:
-    """"x, y" per line -> points, or a sentence naming the first bad line."""
+    """ "x, y" per line -> points, or a sentence naming the first bad line."""
     pts = []
     for i, line in enumerate(text.strip().splitlines(), 1):
         if not line.strip():

@@ -68,15 +68,24 @@ def plane(fr: Frame, layers, title: str, height: int = 460) -> go.Figure:
     fig = go.Figure()
     if "D's surface" in layers and fr.surface is not None:
         xs, ys, v = fr.surface
-        fig.add_trace(go.Heatmap(x=xs, y=ys, z=v, colorscale="PRGn", zmid=fr.midpoint, showscale=False, opacity=0.55,
-                                 hoverinfo="skip", name="D"))  # fmt: skip
+        fig.add_trace(
+            go.Heatmap(
+                x=xs, y=ys, z=v, colorscale="PRGn", zmid=fr.midpoint, showscale=False, opacity=0.55, hoverinfo="skip", name="D"
+            )
+        )
     if "manifold" in layers and fr.manifold is not None:
         mx, my = _lattice_lines(fr.manifold)
-        fig.add_trace(go.Scattergl(x=mx, y=my, mode="lines", line={"color": MANIFOLD, "width": 1}, hoverinfo="skip", name="G manifold"))
+        fig.add_trace(
+            go.Scattergl(x=mx, y=my, mode="lines", line={"color": MANIFOLD, "width": 1}, hoverinfo="skip", name="G manifold")
+        )
     if "real" in layers:
-        fig.add_trace(go.Scattergl(x=fr.real[:, 0], y=fr.real[:, 1], mode="markers", marker={"color": REAL, "size": 4}, name="real"))
+        fig.add_trace(
+            go.Scattergl(x=fr.real[:, 0], y=fr.real[:, 1], mode="markers", marker={"color": REAL, "size": 4}, name="real")
+        )
     if "fake" in layers:
-        fig.add_trace(go.Scattergl(x=fr.fake[:, 0], y=fr.fake[:, 1], mode="markers", marker={"color": FAKE, "size": 5}, name="fake"))
+        fig.add_trace(
+            go.Scattergl(x=fr.fake[:, 0], y=fr.fake[:, 1], mode="markers", marker={"color": FAKE, "size": 5}, name="fake")
+        )
     if "arrows" in layers and fr.arrows is not None:
         ax, ay = _segments(fr.fake, _arrow_ends(fr))
         fig.add_trace(go.Scattergl(x=ax, y=ay, mode="lines", line={"color": ARROW, "width": 1}, hoverinfo="skip", name="arrows"))
@@ -110,7 +119,9 @@ def line_1d(fr: Frame, layers, title: str, noise: str, height: int = 420) -> go.
         starts = np.stack([zx, np.full_like(zx, -0.35)], 1)
         ends = np.stack([fr.fake[:48, 0], np.zeros_like(zx)], 1)
         sx, sy = _segments(starts, ends)
-        fig.add_trace(go.Scatter(x=sx, y=sy, mode="lines", line={"color": MANIFOLD, "width": 1}, name="z → G(z)", hoverinfo="skip"))
+        fig.add_trace(
+            go.Scatter(x=sx, y=sy, mode="lines", line={"color": MANIFOLD, "width": 1}, name="z → G(z)", hoverinfo="skip")
+        )
     _fixed_axes(fig, fr.axes, height, title)
     fig.update_layout(showlegend=True, legend={"orientation": "h"}, yaxis={"range": [-0.4, 1.6], "autorange": False})
     return fig
@@ -120,7 +131,9 @@ def drawing_pad(drawn, axes: Axes, n: int = 41) -> go.Figure:
     """A plane of faint clickable points: click, box- or lasso-select them to add data points."""
     t = np.linspace(axes.x[0] + 0.1, axes.x[1] - 0.1, n)
     gx, gy = np.meshgrid(t, t)
-    fig = go.Figure(go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", marker={"size": 6, "color": "rgba(0,0,0,0.06)"}, name="pad"))
+    fig = go.Figure(
+        go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", marker={"size": 6, "color": "rgba(0,0,0,0.06)"}, name="pad")
+    )
     if drawn:
         pts = np.array(drawn)
         fig.add_trace(go.Scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", marker={"size": 8, "color": REAL}, name="drawn"))

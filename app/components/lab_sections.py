@@ -51,8 +51,12 @@ def drawing_section(settings: LabSettings) -> None:
     """The drawing pad (click / box / lasso on faint points) and a text box of "x, y" lines."""
     with st.expander("Draw your data", expanded=not st.session_state.get("lab_drawn")):
         n = st.session_state.get("lab_pad_n", 0)
-        event = st.plotly_chart(lab_plane.drawing_pad(st.session_state.get("lab_drawn", []), data.AXES["drawn"]),
-                                on_select="rerun", selection_mode=("points", "box", "lasso"), key=f"lab_pad_{n}")  # fmt: skip
+        event = st.plotly_chart(
+            lab_plane.drawing_pad(st.session_state.get("lab_drawn", []), data.AXES["drawn"]),
+            on_select="rerun",
+            selection_mode=("points", "box", "lasso"),
+            key=f"lab_pad_{n}",
+        )
         picked = [(p["x"], p["y"]) for p in (event.selection.points if event else []) if p.get("curve_number", 0) == 0]
         if picked:
             lc.add_drawn(picked)
@@ -97,15 +101,25 @@ def history_section(r, dim: int) -> None:
     elif len(steps) > 1:
         st.select_slider("Scrub to iteration", steps, value=steps[-1], key="lab_scrub")
         with st.form("lab_fork_form"):
-            st.markdown("**Fork here**: a second lab from this iteration, with these changes, trained beside it on the same noise.")
+            st.markdown(
+                "**Fork here**: a second lab from this iteration, with these changes, trained beside it on the same noise."
+            )
             s = r.main.settings
             f1, f2, f3, f4 = st.columns(4)
-            loss = f1.selectbox("Loss", list(LOSSES), index=list(LOSSES).index(s.loss), format_func=LOSSES.get, key="lab_fork_loss")
-            lr_d = f2.select_slider("D learning rate", lc.LRS, value=s.lr_d if s.lr_d in lc.LRS else lc.LRS[2], key="lab_fork_lr_d")
-            lr_g = f3.select_slider("G learning rate", lc.LRS, value=s.lr_g if s.lr_g in lc.LRS else lc.LRS[2], key="lab_fork_lr_g")
+            loss = f1.selectbox(
+                "Loss", list(LOSSES), index=list(LOSSES).index(s.loss), format_func=LOSSES.get, key="lab_fork_loss"
+            )
+            lr_d = f2.select_slider(
+                "D learning rate", lc.LRS, value=s.lr_d if s.lr_d in lc.LRS else lc.LRS[2], key="lab_fork_lr_d"
+            )
+            lr_g = f3.select_slider(
+                "G learning rate", lc.LRS, value=s.lr_g if s.lr_g in lc.LRS else lc.LRS[2], key="lab_fork_lr_g"
+            )
             r1 = f4.number_input("R1 γ", 0.0, 100.0, s.r1_gamma, 0.1, key="lab_fork_r1")
             if st.form_submit_button("Fork here"):
-                r.fork(st.session_state["lab_scrub"], s.replace(loss=loss, lr_d=float(lr_d), lr_g=float(lr_g), r1_gamma=float(r1)))
+                r.fork(
+                    st.session_state["lab_scrub"], s.replace(loss=loss, lr_d=float(lr_d), lr_g=float(lr_g), r1_gamma=float(r1))
+                )
                 st.session_state.pop("lab_scrub", None)
                 st.rerun()
     if len(r.sessions) > 1 and st.button("Close the fork", key="lab_unfork"):

@@ -66,8 +66,17 @@ def _frames(runner, step: int | None):
         if step is not None and step < s.iteration:
             G, D = lab_sections.networks_at(s, step)
             it = s.history.at(step).step
-        fr = views.frame(G, D, step=it, dataset=s.settings.dataset, loss=s.settings.loss, noise=s.settings.noise,
-                         real=s.fixed_real, z=s.fixed_z, log=[x for x in s.log if x["step"] <= it])  # fmt: skip
+        fr = views.frame(
+            G,
+            D,
+            step=it,
+            dataset=s.settings.dataset,
+            loss=s.settings.loss,
+            noise=s.settings.noise,
+            real=s.fixed_real,
+            z=s.fixed_z,
+            log=[x for x in s.log if x["step"] <= it],
+        )
         out.append((s, fr))
     return out
 

@@ -132,8 +132,9 @@ class LabSession:
         self.D.requires_grad_(True)
         return {"g_loss": loss.item()}
 
-    def iterate(self, batches: Batches | None = None, d_steps: int | None = None, g_steps: int | None = None,
-                manual: bool = False) -> None:  # fmt: skip
+    def iterate(
+        self, batches: Batches | None = None, d_steps: int | None = None, g_steps: int | None = None, manual: bool = False
+    ) -> None:
         """One iteration: ``d_steps`` D updates, then ``g_steps`` G updates (the settings' counts by default).
 
         Step D is ``iterate(d_steps=1, g_steps=0, manual=True)``, Step G ``iterate(d_steps=0, g_steps=1, manual=True)``;

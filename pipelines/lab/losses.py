@@ -56,7 +56,9 @@ def r1(D: torch.nn.Module, real: torch.Tensor, gamma: float) -> torch.Tensor:
     return 0.5 * gamma * input_grad_sq(D, real).mean()
 
 
-def gradient_penalty(D: torch.nn.Module, real: torch.Tensor, fake: torch.Tensor, lam: float, gen: torch.Generator) -> torch.Tensor:
+def gradient_penalty(
+    D: torch.nn.Module, real: torch.Tensor, fake: torch.Tensor, lam: float, gen: torch.Generator
+) -> torch.Tensor:
     """λ·E(‖∇D(x̂)‖ - 1)² on x̂ = εx + (1-ε)G(z), ε ~ U(0, 1) (Gulrajani et al. 2017)."""
     eps = torch.rand(len(real), 1, generator=gen)
     mix = eps * real + (1 - eps) * fake.detach()

@@ -81,7 +81,9 @@ def save_run(session: LabSession, run_dir: str | Path) -> Path:
     runs.write_json(run_dir / runs.CONFIG, record)
     kl = {d["step"]: d for d in session.divergences}
     for r in session.log:
-        runs.append_jsonl(run_dir / runs.LOG, {"epoch": 1, **r, **{k: v for k, v in kl.get(r["step"], {}).items() if k != "step"}})
+        runs.append_jsonl(
+            run_dir / runs.LOG, {"epoch": 1, **r, **{k: v for k, v in kl.get(r["step"], {}).items() if k != "step"}}
+        )
     G, D = build_generator(session.cfg), build_discriminator(session.cfg)
     entries = list(session.history.entries)
     if not entries or entries[-1].step != session.iteration:
@@ -136,7 +138,11 @@ def open_run(run_dir: str | Path, n: int = 1024) -> Replay:
     lab = raw.get("lab") if isinstance(raw.get("lab"), dict) else None
     names = {v: k for k, v in data.TRAIN_DATASET.items()}
     name = names.get(cfg.dataset, cfg.dataset.removeprefix("lab-"))
-    if name not in data.DATASETS or getattr(cfg.model, "output", None) is None or cfg.model.output.shape != (data.data_dim(name),):
+    if (
+        name not in data.DATASETS
+        or getattr(cfg.model, "output", None) is None
+        or cfg.model.output.shape != (data.data_dim(name),)
+    ):
         raise LabRunError(
             f"The Lab replays 2-D toy runs (ring-8, quadratic-1d) and saved labs; this run's data is {cfg.dataset}."
         )
@@ -172,7 +178,9 @@ def replay_frame(replay: Replay, index: int, real: torch.Tensor | None = None):
     D = load_discriminator(dpath) if dpath is not None else None
     if real is None:
         real = data.sample(replay.dataset, len(replay.z), 0, replay.drawn)
-    return frame(G, D, step=replay.steps[index], dataset=replay.dataset, loss=replay.loss, noise=replay.noise, real=real, z=replay.z)
+    return frame(
+        G, D, step=replay.steps[index], dataset=replay.dataset, loss=replay.loss, noise=replay.noise, real=real, z=replay.z
+    )
 
 
 def safe_name(name: str) -> str:

@@ -123,8 +123,19 @@ class Frame:
     verdict: str | None
 
 
-def frame(G: torch.nn.Module, D: torch.nn.Module | None, *, step: int, dataset: str, loss: str, noise: str,
-          real: torch.Tensor, z: torch.Tensor, log: list[dict] | None = None, shown: int = 256) -> Frame:  # fmt: skip
+def frame(
+    G: torch.nn.Module,
+    D: torch.nn.Module | None,
+    *,
+    step: int,
+    dataset: str,
+    loss: str,
+    noise: str,
+    real: torch.Tensor,
+    z: torch.Tensor,
+    log: list[dict] | None = None,
+    shown: int = 256,
+) -> Frame:
     """The views of networks G and D (live or from history) on fixed real samples and noise."""
     axes = data.AXES[dataset]
     with torch.no_grad():
