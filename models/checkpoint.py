@@ -10,6 +10,7 @@ against the rebuilt network before any weight is used.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from pathlib import Path
@@ -19,6 +20,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save
 from torch import nn
+from torch.nn.utils import parametrize
 
 from .classifier import Classifier
 from .config import config_to_dict
@@ -30,6 +32,7 @@ from .scalar import ScalarDiscriminator, ScalarGenerator
 from .sequential import NoDiscriminator, SequentialGenerator
 from .snapshot_file import (  # noqa: F401 - re-exported: the loader's errors and header reader
     CLASSIFIER_FORMAT,
+    DISCRIMINATOR_FORMAT,
     FORMAT,
     FORMAT_VERSION,
     SNAPSHOT_SUFFIX,
@@ -129,6 +132,63 @@ def _load_checked(path: Path, header: dict, module: nn.Module) -> nn.Module:
 def save_classifier(path: str | os.PathLike, model: Classifier, meta: dict | None = None) -> Path:
     """Atomically write a classifier (fp16 weights + config + meta such as its test accuracy)."""
     return save_generator(path, model, model.cfg, meta, _format=CLASSIFIER_FORMAT)
+
+
+def plain_discriminator_state(D: nn.Module) -> dict[str, torch.Tensor]:
+    """D's state dict as a plain ``build_discriminator`` has it: spectral-norm (and any other)
+    parametrisations folded into the effective weights, as D computes them in eval mode. Reads a copy, so
+    the live D, its power-iteration vectors and every RNG are untouched (a resumed run stays bit-exact).
+    (``remove_parametrizations`` is not used: it edits the parametrised class, which a copy shares.)"""
+    state = D.state_dict()
+    if not any(parametrize.is_parametrized(m) for m in D.modules()):
+        return state
+    plain = {k: v for k, v in state.items() if "parametrizations." not in k}
+    with torch.no_grad():
+        copy_ = copy.deepcopy(D).eval()  # eval: spectral norm divides by its stored sigma, no power iteration
+        for name, m in copy_.named_modules():
+            if parametrize.is_parametrized(m):
+                for tensor in m.parametrizations:
+                    plain[f"{name}.{tensor}" if name else tensor] = getattr(m, tensor).detach()
+    return plain
+
+
+class _StateOnly(nn.Module):
+    """A stand-in whose ``state_dict`` is a given dict (so ``save_generator`` writes it)."""
+
+    def __init__(self, state: dict[str, torch.Tensor]):
+        super().__init__()
+        self._state = state
+
+    def state_dict(self, *args, **kwargs):  # noqa: ARG002 - the nn.Module signature
+        return self._state
+
+
+def save_discriminator(
+    path: str | os.PathLike, discriminator: nn.Module, cfg: Any, meta: dict | None = None, dtype: torch.dtype = torch.float16
+) -> Path:
+    """Atomically write a discriminator snapshot (format ``ganscope-discriminator``): its effective weights
+    (spectral norm folded in, see ``plain_discriminator_state``) in ``dtype``, the architecture config and
+    ``meta`` (step...) in the header, so it loads into a plain ``build_discriminator(cfg)``."""
+    state = _StateOnly(plain_discriminator_state(discriminator))
+    return save_generator(path, state, cfg, meta, dtype, _format=DISCRIMINATOR_FORMAT)
+
+
+def load_discriminator(path: str | os.PathLike, device: str | torch.device = "cpu") -> tuple[nn.Module, Any]:
+    """Load a discriminator snapshot written by ``save_discriminator``.
+
+    Returns:
+        (discriminator in eval mode, float32, parameters with requires_grad False, its architecture config);
+        callers wanting gradients with respect to an input set ``requires_grad`` on the input.
+    Raises:
+        CheckpointError: missing, truncated, corrupt or mismatched file, or a generator snapshot
+            passed as a discriminator, with a sentence naming the file.
+    """
+    path = Path(path)
+    header = read_header(path, _format=DISCRIMINATOR_FORMAT)
+    cfg = header["config"]
+    if not has_discriminator(cfg):
+        raise CheckpointError(path, f"its {header['arch']} architecture has no discriminator")
+    return _load_checked(path, header, build_discriminator(cfg)).to(device), cfg
 
 
 def load_classifier(path: str | os.PathLike, device: str | torch.device = "cpu") -> tuple[Classifier, dict]:

@@ -17,6 +17,8 @@ from .configs import CONFIGS, ClassifierConfig
 
 FORMAT = "ganscope-generator"
 CLASSIFIER_FORMAT = "ganscope-classifier"
+DISCRIMINATOR_FORMAT = "ganscope-discriminator"
+_KINDS = {FORMAT: "a generator snapshot", CLASSIFIER_FORMAT: "a classifier", DISCRIMINATOR_FORMAT: "a discriminator"}
 FORMAT_VERSION = 1
 SNAPSHOT_SUFFIX = ".safetensors"
 
@@ -81,6 +83,8 @@ def read_header(path: str | os.PathLike, _format: str = FORMAT) -> dict:
         raise CheckpointError(path, "corrupt safetensors header (not an object)")
     meta = raw.pop("__metadata__", None) or {}
     if meta.get("format") != _format:
+        if meta.get("format") in _KINDS:  # one of ours, of another kind: say which (a G passed where a D goes...)
+            raise CheckpointError(path, f"is {_KINDS[meta['format']]}, not {_KINDS[_format]}")
         raise CheckpointError(path, f"not a {_format} file (format={meta.get('format')!r})")
     version = meta.get("format_version")
     if version != str(FORMAT_VERSION):

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 
-from models import save_generator
+from models import save_discriminator, save_generator
 from models.latent import sample_latents
 
 from . import runs
@@ -81,11 +81,16 @@ def append_log(run_dir: Path, record: dict, launch: Launch, last_snapshot: Path 
         )
 
 
-def write_snapshot(run_dir: Path, cfg: TrainConfig, G, dev, step: int, spe: int, record: dict) -> Path:
-    """The generator snapshot (the EMA generator when EMA is on) and its metrics record."""
+def write_snapshot(run_dir: Path, cfg: TrainConfig, G, dev, step: int, spe: int, record: dict, D=None) -> Path:
+    """The generator snapshot (the EMA generator when EMA is on), the discriminator beside it (when
+    ``cfg.keep_d`` and ``D`` is given) and its metrics record."""
     meta = {"step": step, "epoch": round(step / spe, 4), "run": run_dir.name, "preset": cfg.preset}
     if cfg.ema_kimg > 0:
         meta["ema_kimg"] = cfg.ema_kimg
+    if D is not None and cfg.keep_d:  # first, so a G snapshot on disk always has its D when keep_d is on
+        d_path = runs.discriminator_path(run_dir, step)
+        d_path.parent.mkdir(exist_ok=True)
+        save_discriminator(d_path, D, cfg.model, {k: v for k, v in meta.items() if k != "ema_kimg"})
     path = save_generator(runs.snapshot_path(run_dir, step), G, cfg.model, meta)
     metrics = evaluate_snapshot(G, cfg, dev)
     runs.append_jsonl(run_dir / runs.METRICS, {"step": step, "epoch": meta["epoch"], "snapshot": path.name, **metrics})

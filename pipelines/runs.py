@@ -5,6 +5,7 @@
       log.jsonl                    append-only, one record per log_every steps
       metrics.jsonl                one record per snapshot
       snapshots/step-0000469.safetensors   generator weights + architecture config (no pickle)
+      discriminators/step-0000469.safetensors   the discriminator at the same step (``keep_d``, default on)
       state.pt                     resume state (G, D, optimisers, step, RNG); never shipped in git
       skipped.jsonl                folder datasets only: each unreadable file skipped, with the reason
 
@@ -31,6 +32,7 @@ CONFIG = "config.json"
 LOG = "log.jsonl"
 METRICS = "metrics.jsonl"
 SNAPSHOTS = "snapshots"
+DISCRIMINATORS = "discriminators"  # beside snapshots/, not in it: nothing that globs snapshots/ sees a D
 STATE = "state.pt"
 SKIPPED = "skipped.jsonl"
 
@@ -100,6 +102,17 @@ def write_skipped(run_dir: str | os.PathLike, skipped: list[tuple[str, str]]) ->
 
 def snapshot_path(run_dir: Path, step: int) -> Path:
     return Path(run_dir) / SNAPSHOTS / f"step-{step:07d}{SNAPSHOT_SUFFIX}"
+
+
+def discriminator_path(run_dir: str | os.PathLike, step: int) -> Path:
+    """Where a run keeps its discriminator at ``step`` (numbered as ``snapshot_path``)."""
+    return Path(run_dir) / DISCRIMINATORS / f"step-{step:07d}{SNAPSHOT_SUFFIX}"
+
+
+def find_discriminator(run_dir: str | os.PathLike, step: int) -> Path | None:
+    """The discriminator file of ``step``, or None when the run kept no D for that step."""
+    path = discriminator_path(run_dir, step)
+    return path if path.is_file() else None
 
 
 def scan_snapshots(run_dir: str | os.PathLike) -> tuple[list[tuple[Path, dict]], list[tuple[Path, str]]]:

@@ -275,7 +275,7 @@ def _train(cfg, run_dir, resume, dev, launch, progress, callbacks, data, ro: Run
 
             # Snapshot.
             if snap and launch.writer:
-                last_snapshot = write_snapshot(run_dir, cfg, parts.explored, dev, step, spe, record)
+                last_snapshot = write_snapshot(run_dir, cfg, parts.explored, dev, step, spe, record, parts.D)
             if save:
                 save_state(run_dir, launch, step, time.perf_counter() - t0, parts, runner.noise_state())
             for cb in callbacks:
@@ -327,6 +327,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--compile", action="store_true", help="torch.compile the networks instead of CUDA graphs")
     p.add_argument("--no-cuda-graphs", action="store_true", help="on CUDA, run each step eagerly (no graph replay)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-keep-d", action="store_true", help="do not keep the discriminator beside each snapshot")
     return p
 
 
@@ -373,6 +374,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         if args.download:
             changes["download"] = True
+        if args.no_keep_d:
+            changes["keep_d"] = False
         if args.image_size and not args.resume:
             if not hasattr(cfg.model, "image_size"):
                 raise ValueError(f"--image-size applies to DCGAN presets, not {cfg.preset}")

@@ -77,6 +77,8 @@ class TrainConfig:
             "translation,cutout,color" ("" : off; see pipelines.augment).
         spectral_norm: spectral normalisation of every discriminator layer (Miyato et al. 2018).
         r1_gamma: weight γ of the R1 penalty (γ/2)·E‖∇D(x)‖² on real images (0: off).
+        keep_d: write the discriminator beside every generator snapshot (``discriminators/``), for the
+            pages that show what D sees; it changes nothing in training.
     """
 
     preset: str
@@ -111,6 +113,7 @@ class TrainConfig:
     augment: str = ""  # DiffAugment helps small datasets (faces-orl); MNIST has 60,000 images
     spectral_norm: bool = False
     r1_gamma: float = 0.0
+    keep_d: bool = True  # D beside every G snapshot: fp16, about the size of G's; --no-keep-d saves the disk
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
