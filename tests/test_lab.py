@@ -12,14 +12,15 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from models import build_discriminator, load_generator, read_header, save_generator
+from models import build_discriminator, load_discriminator, load_generator, save_discriminator
 from pipelines import runs
 from pipelines.lab import data, views
 from pipelines.lab.data import Axes, EmptyDrawing
 from pipelines.lab.engine import LabSession
-from pipelines.lab.runfolder import D_FORMAT, discriminator_path, open_run, replay_frame, save_run
+from pipelines.lab.runfolder import open_run, replay_frame, save_run
 from pipelines.lab.runner import LabRunner, TrainingSlots
 from pipelines.lab.settings import LabSettings
+from pipelines.runs import discriminator_path
 from tests.conftest import CHECKPOINTS
 
 APP = str(CHECKPOINTS.parent / "app" / "dashboard.py")
@@ -185,7 +186,9 @@ def test_save_as_run_loads_with_the_ordinary_loader(tmp_path):
         assert torch.allclose(G(z), s.G(z), atol=2e-2)  # fp16 snapshot of the same weights
     steps = [m["step"] for _, m in runs.list_snapshots(out)]
     assert steps == [*s.history.steps(), 25]
-    assert read_header(discriminator_path(out, 25), _format=D_FORMAT)["meta"]["step"] == 25
+    D, _ = load_discriminator(discriminator_path(out, 25))
+    with torch.no_grad():
+        assert torch.allclose(D(z), s.D(z), atol=2e-2)
     assert runs.read_log(out)[-1]["step"] == 25
     replay = open_run(out)
     assert replay.has_d and replay_frame(replay, len(replay.steps) - 1).surface is not None
@@ -204,7 +207,7 @@ def ring_with_d(tmp_path):
     torch.manual_seed(0)
     D = build_discriminator(cfg)
     for _, meta in runs.list_snapshots(run):
-        save_generator(discriminator_path(run, meta["step"]), D, cfg, {"step": meta["step"]}, _format=D_FORMAT)
+        save_discriminator(discriminator_path(run, meta["step"]), D, cfg, {"step": meta["step"]})
     return run
 
 

@@ -3,7 +3,7 @@
 A saved lab is what ``ganscope-train`` writes: ``config.json`` (a ``TrainConfig`` with the trainer's MLP
 config, plus a ``lab`` record of the Lab's own settings), ``log.jsonl``, ``metrics.jsonl``,
 ``snapshots/step-NNNNNNN.safetensors`` (G, one per history entry) and ``discriminators/`` (D beside
-each G, in the format of docs/DSNAP: header format ``ganscope-discriminator``). Every page opens it;
+each G, written by ``models.save_discriminator``). Every page opens it;
 its snapshots load with ``models.load_generator`` and no Lab code.
 """
 
@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file
 
-from models import build_discriminator, build_generator, read_header, save_generator
+from models import build_discriminator, build_generator, load_discriminator, save_discriminator, save_generator
 from models.latent import sample_latents
 
 from .. import runs
@@ -28,18 +27,12 @@ from . import data
 from .engine import LOG_EVERY, LabSession
 from .settings import LabSettings
 
-D_FORMAT = "ganscope-discriminator"
-D_DIR = "discriminators"
 TRAINER_LOSS = {"ns": "bce", "minimax": "bce", "ls": "mse_linear", "hinge": "hinge", "wgan-gp": "hinge"}  # nearest
 LAB_LOSS = {"bce": "ns", "mse": "ls", "mse_linear": "ls", "hinge": "hinge"}  # a trained run's loss, for the arrows
 
 
 class LabRunError(ValueError):
     """A run folder the Lab cannot replay; the message says why and what to open instead."""
-
-
-def discriminator_path(run_dir: Path, step: int) -> Path:
-    return Path(run_dir) / D_DIR / f"step-{step:07d}.safetensors"
 
 
 def train_config(session: LabSession, name: str) -> TrainConfig:
@@ -73,7 +66,7 @@ def save_run(session: LabSession, run_dir: str | Path) -> Path:
     if (run_dir / runs.CONFIG).exists():
         raise LabRunError(f"{run_dir} already holds a run: pick another name")
     (run_dir / runs.SNAPSHOTS).mkdir(parents=True, exist_ok=True)
-    (run_dir / D_DIR).mkdir(exist_ok=True)
+    (run_dir / runs.DISCRIMINATORS).mkdir(exist_ok=True)
     session.flush()
     cfg = train_config(session, run_dir.name)
     record = cfg.to_dict()
@@ -93,18 +86,10 @@ def save_run(session: LabSession, run_dir: str | Path) -> Path:
         D.load_state_dict(e.d)
         meta = {"step": e.step, "epoch": 1, "run": run_dir.name, "preset": "lab"}
         path = save_generator(runs.snapshot_path(run_dir, e.step), G, session.cfg, meta)
-        save_generator(discriminator_path(run_dir, e.step), D, session.cfg, meta, _format=D_FORMAT)
+        save_discriminator(runs.discriminator_path(run_dir, e.step), D, session.cfg, meta)
         metrics = evaluate_snapshot(G.eval(), cfg, torch.device("cpu"))
         runs.append_jsonl(run_dir / runs.METRICS, {"step": e.step, "epoch": 1, "snapshot": path.name, **metrics})
     return run_dir
-
-
-def load_discriminator(path: Path) -> torch.nn.Module:
-    """D from a ``discriminators/`` file: header checked, eval mode, float32, no parameter gradients."""
-    header = read_header(path, _format=D_FORMAT)
-    D = build_discriminator(header["config"])
-    D.load_state_dict({k: v.float() for k, v in load_file(str(path)).items()})
-    return D.eval().requires_grad_(False)
 
 
 @dataclass
@@ -151,7 +136,7 @@ def open_run(run_dir: str | Path, n: int = 1024) -> Replay:
         settings = LabSettings(**{**lab, "drawn": tuple(tuple(p) for p in lab.get("drawn", []))})
     snaps = runs.list_snapshots(run_dir)
     steps = [int(m.get("step", 0)) for _, m in snaps]
-    dpaths = [p if (p := discriminator_path(run_dir, s)).is_file() else None for s in steps]
+    dpaths = [runs.find_discriminator(run_dir, s) for s in steps]
     noise = cfg.model.latent_dist
     return Replay(
         run_dir=run_dir,
@@ -175,7 +160,7 @@ def replay_frame(replay: Replay, index: int, real: torch.Tensor | None = None):
 
     G, _ = load_generator(replay.snapshots[index])
     dpath = replay.discriminators[index]
-    D = load_discriminator(dpath) if dpath is not None else None
+    D = load_discriminator(dpath)[0] if dpath is not None else None
     if real is None:
         real = data.sample(replay.dataset, len(replay.z), 0, replay.drawn)
     return frame(
