@@ -105,6 +105,11 @@ class LabRunner:
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=5)
         SLOTS.release(id(self))
+        with self.lock:  # where it stopped is a moment of the history (to scrub from, fork from, save)
+            for s in self.sessions:
+                s.flush()
+                if s.history.entries[-1].step != s.iteration:
+                    s.history.keep(s.entry())
 
     def poll(self) -> None:
         """The page is still watching (called on every redraw)."""
