@@ -75,14 +75,14 @@ def _frames(runner, step: int | None):
             noise=s.settings.noise,
             real=s.fixed_real,
             z=s.fixed_z,
-            log=[x for x in s.log if x["step"] <= it],
+            log=[x for x in s.log[-views.VERDICT_WINDOW - 5 :] if x["step"] <= it],
         )
         out.append((s, fr))
     return out
 
 
 def live() -> None:
-    """The plane(s), the metrics beside them and the charts below; rerun on a timer while playing."""
+    """The plane(s) and the metrics beside them; rerun 5 times a second while playing."""
     r.poll()
     scrub = st.session_state.get("lab_scrub") if not r.playing else None
     frames = r.read(lambda rr: _frames(rr, scrub))
@@ -95,8 +95,17 @@ def live() -> None:
         cols[i].plotly_chart(fig, key=f"lab_plane_{i}", config={"displayModeBar": False})
     with cols[-1]:
         lab_sections.metrics_panel(frames, rate)
-    logs = {("run" if i == 0 else "fork"): [x for x in s.log if x["step"] <= fr.step] for i, (s, fr) in enumerate(frames)}
-    divs = {("run" if i == 0 else "fork"): s.divergences for i, (s, _) in enumerate(frames)}
+
+
+def charts() -> None:
+    """The loss and divergence charts below; rerun once a second while playing (a separate fragment: they
+    change slowly, and redrawing them with the plane cost the browser and the server half of each tick)."""
+    scrub = st.session_state.get("lab_scrub") if not r.playing else None
+    names = ["run", "fork"]
+    with r.lock:
+        until = [scrub if scrub is not None else s.iteration for s in r.sessions]
+        logs = {names[i]: [x for x in s.log if x["step"] <= until[i]] for i, s in enumerate(r.sessions)}
+        divs = {names[i]: [x for x in s.divergences if x["step"] <= until[i]] for i, s in enumerate(r.sessions)}
     c1, c2 = st.columns(2)
     c1.plotly_chart(lab_plane.loss_chart(logs, views.verdict_windows(logs["run"])), key="lab_loss_chart")
     c2.plotly_chart(lab_plane.divergence_chart(divs), key="lab_div_chart")
@@ -104,4 +113,5 @@ def live() -> None:
 
 lab_sections.follow_newest(r)
 st.fragment(live, run_every=0.2 if r.playing else None)()
+st.fragment(charts, run_every=1.0 if r.playing else None)()
 lab_sections.history_section(r, dim)

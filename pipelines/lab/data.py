@@ -49,7 +49,7 @@ class Axes:
 
 AXES = {
     **{name: Axes((-2.5, 2.5), (-2.5, 2.5)) for name in DATASETS_2D},
-    "quadratic": Axes((-0.75, 0.75), (-0.5, 1.0)),
+    "quadratic": Axes((-0.75, 0.75), (-0.25, 0.5)),
     "gaussian-1d": Axes((-4.0, 4.0)),
     "bimodal-1d": Axes((-4.0, 4.0)),
 }
