@@ -48,6 +48,7 @@ def iteration(pg, who: str = "run") -> int:
 
 
 def wait_for(pg, predicate, timeout: float = 60.0) -> None:
+    """Until ``predicate()`` holds (the page reruns in between); fails naming the iterations shown."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
@@ -56,7 +57,8 @@ def wait_for(pg, predicate, timeout: float = 60.0) -> None:
         except Exception:  # noqa: BLE001 - the page may be rerunning; try again
             pass
         time.sleep(0.3)
-    raise AssertionError("the page did not get there in time")
+    shown = pg.locator('[data-testid="stMarkdownContainer"]', has_text=re.compile("^(run|fork) · iteration")).all_inner_texts()
+    raise AssertionError(f"the page did not get there in {timeout:.0f} s; it shows {shown}")
 
 
 def plane_traces(pg) -> dict[str, int]:
@@ -83,11 +85,19 @@ def test_play_draws_and_pause_stops(page):
     assert iteration(page) == stopped
 
 
+def click_when_enabled(pg, name: str) -> None:
+    """Click a button once the page has finished rerunning (the step buttons are disabled while playing)."""
+    button = pg.get_by_role("button", name=name, exact=True)
+    wait_for(pg, button.is_enabled)
+    pg.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
+    button.click()
+
+
 def test_step_d_and_step_g(page):
     before = iteration(page)
-    page.get_by_role("button", name="Step D").click()
+    click_when_enabled(page, "Step D")
     wait_for(page, lambda: iteration(page) == before + 1)
-    page.get_by_role("button", name="Step G").click()
+    click_when_enabled(page, "Step G")
     wait_for(page, lambda: iteration(page) == before + 2)
 
 
