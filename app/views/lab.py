@@ -3,12 +3,15 @@ trains, scrub its history, fork it, save it as a run; the 1-D lab of Goodfellow 
 
 from __future__ import annotations
 
+import copy
+
 import streamlit as st
 
 from app.components import lab_controls as lc
 from app.components import lab_plane, lab_sections
 from pipelines.lab import views
 from pipelines.lab.data import EmptyDrawing
+from pipelines.lab.engine import one_thread
 from pipelines.lab.settings import LOSSES
 
 lab_sections.go_to_samples_if_asked()
@@ -58,34 +61,35 @@ if r.error:
     st.error(r.error)
 
 
-def _frames(runner, step: int | None):
-    """Frames of each session (at history ``step`` when scrubbed back) and their logs."""
+def _networks(runner, step: int | None):
+    """Under the training lock: each session with copies of its networks (as at history ``step`` when
+    scrubbed back), the iteration they show and the latest log records."""
     out = []
     for s in runner.sessions:
-        G, D, it = s.G, s.D, s.iteration
         if step is not None and step < s.iteration:
             G, D = lab_sections.networks_at(s, step)
             it = s.history.at(step).step
-        fr = views.frame(
-            G,
-            D,
-            step=it,
-            dataset=s.settings.dataset,
-            loss=s.settings.loss,
-            noise=s.settings.noise,
-            real=s.fixed_real,
-            z=s.fixed_z,
-            log=[x for x in s.log[-views.VERDICT_WINDOW - 5 :] if x["step"] <= it],
-        )
-        out.append((s, fr))
+        else:
+            G, D, it = copy.deepcopy(s.G), copy.deepcopy(s.D), s.iteration
+        out.append((s, G, D, it, [x for x in s.log[-views.VERDICT_WINDOW - 5 :] if x["step"] <= it]))
     return out
+
+
+def _frames(runner, step: int | None):
+    """Frames of each session; the views are computed on copies, outside the lock, so training goes on meanwhile."""
+    return [
+        (s, views.frame(G, D, step=it, dataset=s.settings.dataset, loss=s.settings.loss, noise=s.settings.noise,
+                        real=s.fixed_real, z=s.fixed_z, log=log))
+        for s, G, D, it, log in runner.read(lambda rr: _networks(rr, step))
+    ]  # fmt: skip
 
 
 def live() -> None:
     """The plane(s) and the metrics beside them; rerun 5 times a second while playing."""
     r.poll()
     scrub = st.session_state.get("lab_scrub") if not r.playing else None
-    frames = r.read(lambda rr: _frames(rr, scrub))
+    one_thread()
+    frames = _frames(r, scrub)
     rate = r.rate()
     cols = st.columns([3, 1] if len(frames) == 1 else [2, 2, 1])
     for i, (s, fr) in enumerate(frames):
