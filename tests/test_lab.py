@@ -258,6 +258,10 @@ def test_lab_page_steps_scrubs_forks_saves_and_samples_opens_the_save(monkeypatc
 
 def test_lab_page_empty_drawing_and_1d_lab(monkeypatch, tmp_path):
     at = _lab(monkeypatch, tmp_path)
+    at.button(key="lab_step_both").click().run()
+    at.number_input(key="lab2_g_width").set_value(64).run()  # needs new networks: says so, starts again
+    assert any("g_width needs new networks: the lab started again" in i.value for i in at.info)
+    assert "iteration **0**" in _panel(at) and at.session_state["lab_runner_2"].main.cfg.g_hidden == (64, 64)
     at.selectbox(key="lab2_dataset").set_value("drawn").run()
     assert any("Draw some points first" in i.value for i in at.info)
     at.radio(key="lab_mode").set_value("1-D lab (Goodfellow 2014, Fig. 1)").run()

@@ -38,8 +38,12 @@ if isinstance(r, str):
     st.info(r)
     st.stop()
 pending = lc.apply_live(r, settings)
-if pending:
-    st.warning(f"Changing {', '.join(pending)} needs new networks: press Reset to start again with them.")
+if pending:  # new networks: say so and start again (GAN Lab does the same)
+    if problem := lc.reset(dim, settings):
+        st.info(problem)
+        st.stop()
+    r = lc.runner(dim, settings)
+    st.info(f"Changing {', '.join(pending)} needs new networks: the lab started again from iteration 0.")
 
 b = st.columns(6)
 if b[0].button("Pause" if r.playing else "Play", type="primary", key="lab_play"):

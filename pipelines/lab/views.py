@@ -138,6 +138,8 @@ def frame(
 ) -> Frame:
     """The views of networks G and D (live or from history) on fixed real samples and noise."""
     axes = data.AXES[dataset]
+    if axes.dim == 1:
+        shown = len(z)  # densities need every sample; 1-D points are cheap to send
     with torch.no_grad():
         fake = G(z)
     kl, js = divergences(real, fake, axes)
