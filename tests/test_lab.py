@@ -285,3 +285,20 @@ def test_served_lab_saves_into_the_visitors_session_folder(monkeypatch, tmp_path
     saved = at.session_state["lab_saved"]
     assert "ganscope-session-" in saved and not saved.startswith(str(CHECKPOINTS))
     assert not (tmp_path / "saved").exists()
+
+
+def test_plane_axes_are_fixed_and_real_points_drawn_above_the_surface():
+    from app.components import lab_plane
+
+    s = LabSession(SMALL)
+    figs = []
+    for _ in range(2):
+        fr = views.frame(s.G, s.D, step=s.iteration, dataset="ring", loss="ns", noise=SMALL.noise, real=s.fixed_real, z=s.fixed_z)
+        figs.append(lab_plane.plane(fr, lab_plane.LAYERS, "t"))
+        for _ in range(30):
+            s.iterate()
+    for fig in figs:
+        assert tuple(fig.layout.xaxis.range) == (-2.5, 2.5) and tuple(fig.layout.yaxis.range) == (-2.5, 2.5)
+    names = [t.name for t in figs[0].data]
+    assert names.index("real") > names.index("D") and names.index("real") > names.index("G manifold")
+    assert not np.array_equal(figs[0].data[names.index("fake")].x, figs[1].data[names.index("fake")].x)
