@@ -43,6 +43,7 @@ pages = {  # the sidebar's sections, in order
         st.Page(str(ROOT / "app" / "views" / "ablation.py"), title="Ablation", icon=":material/science:"),
     ],
     "Learn": [
+        st.Page(str(ROOT / "app" / "views" / "lab.py"), title="Lab", icon=":material/experiment:"),
         st.Page(str(ROOT / "app" / "views" / "classic.py"), title="Classic GANs", icon=":material/scatter_plot:"),
         st.Page(str(ROOT / "app" / "views" / "dynamics.py"), title="Dynamics", icon=":material/cyclone:"),
         st.Page(str(ROOT / "app" / "views" / "architecture.py"), title="Architecture", icon=":material/account_tree:"),

@@ -1,0 +1,203 @@
+"""The Lab's speed and memory as the browser sees them (headless Chromium against `streamlit run app/main.py`).
+
+* one session on the ring preset's networks (ReLU MLPs 128-128, batch 256, Adam): iterations per second
+  and plane redraws per second, both read in the browser (a 20 ms poll of the plane's title, which
+  carries the iteration);
+* four sessions at once (four browser contexts): each one's iterations per second, and any error shown;
+* memory: the server's resident memory on the dashboard (Samples page) and after one lab has trained
+  with its history filling (the difference is the lab's cost);
+* baseline measured in the same run: the engine alone (``LabSession.iterate`` in a loop in this process,
+  one thread, no page), so the ratio says what the page costs.
+
+GAN Lab's own rate is read from its source (src/ganlab.ts): one iteration per requestAnimationFrame
+(so at most 60 it/s on a 60 Hz display) and the plane redrawn every VIS_INTERVAL = 50 iterations
+(at most 1.2 redraws/s). Its page needs a yarn build (TypeScript + tfjs) we cannot run offline here,
+so it is not measured beside ours.
+
+Run: python -m benchmarks.lab_speed [--seconds 15]. Writes benchmarks/results/cpu-lab-speed.{json,txt}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from benchmarks.browser_speed import free_port, start_streamlit, uptime, wait_healthy
+from pipelines.lab.engine import LabSession
+from pipelines.lab.history import MAX_ENTRIES, entry_bytes
+from pipelines.lab.settings import LabSettings
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+POLL = """() => { window.__lab = []; setInterval(() => {
+  const p = document.querySelector('.js-plotly-plot'); const t = p && p._fullLayout && p._fullLayout.title;
+  const m = t && /iteration (\\d+)/.exec(t.text || ''); if (!m) return;
+  const it = +m[1], last = window.__lab[window.__lab.length - 1];
+  if (!last || last[1] !== it) window.__lab.push([performance.now(), it]); }, 20); }"""
+
+
+def engine_rate(seconds: float) -> float:
+    """Iterations per second of the engine alone, in this process (the baseline)."""
+    s = LabSession(LabSettings())
+    for _ in range(10):
+        s.iterate()
+    t0, n = time.perf_counter(), 0
+    while time.perf_counter() - t0 < seconds:
+        s.iterate()
+        n += 1
+    return n / (time.perf_counter() - t0)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (MB), from /proc."""
+    total = 0
+    pids = [pid] + [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    for p in pids:
+        for line in Path(f"/proc/{p}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+def open_lab(context, url: str):
+    page = context.new_page()
+    page.set_viewport_size({"width": 1500, "height": 1100})
+    page.goto(url + "/lab")
+    page.wait_for_selector(".js-plotly-plot", timeout=180_000)
+    page.evaluate(POLL)
+    return page
+
+
+def play(page) -> None:
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.get_by_role("button", name="Pause", exact=True).wait_for(timeout=60_000)
+
+
+def seen(page, skip_s: float = 2.0) -> dict:
+    """Iterations/s and redraws/s from the browser's record of the plane's title (after ``skip_s``)."""
+    marks = page.evaluate("() => window.__lab")
+    if len(marks) < 3:
+        return {"its_per_s": 0.0, "redraws_per_s": 0.0, "redraws": len(marks)}
+    start = marks[0][0] + skip_s * 1000
+    marks = [m for m in marks if m[0] >= start] or marks[-2:]
+    dt = (marks[-1][0] - marks[0][0]) / 1000
+    return {
+        "its_per_s": (marks[-1][1] - marks[0][1]) / max(dt, 1e-9),
+        "redraws_per_s": (len(marks) - 1) / max(dt, 1e-9),
+        "redraws": len(marks),
+    }
+
+
+def errors(page) -> list[str]:
+    texts = page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').all_inner_texts()
+    return [t[:200] for t in texts]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seconds", type=float, default=15.0, help="measuring time of each phase")
+    p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "cpu-lab-speed")
+    args = p.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    load_before = uptime()
+    baseline = engine_rate(5.0)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    cache = tempfile.TemporaryDirectory()
+    proc = start_streamlit(ROOT, port, Path(cache.name), {"GANSCOPE_IMPORT_DIR": cache.name})
+    result: dict = {}
+    try:
+        wait_healthy(url, time.perf_counter() + 120)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+            ctx = browser.new_context()
+            home = ctx.new_page()
+            home.goto(url)
+            home.wait_for_selector("img", timeout=180_000)
+            time.sleep(3)
+            dashboard_mb = rss_mb(proc.pid)
+            home.close()
+            # One session.
+            page = open_lab(ctx, url)
+            play(page)
+            time.sleep(args.seconds)
+            one = seen(page)
+            one["errors"] = errors(page)
+            lab_mb = rss_mb(proc.pid)
+            page.get_by_role("button", name="Pause", exact=True).click()
+            ctx.close()
+            # Four sessions at once.
+            contexts = [browser.new_context() for _ in range(4)]
+            pages = [open_lab(c, url) for c in contexts]
+            for pg in pages:
+                play(pg)
+            time.sleep(args.seconds)
+            four = [{**seen(pg), "errors": errors(pg)} for pg in pages]
+            four_mb = rss_mb(proc.pid)
+            for c in contexts:
+                c.close()
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    s = LabSession(LabSettings())
+    s.iterate()  # Adam's moments exist from the first step on
+    history_mb = entry_bytes(s.entry()) * MAX_ENTRIES / 2**20
+    per_extra_lab = (four_mb - lab_mb) / 3  # three more labs (the first one's session had closed)
+    result = {
+        "device": f"cpu ({os.cpu_count()} cores, {platform.processor() or platform.machine()})",
+        "torch": torch.__version__,
+        "baseline_engine_its_per_s": baseline,
+        "one_session": one,
+        "ratio_browser_to_engine": one["its_per_s"] / baseline if baseline else None,
+        "four_sessions": four,
+        "memory_mb": {
+            "dashboard": dashboard_mb,
+            "after_one_lab": lab_mb,
+            "lab_above_dashboard": lab_mb - dashboard_mb,
+            "after_four_labs": four_mb,
+            "full_history_ring_preset": history_mb,
+        },  # fmt: skip
+        "ganlab_from_source": {
+            "its_per_s_max": 60,
+            "redraws_per_s_max": 60 / 50,
+            "note": "1 iteration per animation frame, "
+            "plane redrawn every 50 iterations (src/ganlab.ts VIS_INTERVAL); not measured here",
+        },  # fmt: skip
+        "load_before": load_before,
+        "load_after": uptime(),
+        "note": "2-core machine shared with 6 other helpers' tests and builds while measuring: see the load averages",
+    }
+    lines = [
+        f"device: {result['device']} · torch {torch.__version__}",
+        f"load before: {load_before}",
+        f"load after:  {result['load_after']}",
+        "(the machine was shared with 6 other helpers while this ran)",
+        f"engine alone (baseline, no page): {baseline:.0f} it/s",
+        f"one session in Chromium: {one['its_per_s']:.0f} it/s, plane redrawn {one['redraws_per_s']:.1f} times/s "
+        f"(ratio to the engine alone {result['ratio_browser_to_engine']:.2f}); errors: {len(one['errors'])}",
+        "four sessions at once: "
+        + ", ".join(f"{f['its_per_s']:.0f} it/s ({f['redraws_per_s']:.1f} redraws/s)" for f in four)
+        + f"; errors: {sum(len(f['errors']) for f in four)}",
+        f"memory: dashboard {dashboard_mb:.0f} MB, with one lab {lab_mb:.0f} MB (+{lab_mb - dashboard_mb:.0f} MB), "
+        f"four labs {four_mb:.0f} MB (about {per_extra_lab:.0f} MB each further lab); the first lab's share includes "
+        "torch.optim's first use, which imports torch._dynamo once per process (about 150 MB, measured alone; "
+        f"the Project page pays it too); a full history (128 moments, ring preset, Adam) holds {history_mb:.0f} MB",
+        "GAN Lab (from its source, not measured): at most 60 it/s, plane redrawn at most 1.2 times/s",
+    ]
+    print("\n".join(lines))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.with_suffix(".txt").write_text("\n".join(lines) + "\n")
+    args.out.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
