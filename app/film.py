@@ -10,8 +10,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from app import export
-from app.images import grid_pixels
 from models import OutputSpec
+from pipelines.images import grid_pixels
 
 PLOT = 320  # pixels of a drawn plot's side (non-image kinds)
 BAR = 28  # the band above each frame that holds the step
