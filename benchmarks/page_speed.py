@@ -139,6 +139,12 @@ def crowd(url: str, n: int) -> dict:
     }
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used (/proc): what the server spent, whatever the machine's load."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def serve(tree: Path) -> tuple[subprocess.Popen, str, tempfile.TemporaryDirectory]:
     """``streamlit run`` of ``tree`` on a free port with an empty cache folder: (process, URL, cache) once healthy."""
     port = free_port()
@@ -164,17 +170,25 @@ def measure(trees: dict[str, Path], runs: list[str], pages, n_crowd: int, do_wal
                 print(f"{name}: warming", flush=True)
                 walk(browser, url, ["mnist-dcgan"], PAGES)
             for run in runs if do_walk else []:
-                for name, (_, url, _) in servers.items():
+                for name, (proc, url, _) in servers.items():
                     print(f"{name:9}", end="", flush=True)
+                    cpu = cpu_seconds(proc.pid)
                     walked, errors = walk(browser, url, [run], pages)
                     res[name]["walk"].update(walked)
                     res[name]["walk_errors"] += errors
+                    res[name]["walk_server_cpu_s"] = res[name].get("walk_server_cpu_s", 0.0) + cpu_seconds(proc.pid) - cpu
             browser.close()
-        for name, (_, url, _) in servers.items():
+        for name, (proc, url, _) in servers.items():
             if n_crowd:
+                cpu = cpu_seconds(proc.pid)
                 res[name]["crowd"] = crowd(url, n_crowd)
                 c = res[name]["crowd"]
-                print(f"{name}: crowd of {n_crowd}: {c['all_s']:.1f} s (one alone {c['alone_s']:.1f} s)", flush=True)
+                c["server_cpu_s"] = cpu_seconds(proc.pid) - cpu  # one alone and the crowd: 1 + n visitors
+                print(
+                    f"{name}: crowd of {n_crowd}: {c['all_s']:.1f} s (one alone {c['alone_s']:.1f} s), "
+                    f"server CPU {c['server_cpu_s']:.1f} s",
+                    flush=True,
+                )
         return {name: {k: v for k, v in r.items() if v or k != "walk"} for name, r in res.items()}
     finally:
         for proc, _, cache in servers.values():
@@ -240,7 +254,9 @@ def main() -> None:
         what = f"git {args.baseline_ref}" if name == "baseline" else f"git {args.ref}" if args.ref else "this tree"
         lines.append(f"== {name} ({what})")
         if "walk" in r:
-            lines += table(r["walk"]) + [f"error boxes seen: {r['walk_errors']}"]
+            lines += table(r["walk"]) + [
+                f"error boxes seen: {r['walk_errors']}; server CPU for the walk {r['walk_server_cpu_s']:.1f} s"
+            ]
         if "crowd" in r:
             c = r["crowd"]
             lines.append(
@@ -250,10 +266,14 @@ def main() -> None:
     if len(res) == 2 and all("crowd" in r for r in res.values()):
         ratio = res["baseline"]["crowd"]["all_s"] / res["ganscope"]["crowd"]["all_s"]
         lines.append(f"crowd speed-up baseline / ganscope: {ratio:.2f}x")
+        cpu = res["baseline"]["crowd"]["server_cpu_s"] / res["ganscope"]["crowd"]["server_cpu_s"]
+        lines.append(f"crowd server CPU baseline / ganscope: {cpu:.2f}x (load-independent: CPU the server spent)")
     if len(res) == 2 and all("walk" in r for r in res.values()):
         b = [v for row in res["baseline"]["walk"].values() for v in row.values()]
         g = [v for row in res["ganscope"]["walk"].values() for v in row.values()]
         lines.append(f"walk speed-up baseline / ganscope (sum of all clicks): {sum(b) / sum(g):.2f}x")
+        cpu = res["baseline"]["walk_server_cpu_s"] / res["ganscope"]["walk_server_cpu_s"]
+        lines.append(f"walk server CPU baseline / ganscope: {cpu:.2f}x")
     print("\n".join(lines))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".txt").write_text("\n".join(lines) + "\n")
