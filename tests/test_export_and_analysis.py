@@ -25,7 +25,7 @@ def _img(seed=0, shape=(28, 28, 1)):
 def test_png_round_trips_pixels_and_provenance():
     prov = {"run": "checkpoints/mnist-dcgan", "snapshot": "step-0004680.safetensors", "seed": 12, "z": [0.5, -1.25]}
     data = export.png_bytes(_img(), prov)
-    assert export.read_png_provenance(data) == prov
+    assert export.read_png_provenance(data) == {"run": "mnist-dcgan", "step": 4680, "seed": 12, "z": [0.5, -1.25]}  # no paths
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(data))), _img()[:, :, 0])
     assert export.read_png_provenance(export.png_bytes(_img())) is None
     with pytest.raises(ValueError, match="not an image that can be read"):

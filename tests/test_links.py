@@ -180,7 +180,7 @@ def test_the_links_note_goes_when_the_view_changes_and_long_values_are_cut():
     assert len(missing.sidebar.error[0].value) < 400
     typed = _open({})
     typed.sidebar.text_input(key="typed_run").set_value("/tmp/" + "r" * 3000).run()  # a pasted mess
-    assert not typed.exception and "is not a run folder" in typed.sidebar.error[0].value
+    assert not typed.exception and "does not exist" in typed.sidebar.error[0].value
 
 
 def test_a_link_opened_before_its_run_exists_opens_it_once_written(tmp_path):

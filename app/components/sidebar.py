@@ -30,6 +30,13 @@ def _forget_link_problem() -> None:
     st.session_state.pop(links.AWAITED, None)
 
 
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name longer than the system allows
+        return False
+
+
 def close_run(typed: str, found: list[Path]) -> str | None:
     """The run in the roots whose path (or, failing that, name) is closest to a mistyped one (difflib), or None."""
     import difflib
@@ -63,7 +70,7 @@ def _choose_run(found: list[Path]) -> Path | None:
         refused = hosting.refusal(run_dir, str(run_dir))
         if refused:
             return _refuse(refused)
-        if not run_dir.exists():
+        if not _exists(run_dir):
             near = close_run(str(run_dir), found)
             hint = f" Did you mean {near}?" if near else ""
             return _refuse(f"{run_dir} does not exist.{hint} Clear the box to pick a shipped run.")
