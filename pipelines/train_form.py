@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from models.configs import ACTIVATIONS, LATENT_DISTS, OUT_ACTIVATIONS
+from models.config import ACTIVATIONS, LATENT_DISTS, OUT_ACTIVATIONS
 
 from .train_config import LOSSES, OPTIMIZERS, TOY_DATASETS, TrainConfig
 
