@@ -1,8 +1,9 @@
 """``ganscope-ship``: copy a trained run into ``checkpoints/`` the way it is shipped in git.
 
 Keeps the config, the training log, the metrics and ``--keep`` snapshots spread evenly
-over training (the first and last always among them); never the resume state, which holds
-the discriminator and optimiser moments and is several times larger. The command line also writes
+over training (the first and last always among them), and the discriminators the run kept beside
+them (``--keep-d``: all of them, the last only, or none); never the resume states, which hold the
+optimiser moments and are several times larger. The command line also writes
 the Directions page's first view of the final snapshot (``pipelines.directions_cache``) and the Samples
 page's first grid (``app.grid_cache``), so a first visit to the shipped run computes neither.
 """
@@ -29,10 +30,17 @@ def pick_evenly(n: int, keep: int) -> list[int]:
     return sorted({round(i * (n - 1) / (keep - 1)) for i in range(keep)})
 
 
-def ship(run_dir: Path, dest: Path, keep: int = 6, force: bool = False) -> list[Path]:
+KEEP_D = ("all", "last", "none")
+
+
+def ship(run_dir: Path, dest: Path, keep: int = 6, force: bool = False, keep_d: str = "all") -> list[Path]:
     """Copy ``run_dir`` to ``dest`` with ``keep`` snapshots; returns the snapshots copied.
 
+    ``keep_d``: the discriminators (``discriminators/``) of every shipped snapshot ("all"), of the last
+    one ("last") or none; a snapshot whose run kept no D ships without one.
     An existing ``dest`` is refused (RunError) unless ``force``, which replaces it."""
+    if keep_d not in KEEP_D:
+        raise runs.RunError(f"--keep-d takes one of {', '.join(KEEP_D)}, not {keep_d!r}")
     run_dir, dest = Path(run_dir), Path(dest)
     runs.read_config(run_dir)  # refuse a folder that is not a valid run
     snaps = runs.list_snapshots(run_dir)
@@ -54,6 +62,12 @@ def ship(run_dir: Path, dest: Path, keep: int = 6, force: bool = False) -> list[
     chosen = [snaps[i][0] for i in pick_evenly(len(snaps), keep)]
     for p in chosen:
         shutil.copy2(p, dest / runs.SNAPSHOTS / p.name)
+    with_d = {"all": chosen, "last": chosen[-1:], "none": []}[keep_d]
+    for p, meta in snaps:
+        d = runs.find_discriminator(run_dir, meta.get("step", -1)) if p in with_d else None
+        if d is not None:
+            (dest / runs.DISCRIMINATORS).mkdir(exist_ok=True)
+            shutil.copy2(d, dest / runs.DISCRIMINATORS / d.name)
     return chosen
 
 
@@ -63,9 +77,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("dest", type=Path, help="e.g. checkpoints/mnist-dcgan")
     p.add_argument("--keep", type=int, default=6, help="snapshots to keep (default 6)")
     p.add_argument("--force", action="store_true", help="replace DEST if it exists (refused otherwise)")
+    p.add_argument(
+        "--keep-d", choices=KEEP_D, default="all", help="discriminators to ship: beside every snapshot (default), the last, none"
+    )
     args = p.parse_args(argv)
     try:
-        chosen = ship(args.run_dir, args.dest, args.keep, args.force)
+        chosen = ship(args.run_dir, args.dest, args.keep, args.force, args.keep_d)
     except (runs.RunError, CheckpointError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -104,3 +104,22 @@ def test_trainer_keeps_d_beside_every_snapshot(tmp_path, mnist_small):
 
     off = train(cfg.replace(keep_d=False), tmp_path / "off", data=data, progress=False)
     assert not (off / runs.DISCRIMINATORS).exists()
+
+
+def test_ship_keeps_the_discriminators_asked_for(tmp_path, mnist_small):
+    from pipelines.ship import ship
+
+    data = dataclasses.replace(mnist_small, images=mnist_small.images[:128], labels=mnist_small.labels[:128])
+    cfg = TrainConfig(
+        preset="tiny", model=DCGANConfig(image_size=28, channels=1, ngf=8, ndf=8), epochs=1, batch_size=32, snapshot_every=1
+    )
+    run = train(cfg.replace(eval_samples=16), tmp_path / "run", data=data, progress=False)
+    kept = lambda dest: sorted(p.name for p in (dest / runs.DISCRIMINATORS).glob("*"))  # noqa: E731
+    chosen = ship(run, tmp_path / "all", keep=2)
+    assert [p.name for p in chosen] == ["step-0000001.safetensors", "step-0000004.safetensors"]
+    assert kept(tmp_path / "all") == [p.name for p in chosen]
+    ship(run, tmp_path / "last", keep=2, keep_d="last")
+    assert kept(tmp_path / "last") == ["step-0000004.safetensors"]
+    ship(run, tmp_path / "none", keep=2, keep_d="none")
+    assert not (tmp_path / "none" / runs.DISCRIMINATORS).exists()
+    assert not list((tmp_path / "all").rglob("*.pt"))  # never a resume state

@@ -178,11 +178,11 @@ def test_resume_past_the_limit_says_how_to_extend(tmp_path, mnist_dir, capsys):
     assert main([*args, "--max-steps", "2", "--out", str(out), "--no-progress"]) == 0
     capsys.readouterr()
     config = (out / runs.CONFIG).read_bytes()
-    assert main(["--out", str(out), "--resume", "--no-progress"]) == 1
-    err = capsys.readouterr().err
-    assert "already reached its limit: step 2 of 2" in err and "--resume --max-steps 4" in err
-    assert "run written" not in err
-    assert main(["--out", str(out), "--resume", "--max-steps", "1", "--no-progress"]) == 1  # a lower limit: refused too
+    assert main(["--out", str(out), "--resume", "--no-progress"]) == 0  # finished: said, and not a failure (#22)
+    said = capsys.readouterr().out
+    assert "already finished: step 2 of 2" in said and "--resume --max-steps 4" in said
+    assert "run written" not in said
+    assert main(["--out", str(out), "--resume", "--max-steps", "1", "--no-progress"]) == 0  # a lower limit: nothing to do
     assert (out / runs.CONFIG).read_bytes() == config  # and the refusals left the run's config as it was
     assert main(["--out", str(out), "--resume", "--max-steps", "3", "--no-progress"]) == 0  # and extending works
     assert runs.read_log(out)[-1]["step"] == 3
