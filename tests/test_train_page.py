@@ -152,6 +152,7 @@ def test_fork_from_a_kept_state_with_a_switch_changed(jobs_dir, tmp_path, monkey
     from app.components.fork_views import fork_origin
 
     assert fork_origin(out) == (parent.resolve(), steps[0])
+    at.run()  # the run list now holds the fork
     at.sidebar.selectbox(key="run_select").set_value(str(out)).run()
     at.switch_page("views/compare.py").run()
     assert not at.exception and f"Parent and fork from step {steps[0]:,}" in [h.value for h in at.subheader]

@@ -45,8 +45,9 @@ def run_query(run_dir: str | Path) -> str:
 
 def shown_command(job: jobs.Job) -> str:
     """The job's command as typed in a terminal (``ganscope-train ...``)."""
-    args = job.command[3:] if job.command[1:3] == ["-m", "pipelines.train"] else job.command
-    return shlex.join(["ganscope-train", *args]) if args is not job.command else shlex.join(args)
+    if job.command[1:3] == ["-m", "pipelines.train"]:
+        return shlex.join(["ganscope-train", *job.command[3:]])
+    return shlex.join(job.command)
 
 
 def _stop(jobs_dir: str, job_id: str) -> None:
