@@ -79,6 +79,16 @@ def metric_figure(series: dict[str, list[dict]], name: str, title: str) -> go.Fi
     return fig
 
 
+VERDICT_COLOURS = {  # each verdict's band, on Diagnostics and in the Lab alike
+    "stable": "rgba(46,160,67,0.12)",
+    "unbalanced": "rgba(188,189,34,0.2)",
+    "mode_collapse": "rgba(214,39,40,0.18)",
+    "convergence_failure": "rgba(148,103,189,0.2)",
+    "oscillation": "rgba(255,127,14,0.18)",
+    "diverged": "rgba(0,0,0,0.25)",
+}
+
+
 def bands(fig: go.Figure, spans: Sequence[tuple[float, float, str, str]]) -> go.Figure:
     """Shade x-spans (start, end, fill colour, label or "") over the whole height of ``fig``, labelled at their
     top left, in one layout update: plotly's ``add_vrect`` validates the figure once per span (0.04 s each)."""

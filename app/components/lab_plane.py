@@ -7,19 +7,12 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from app.charts import curves
+from app.charts import VERDICT_COLOURS, bands, curves
 from pipelines.lab.data import Axes
 from pipelines.lab.views import Frame
 
 LAYERS = ("real", "fake", "D's surface", "manifold", "arrows")
 REAL, FAKE, MANIFOLD, ARROW = "#1a9850", "#7b3294", "rgba(123,50,148,0.35)", "#d95f02"
-VERDICT_COLOURS = {  # as the Diagnostics page draws its windows
-    "stable": "rgba(46,160,67,0.12)",
-    "mode_collapse": "rgba(214,39,40,0.18)",
-    "convergence_failure": "rgba(148,103,189,0.2)",
-    "oscillation": "rgba(255,127,14,0.18)",
-    "diverged": "rgba(0,0,0,0.25)",
-}
 
 
 def _segments(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -143,8 +136,7 @@ def drawing_pad(drawn, axes: Axes, n: int = 41) -> go.Figure:
 def loss_chart(logs: dict[str, list[dict]], windows) -> go.Figure:
     """D and G losses over iterations with the diagnosis of each window as a coloured band."""
     fig = curves(logs, ("d_loss_real", "d_loss_fake", "g_loss"), 0.3, title="Losses, with the verdict of each window")
-    for w in windows:
-        fig.add_vrect(x0=w.start, x1=w.end, fillcolor=VERDICT_COLOURS[w.verdict], line_width=0)
+    bands(fig, [(w.start, w.end, VERDICT_COLOURS[w.verdict], "") for w in windows])
     fig.update_layout(xaxis_title="iteration", height=280)
     return fig
 

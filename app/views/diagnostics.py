@@ -11,7 +11,7 @@ import streamlit as st
 import torch
 
 from app import export, hosting, state
-from app.charts import bands, curves
+from app.charts import VERDICT_COLOURS, bands, curves
 from app.components.d_view import discriminator_view
 from app.components.export_buttons import download
 from app.components.metric_charts import metric_charts
@@ -25,15 +25,6 @@ from pipelines.classifier import default_classifier_path
 from pipelines.data import DataError, load_dataset, to_range
 from pipelines.diagnose import BANDS, RULES, diagnose_run
 from pipelines.evaluate import inception_status, nearest_training, run_kind
-
-COLOURS = {
-    "stable": "rgba(46,160,67,0.12)",
-    "unbalanced": "rgba(188,189,34,0.2)",
-    "mode_collapse": "rgba(214,39,40,0.18)",
-    "convergence_failure": "rgba(148,103,189,0.2)",
-    "oscillation": "rgba(255,127,14,0.18)",
-    "diverged": "rgba(0,0,0,0.25)",
-}
 
 st.title("Diagnostics")
 G, _ = state.current_generator()
@@ -89,7 +80,9 @@ for title, fields in {
     "Discriminator accuracy": ("d_acc_real", "d_acc_fake"),
 }.items():
     fig = curves({run_dir.name: log}, fields, 0.6, title=f"{title}, with the verdict of each window")
-    spans = [(w.start, w.end, COLOURS[w.verdict], w.verdict.replace("_", " ") if title == "Losses" else "") for w in dx.windows]
+    spans = [
+        (w.start, w.end, VERDICT_COLOURS[w.verdict], w.verdict.replace("_", " ") if title == "Losses" else "") for w in dx.windows
+    ]
     bands(fig, spans)
     st.plotly_chart(fig, key=f"dx_{title}")
 
