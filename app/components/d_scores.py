@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from pipelines import runs
-from pipelines.d_view import score_scale
 
 from .. import d_state
 
@@ -22,6 +20,10 @@ def scores_under_grid(snapshot: str, z: np.ndarray, labels, spec, rows: int, col
     s = d_state.sample_scores(snapshot, z, labels, loss, spec.value_range)
     if s is None:
         return
+    import pandas as pd  # here, where the run kept a D: the first grid's path imports neither pandas nor torch
+
+    from pipelines.d_view import score_scale
+
     scale = score_scale(loss)
     fooled = float((s > scale.threshold).mean())
     st.caption(
