@@ -8,7 +8,7 @@ its output log::
 
 The trainer stays an ordinary process (``python -m pipelines.train ...``), started in a session of its
 own, so it survives the browser tab, the dashboard and its restarts. Each job has a small *supervisor*
-(``python -m pipelines.jobs supervise DIR ID``, detached too) that starts the trainer, waits for it,
+(``python -m pipelines.job_supervisor DIR ID``, detached too) that starts the trainer, waits for it,
 records its exit status (it is the trainer's parent, so the status is exact, not guessed), hard-kills it
 when a stop is not answered in time, and then starts the next queued job. So the queue advances with
 no browser open and without a long-lived daemon: the last job's exit launches the next one.
@@ -279,7 +279,7 @@ def _spawn_supervisor(jobs_dir: Path, job: Job) -> None:
     job.status, job.started = "starting", time.time()
     write(jobs_dir, job)  # before the supervisor reads it
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pipelines.jobs", "supervise", str(jobs_dir), job.id],
+        [sys.executable, "-m", "pipelines.job_supervisor", str(jobs_dir), job.id],
         cwd=str(PROJECT_ROOT),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -392,72 +392,3 @@ def quota_refusal(all_jobs: list[Job], owner: str, max_runs: int | None, max_ste
 
 
 # The supervisor (its own process).
-
-
-def supervise(jobs_dir: str | os.PathLike, job_id: str) -> int:
-    """Run one job's trainer to its end, record how it ended, then advance the queue."""
-    jobs_dir = Path(jobs_dir)
-    job = read(jobs_dir, job_id)
-    log = job.log_path(jobs_dir)
-    with open(log, "ab") as out:
-        try:
-            proc = subprocess.Popen(
-                job.command,
-                cwd=job.cwd,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: Stop signals the trainer and its workers
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            )
-        except OSError as e:
-            job = read(jobs_dir, job_id)
-            job.status, job.ended, job.reason = "failed", time.time(), f"the trainer could not be started: {e}"
-            write(jobs_dir, job)
-            advance(jobs_dir)
-            return 1
-    with _locked(jobs_dir):
-        job = read(jobs_dir, job_id)
-        job.pid, job.pgid, job.pid_start = proc.pid, proc.pid, _start_time(proc.pid)
-        if job.status == "starting":
-            job.status = "running"
-        write(jobs_dir, job)
-    if job.status == "stopping":  # Stop was pressed while it was starting
-        _signal_group(proc.pid, signal.SIGTERM)
-    killed = False
-    while proc.poll() is None:
-        time.sleep(POLL_S)
-        try:
-            job = read(jobs_dir, job_id)
-        except KeyError:
-            continue
-        if job.stop_requested and not killed and time.time() - job.stop_requested > job.kill_after:
-            _signal_group(proc.pid, signal.SIGKILL)
-            killed = True
-    with _locked(jobs_dir):
-        job = read(jobs_dir, job_id)
-        job.exit_code, job.ended = proc.returncode, time.time()
-        job.tail = _tail(log)
-        if job.stop_requested:
-            job.status = "stopped"
-            late = f"killed: the trainer did not stop within {job.kill_after:g} s of SIGTERM"
-            job.reason = late if killed else "stopped from the dashboard"
-        elif proc.returncode == 0:
-            job.status, job.reason = "finished", ""
-        else:
-            job.status, job.reason = "failed", _failure_reason(proc.returncode, job.tail)
-        write(jobs_dir, job)
-    advance(jobs_dir)
-    return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) == 3 and args[0] == "supervise":
-        return supervise(args[1], args[2])
-    print("usage: python -m pipelines.jobs supervise JOBS_DIR JOB_ID", file=sys.stderr)
-    return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())
