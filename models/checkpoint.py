@@ -185,9 +185,9 @@ def load_discriminator(path: str | os.PathLike, device: str | torch.device = "cp
     """
     path = Path(path)
     header = read_header(path, _format=DISCRIMINATOR_FORMAT)
-    cfg = header["config"]
+    cfg = header.config
     if not has_discriminator(cfg):
-        raise CheckpointError(path, f"its {header['arch']} architecture has no discriminator")
+        raise CheckpointError(path, f"its {header.arch} architecture has no discriminator")
     return _load_checked(path, header, build_discriminator(cfg)).to(device), cfg
 
 
