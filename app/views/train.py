@@ -97,6 +97,11 @@ steps_asked = form.changes.get("max_steps", base.max_steps)
 problem = form.problem
 if not problem and (not name or name != Path(name).name or name.startswith(".")):
     problem = "Give the run a folder name (letters, digits, dashes; no slashes)."
+if not problem and mode != NEW_MODE and 0 < steps_asked <= step:  # the trainer would say "already finished"
+    problem = (
+        f"The fork starts at step {step:,} and max_steps is {steps_asked:,}: it would train nothing. "
+        f"Raise max_steps above {step:,}."
+    )
 if not problem and (state.ROOT / out).exists():
     problem = f"{out} already exists: pick another run name (or Resume that run below)."
 if not problem and (policy.max_runs or policy.max_steps):
