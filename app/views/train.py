@@ -34,7 +34,11 @@ def _start(
 ) -> None:
     """Queue the run (it starts at once when its device is free); the next run gets a new name."""
     command = [sys.executable, "-m", "pipelines.train", *args, "--no-progress"]
-    jobs.submit(jobs_dir, command, out, jobs.device_key(device), owner, kind, steps or None)
+    try:
+        jobs.submit(jobs_dir, command, out, jobs.device_key(device), owner, kind, steps or None)
+    except jobs.JobRefused as e:
+        st.session_state["train_refused"] = str(e)
+        return
     st.session_state[name_key] = _default_name(stem, out.parent, taken=out.name)
 
 
@@ -118,5 +122,7 @@ st.button(
 if policy.max_runs:
     st.caption(f"On this shared dashboard: at most {policy.max_runs} run(s) at once, of at most {policy.max_steps:,} steps each.")
 
+if refused := st.session_state.pop("train_refused", ""):
+    st.error(refused)
 st.subheader("Runs started here")
 train_jobs.job_list(jobs_dir, owner if hosting.settings().restricted else None)
