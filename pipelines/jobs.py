@@ -224,6 +224,10 @@ def _failure_reason(code: int | None, tail: list[str]) -> str:
 # The queue.
 
 
+class JobRefused(ValueError):
+    """A job that cannot be queued (its run folder is already being trained), with the sentence to show."""
+
+
 def submit(
     jobs_dir: str | os.PathLike,
     command: list[str],
@@ -241,7 +245,12 @@ def submit(
     job_id = f"{time.time_ns() // 1_000_000:012x}-{secrets.token_hex(2)}"
     job = Job(job_id, [str(c) for c in command], str(run_dir), "queued", device, owner, kind, max_steps, time.time())
     job.kill_after, job.cwd = float(kill_after), str(cwd)
-    write(jobs_dir, job)
+    with _locked(jobs_dir):  # two tabs (or a stale record's Resume) must not queue two trainers on one folder
+        here = (Path(cwd) / run_dir).resolve()
+        for other in (_reconcile(jobs_dir, j) for j in _all(jobs_dir)):
+            if other.status in (*ALIVE, "queued") and (Path(other.cwd or cwd) / other.run_dir).resolve() == here:
+                raise JobRefused(f"{run_dir} is already {other.status} in another job: wait for it or stop it first.")
+        write(jobs_dir, job)
     advance(jobs_dir)
     return read(jobs_dir, job_id)
 

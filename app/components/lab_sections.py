@@ -173,7 +173,10 @@ def replay_section() -> None:
     if not replay.has_d:
         st.info("This run kept no discriminator, so the plane shows real and fake samples and G's manifold only.")
     labels = {i: f"step {s}" for i, s in enumerate(replay.steps)}
-    index = st.select_slider("Snapshot", list(labels), value=len(labels) - 1, format_func=labels.get, key="lab_replay_index")
+    # one slider state per run: another run's index drew a different step from the one the slider showed
+    index = st.select_slider(
+        "Snapshot", list(labels), value=len(labels) - 1, format_func=labels.get, key=f"lab_replay_index:{run_dir}"
+    )
     layers = st.pills("Layers", lab_plane.LAYERS, selection_mode="multi", default=list(lab_plane.LAYERS), key="lab_replay_layers")
     fr = _replay_frame(run_dir, index, (replay.snapshots[index]).stat().st_mtime)
     c1, c2 = st.columns([3, 1])

@@ -34,7 +34,11 @@ def _start(
 ) -> None:
     """Queue the run (it starts at once when its device is free); the next run gets a new name."""
     command = [sys.executable, "-m", "pipelines.train", *args, "--no-progress"]
-    jobs.submit(jobs_dir, command, out, jobs.device_key(device), owner, kind, steps or None)
+    try:
+        jobs.submit(jobs_dir, command, out, jobs.device_key(device), owner, kind, steps or None)
+    except jobs.JobRefused as e:
+        st.session_state["train_refused"] = str(e)
+        return
     st.session_state[name_key] = _default_name(stem, out.parent, taken=out.name)
 
 
@@ -97,6 +101,11 @@ steps_asked = form.changes.get("max_steps", base.max_steps)
 problem = form.problem
 if not problem and (not name or name != Path(name).name or name.startswith(".")):
     problem = "Give the run a folder name (letters, digits, dashes; no slashes)."
+if not problem and mode != NEW_MODE and 0 < steps_asked <= step:  # the trainer would say "already finished"
+    problem = (
+        f"The fork starts at step {step:,} and max_steps is {steps_asked:,}: it would train nothing. "
+        f"Raise max_steps above {step:,}."
+    )
 if not problem and (state.ROOT / out).exists():
     problem = f"{out} already exists: pick another run name (or Resume that run below)."
 if not problem and (policy.max_runs or policy.max_steps):
@@ -113,5 +122,7 @@ st.button(
 if policy.max_runs:
     st.caption(f"On this shared dashboard: at most {policy.max_runs} run(s) at once, of at most {policy.max_steps:,} steps each.")
 
+if refused := st.session_state.pop("train_refused", ""):
+    st.error(refused)
 st.subheader("Runs started here")
 train_jobs.job_list(jobs_dir, owner if hosting.settings().restricted else None)
