@@ -127,25 +127,28 @@ def resolve(args: argparse.Namespace) -> Plan:
         raise UsageError("--fork RUN needs --at STEP and --out NEW")
     if args.at is not None and not args.fork:
         raise UsageError("--at STEP goes with --fork RUN")
-    if not args.out and not args.preset:
+    from_file = read_config_file(args.config) if args.config else None
+    # a --config file names its preset (--print-config writes it, a run's config.json holds it): no --preset needed
+    preset_name = args.preset or (str(from_file["preset"]) if from_file and from_file.get("preset") else None)
+    if not args.out and not preset_name:
         raise UsageError("--preset is required (see --list-presets)" if not args.resume else "--resume needs --out RUN_DIR")
-    out = Path(args.out or f"runs/{args.preset}")
+    out = Path(args.out or f"runs/{preset_name}")
     has_config = (out / runs.CONFIG).is_file()
     has_state = args.resume and (out / runs.STATE).is_file()
     fork_from, records = None, {}
     if args.resume and has_config:  # the run's own settings; the same command's --set and flags again on top
         base = preset = runs.read_config(out)
-        if args.preset and args.preset != base.preset:
-            raise UsageError(f"{out} holds a {base.preset} run, not {args.preset}")
+        if preset_name and preset_name != base.preset:
+            raise UsageError(f"{out} holds a {base.preset} run, not {preset_name}")
         records = runs.read_records(out)
     elif args.fork:
         base = preset = runs.read_config(args.fork)
         fork_from = (Path(args.fork), args.at)
     else:
-        if not args.preset:
+        if not preset_name:
             raise UsageError(f"--preset is required: {out} holds no run yet to resume")
-        base = preset = get_preset(args.preset)
-    cfg = apply_overrides(base, read_config_file(args.config) if args.config else None, args.set)
+        base = preset = get_preset(preset_name)
+    cfg = apply_overrides(base, from_file, args.set)
     flags = _flag_changes(args, cfg, has_state)
     cfg = _apply_flags(cfg, flags)
     ov = Overrides(args.config, tuple(args.set), flags)

@@ -110,3 +110,15 @@ def test_the_watch_line_comes_only_once_the_run_folder_exists(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["--preset", "mnist-dcgan", "--data-dir", str(tmp_path / "no-data"), "--out", str(out), "--no-progress"]) == 1
     assert "watch it train" not in capsys.readouterr().out and not (out / runs.CONFIG).exists()
+
+
+def test_a_config_file_alone_names_its_preset(tmp_path, capsys):
+    """--print-config's output (and a run's config.json) names its preset, so `--config FILE` needs no --preset
+    (the stranger review: it said "--preset is required" though the file said which)."""
+    assert main(["--preset", "toy-scalar", "--set", "lr_d=5e-4", "--max-steps", "3", "--print-config"]) == 0
+    (tmp_path / "f.toml").write_text(capsys.readouterr().out)
+    assert main(["--config", str(tmp_path / "f.toml"), "--print-config"]) == 0
+    again = capsys.readouterr().out
+    assert again == (tmp_path / "f.toml").read_text()
+    assert main(["--config", str(tmp_path / "f.toml"), "--out", str(tmp_path / "r"), "--no-progress"]) == 0
+    assert json.loads((tmp_path / "r" / runs.CONFIG).read_text())["train"]["lr_d"] == 5e-4
