@@ -78,7 +78,8 @@ def discriminator_view(run_dir, cfg, G, snapshot: str) -> None:
         auc = separation(s_real, s_fake)
         st.markdown(
             f"D tells real from generated with **AUC {auc:.2f}** (the chance that it scores a real input above a "
-            f"sample; 0.5: it cannot tell them apart, as at equilibrium; 1: every pair apart). It calls "
+            f"sample; 0.5: it cannot tell them apart, as at equilibrium; 1: every pair apart; near 0: it has them "
+            f"the wrong way round, scoring samples above real inputs). It calls "
             f"{(s_real > scale.threshold).mean():.0%} of real inputs and {(s_fake > scale.threshold).mean():.0%} "
             "of samples real."
         )

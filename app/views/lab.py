@@ -33,6 +33,7 @@ if settings.dataset == "drawn":
     lab_sections.drawing_section(settings)
     if not settings.drawn:
         st.info(str(EmptyDrawing()))
+        st.stop()  # once: nothing to train on yet (the runner would say the same again)
 r = lc.runner(dim, settings)
 if isinstance(r, str):
     st.info(r)
