@@ -156,3 +156,23 @@ def test_fork_from_a_kept_state_with_a_switch_changed(jobs_dir, tmp_path, monkey
     at.sidebar.selectbox(key="run_select").set_value(str(out)).run()
     at.switch_page("views/compare.py").run()
     assert not at.exception and f"Parent and fork from step {steps[0]:,}" in [h.value for h in at.subheader]
+
+
+def test_a_stopped_job_continued_by_a_resume_gives_way_to_it(jobs_dir, tmp_path):
+    """Stop, then Resume: the old 'stopped' row showed the new job's live progress and still offered Resume
+    (the stranger review). Only the newest job of a run folder speaks for the run."""
+    import shutil
+
+    run = tmp_path / "toy"
+    shutil.copytree(CHECKPOINTS / "toy-scalar", run)
+    now = time.time()
+    old = jobs.Job("a-old", ["true"], str(run), status="stopped", created=now - 60, reason="stopped from the dashboard")
+    new = jobs.Job("b-new", ["true"], str(run), status="finished", kind="resume", created=now - 30)
+    jobs_dir.mkdir(parents=True, exist_ok=True)
+    jobs.write(jobs_dir, old)
+    jobs.write(jobs_dir, new)
+    at = _page(None)
+    texts = [m.value for m in at.markdown]
+    assert not [b for b in at.button if b.label == "Resume"], "a superseded job offers Resume"
+    assert sum("continued by a later job" in t for t in texts) == 1
+    assert sum("finished" in t and "step" in t for t in texts) == 1, texts  # the live progress is the resume's alone

@@ -76,18 +76,20 @@ def _progress(job: jobs.Job) -> str:
         return ""
 
 
-def _row(jobs_dir: str, job: jobs.Job, ahead: int) -> None:
+def _row(jobs_dir: str, job: jobs.Job, ahead: int, continued: bool = False) -> None:
+    """One job; ``continued``: a later job (a resume) works on the same run folder, so this row shows neither
+    the run's live progress (that is the later job's) nor a Resume of its own."""
     name = Path(job.run_dir).name
     when = time.strftime("%H:%M:%S", time.localtime(job.started or job.created))
     head = f"**{name}** · :{_COLOURS.get(job.status, 'gray')}[{job.status}] · {job.kind} · {when}"
     if job.status == "queued":
         head += f" · {ahead} ahead in the queue" if ahead else " · next in the queue"
-    progress = _progress(job)
+    progress = "continued by a later job on this run folder" if continued else _progress(job)
     st.markdown(head + (f"  \n{progress}" if progress else ""))
     cols = st.columns([1, 1, 1, 3])
     if job.status in jobs.ACTIVE:
         cols[0].button("Stop", key=f"stop_{job.id}", on_click=_stop, args=(jobs_dir, job.id), disabled=job.status == "stopping")
-    elif job.status in ("stopped", "failed"):
+    elif job.status in ("stopped", "failed") and not continued:
         cols[0].button("Resume", key=f"resume_{job.id}", on_click=_resume, args=(jobs_dir, job.id))
     steps = forkable_steps(job.run_dir) if job.status in jobs.DONE else []
     if steps:
@@ -126,9 +128,13 @@ def job_list(jobs_dir: str, owner: str | None) -> None:
     if not mine:
         st.caption("No runs started from this page yet.")
         return
+    newest = {}  # run folder -> its latest job: only that one speaks for the run
+    for j in everything:
+        if j.run_dir not in newest or j.created > newest[j.run_dir].created:
+            newest[j.run_dir] = j
     for job in reversed(mine):
         ahead = sum(q.created < job.created for q in queued) if job.status == "queued" else 0
         with st.container(border=True, key=f"job_{job.id}"):
-            _row(jobs_dir, job, ahead)
+            _row(jobs_dir, job, ahead, continued=newest[job.run_dir].id != job.id)
     if st.session_state.pop(FORK_REQUEST, False):
         st.rerun(scope="app")  # the form above shows the fork
