@@ -113,12 +113,17 @@ def measure(browser, tree: Path, directions: bool = True, settle_s: float = 0.0)
         page.context.close()
         return out
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        cache.cleanup()
+        stop_server(proc, cache)
+
+
+def stop_server(proc: subprocess.Popen, cache) -> None:
+    """End a server started by ``start_streamlit`` (a kill if it does not go within 20 s) and remove its cache."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    cache.cleanup()
 
 
 def directions_visit(page, settle_s: float = 0.0) -> dict[str, float]:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from benchmarks.browser_speed import CHROMIUM, export_tree, free_port, start_streamlit, uptime, wait_healthy  # noqa: E402
+from benchmarks.browser_speed import CHROMIUM, export_tree, free_port, start_streamlit, stop_server, uptime, wait_healthy  # noqa: E402
 
 # (sidebar label, the page's heading)
 PAGES = [
@@ -192,12 +192,7 @@ def measure(trees: dict[str, Path], runs: list[str], pages, n_crowd: int, do_wal
         return {name: {k: v for k, v in r.items() if v or k != "walk"} for name, r in res.items()}
     finally:
         for proc, _, cache in servers.values():
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            cache.cleanup()
+            stop_server(proc, cache)
 
 
 def exported(ref: str, dest: Path) -> Path:

@@ -104,6 +104,19 @@ def run_dataset(run_dir: str | Path | None = None) -> str:
         return ""
 
 
+def modes_trace(modes, size: int) -> go.Scatter:
+    """A toy dataset's true modes as open circles (drawn under the points, so the real points stay visible)."""
+    import plotly.graph_objects as go
+
+    return go.Scatter(
+        x=[m[0] for m in modes],
+        y=[m[1] for m in modes],
+        mode="markers",
+        name="true modes",
+        marker={"symbol": "circle-open", "size": size, "color": "black", "line": {"width": 1.5}},
+    )
+
+
 def figure(samples: np.ndarray, spec: OutputSpec, title: str = "", dataset: str = "") -> go.Figure:
     """A plotly figure for non-image samples, drawn with their real values (never clipped to the range).
     For a toy ``dataset`` the axes are fixed (the same for every snapshot and run of it) and its real
@@ -137,15 +150,7 @@ def figure(samples: np.ndarray, spec: OutputSpec, title: str = "", dataset: str 
                 go.Scatter(x=view.curve[0], y=view.curve[1], mode="lines", name="real: y = x²", line={"color": "black"})
             )
         if view and view.modes:
-            fig.add_trace(
-                go.Scatter(
-                    x=[m[0] for m in view.modes],
-                    y=[m[1] for m in view.modes],
-                    mode="markers",
-                    name="true modes",
-                    marker={"symbol": "circle-open", "size": 16, "color": "black", "line": {"width": 1.5}},
-                )
-            )
+            fig.add_trace(modes_trace(view.modes, 16))
         if view and view.x_range:
             fig.update_xaxes(range=list(view.x_range), constrain="domain")
             fig.update_yaxes(range=list(view.y_range), scaleanchor="x", constrain="domain")

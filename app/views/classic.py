@@ -16,7 +16,7 @@ import torch
 
 from app import state
 from app.charts import curves
-from app.components.samples_view import figure
+from app.components.samples_view import figure, modes_trace
 from app.render import seed_latents
 from pipelines import runs
 from pipelines.toydata import SINE_X, TOY_DATASETS, make_toy, ring_coverage, toy_view
@@ -106,15 +106,7 @@ else:
     view = toy_view(cfg.dataset)
     fig = go.Figure()
     if view.modes:  # outlines under the points, so the real points stay visible
-        fig.add_trace(
-            go.Scatter(
-                x=[m[0] for m in view.modes],
-                y=[m[1] for m in view.modes],
-                mode="markers",
-                name="true modes",
-                marker={"symbol": "circle-open", "size": 18, "color": "black", "line": {"width": 1.5}},
-            )
-        )
+        fig.add_trace(modes_trace(view.modes, 18))
     fig.add_trace(
         go.Scatter(x=fake[:, 0], y=fake[:, 1], mode="markers", name="generated", marker={"color": "crimson", "size": 4})
     )
