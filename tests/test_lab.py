@@ -173,7 +173,6 @@ def test_rate_cap_bounds_iterations_per_second():
     assert 20 <= r.main.iteration <= 120
 
 
-
 def test_a_redraw_waits_for_one_iteration_not_the_trainers_whole_chunk(monkeypatch):
     """The plane's redraw takes the training lock; the trainer hands it over after its current iteration
     (before, a redraw waited out the whole chunk: with 8 iterations a chunk, 40% of the page's time)."""
@@ -210,6 +209,7 @@ def test_the_dashboard_skips_streamlits_full_gc_after_each_script_run():
 
     config = tomllib.loads((state.ROOT / "app" / ".streamlit" / "config.toml").read_text())
     assert config["runner"]["postScriptGC"] is False
+
 
 # Save as a run, replay.
 def test_save_as_run_loads_with_the_ordinary_loader(tmp_path):
