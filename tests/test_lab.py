@@ -173,6 +173,44 @@ def test_rate_cap_bounds_iterations_per_second():
     assert 20 <= r.main.iteration <= 120
 
 
+def test_a_redraw_waits_for_one_iteration_not_the_trainers_whole_chunk(monkeypatch):
+    """The plane's redraw takes the training lock; the trainer hands it over after its current iteration
+    (before, a redraw waited out the whole chunk: with 8 iterations a chunk, 40% of the page's time)."""
+    import threading
+
+    from pipelines.lab import runner as runner_mod
+
+    monkeypatch.setattr(runner_mod, "CHUNK", 1_000_000)  # a chunk no redraw could wait out
+    r = LabRunner(LabSession(SMALL))
+    r.play()
+    try:
+        deadline = time.monotonic() + 30
+        while r.main.iteration < 3 and time.monotonic() < deadline:  # the trainer is inside its chunk
+            time.sleep(0.01)
+        got: list[int] = []
+        reader = threading.Thread(target=lambda: got.append(r.read(lambda rr: rr.main.iteration)), daemon=True)
+        t0 = time.monotonic()
+        reader.start()
+        reader.join(timeout=10)
+        assert got, "the redraw still waits for the lock after 10 s"
+        assert time.monotonic() - t0 < 10 and got[0] >= 3
+    finally:
+        r.playing = False  # stop the trainer (pause() itself waits for the lock)
+        if got:
+            r.pause()
+
+
+def test_the_dashboard_skips_streamlits_full_gc_after_each_script_run():
+    """A full gc.collect() takes ~90 ms holding the GIL, and the Lab's plane reruns 5 times a second beside
+    its training thread: the dashboard's config turns Streamlit's post-run collection off."""
+    import tomllib
+
+    from app import state
+
+    config = tomllib.loads((state.ROOT / "app" / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["postScriptGC"] is False
+
+
 # Save as a run, replay.
 def test_save_as_run_loads_with_the_ordinary_loader(tmp_path):
     s = LabSession(SMALL.replace(noise="uniform"))

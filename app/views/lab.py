@@ -111,7 +111,7 @@ def charts() -> None:
     change slowly, and redrawing them with the plane cost the browser and the server half of each tick)."""
     scrub = st.session_state.get("lab_scrub") if not r.playing else None
     names = ["run", "fork"]
-    with r.lock:
+    with r.reading():
         until = [scrub if scrub is not None else s.iteration for s in r.sessions]
         logs = {names[i]: [x for x in s.log if x["step"] <= until[i]] for i, s in enumerate(r.sessions)}
         divs = {names[i]: [x for x in s.divergences if x["step"] <= until[i]] for i, s in enumerate(r.sessions)}

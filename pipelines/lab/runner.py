@@ -15,13 +15,14 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from .engine import Batches, LabSession, one_thread
 
 IDLE_STOP_S = 10.0  # stop training when the page has not polled for this long
-CHUNK = 8  # iterations per lock hold: a redraw waits at most this many
+CHUNK = 8  # iterations per lock hold: a redraw waits at most one of them (the trainer lets a waiting reader in)
 T = TypeVar("T")
 
 
@@ -67,6 +68,8 @@ class LabRunner:
         self._thread: threading.Thread | None = None
         self._last_poll = time.monotonic()
         self._rate_marks: deque[tuple[float, int]] = deque(maxlen=64)
+        self._readers_lock = threading.Lock()
+        self._readers = 0  # redraws waiting for the lock: the trainer hands it over after its current iteration
 
     @property
     def main(self) -> LabSession:
@@ -123,11 +126,13 @@ class LabRunner:
                 with self.lock:
                     for _ in range(CHUNK):
                         self._iterate()
+                        if self._readers:
+                            break
                     self._rate_marks.append((time.monotonic(), self.main.iteration))
                 if self.max_rate:
                     time.sleep(max(0.0, CHUNK / self.max_rate - (time.monotonic() - t0)))
                 else:
-                    time.sleep(0.0005)  # let a redraw take the lock
+                    time.sleep(0.002 if self._readers else 0.0005)  # let a redraw take the lock
         except Exception as e:  # noqa: BLE001 - shown on the page, not lost in a thread
             self.error = f"Training stopped: {e}"
         finally:
@@ -143,10 +148,22 @@ class LabRunner:
         return (i1 - i0) / max(t1 - t0, 1e-6)
 
     def read(self, fn: Callable[[LabRunner], T]) -> T:
-        """Run ``fn`` with training held (for a consistent redraw)."""
-        with self.lock:
+        """Run ``fn`` with training held (for a consistent redraw); the trainer yields within one iteration."""
+        with self.reading():
             one_thread()
             return fn(self)
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Hold the training lock, asking the trainer to hand it over after its current iteration."""
+        with self._readers_lock:
+            self._readers += 1
+        try:
+            with self.lock:
+                yield
+        finally:
+            with self._readers_lock:
+                self._readers -= 1
 
     # Forks.
     def fork(self, step: int, settings) -> None:
