@@ -60,23 +60,10 @@ def parent_and_fork(run_dir: Path, z: np.ndarray, labels, spec: OutputSpec, nrow
         return
     st.caption(f"{run_dir.name} was forked from {parent.name} at step {at:,}: the same seeds through both, step by step.")
     for step in _spread(common, MOST_ROWS):
-        left, right = st.columns(2)
-        with left:
-            show(
-                state.render_latents(theirs[step], z, labels),
-                spec,
-                nrow,
-                f"{parent.name} (parent) · step {step:,}",
-                key=f"fk_p_{step}",
-            )
-        with right:
-            show(
-                state.render_latents(mine[step], z, labels),
-                spec,
-                nrow,
-                f"{run_dir.name} (fork) · step {step:,}",
-                key=f"fk_f_{step}",
-            )
+        sides = ((theirs[step], f"{parent.name} (parent)", "p"), (mine[step], f"{run_dir.name} (fork)", "f"))
+        for column, (snapshot, who, k) in zip(st.columns(2), sides, strict=True):
+            with column:
+                show(state.render_latents(snapshot, z, labels), spec, nrow, f"{who} · step {step:,}", key=f"fk_{k}_{step}")
 
 
 def with_parents(chosen: list[str]) -> tuple[list[str], dict[str, int]]:
