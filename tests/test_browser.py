@@ -90,12 +90,20 @@ def _start_server(cwd: Path, env: dict, address: str | None = "127.0.0.1") -> tu
     pytest.fail("streamlit did not start: " + (proc.stdout.read() if proc.stdout else ""))
 
 
+def serving(cwd, env: dict, **kwargs):
+    """A module fixture's body: ``yield from serving(...)`` starts the app (``_start_server``), yields its URL,
+    and ends the server when the module is done."""
+    proc, url = _start_server(cwd, env, **kwargs)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
 @pytest.fixture(scope="module")
 def server(imports):
-    proc, url = _start_server(ROOT, dict(os.environ, GANSCOPE_IMPORT_DIR=str(imports)))
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    yield from serving(ROOT, dict(os.environ, GANSCOPE_IMPORT_DIR=str(imports)))
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tests.test_browser import CHROMIUM, _start_server  # noqa: F401 - CHROMIUM: that module skips without chromium
+from tests.test_browser import CHROMIUM, serving  # noqa: F401 - CHROMIUM: that module skips without chromium
 
 # Every element inside a button or a checkbox label whose text overflows its box (the ellipsis), as "label: text".
 TRUNCATED = """() => {
@@ -30,12 +30,7 @@ WAIT = """() => document.querySelector('[data-testid="stApp"]')?.getAttribute('d
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    proc, url = _start_server(
-        tmp_path_factory.mktemp("cwd"), dict(os.environ, GANSCOPE_IMPORT_DIR=str(tmp_path_factory.mktemp("imp")))
-    )
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    yield from serving(tmp_path_factory.mktemp("cwd"), dict(os.environ, GANSCOPE_IMPORT_DIR=str(tmp_path_factory.mktemp("imp"))))
 
 
 @pytest.fixture(scope="module")

@@ -64,13 +64,9 @@ def small_upload_server(imports):  # noqa: F811
     import os
 
     from tests.conftest import ROOT
-    from tests.test_browser import _start_server
+    from tests.test_browser import serving
 
-    env = dict(os.environ, GANSCOPE_IMPORT_DIR=str(imports), STREAMLIT_SERVER_MAX_UPLOAD_SIZE="1")
-    proc, url = _start_server(ROOT, env)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    yield from serving(ROOT, dict(os.environ, GANSCOPE_IMPORT_DIR=str(imports), STREAMLIT_SERVER_MAX_UPLOAD_SIZE="1"))
 
 
 @pytest.mark.xfail(

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tests.conftest import ROOT
-from tests.test_browser import CHROMIUM, _start_server
+from tests.test_browser import CHROMIUM, serving
 
 
 @pytest.fixture(scope="module")
@@ -21,10 +21,7 @@ def saved_root(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(saved_root):
-    proc, url = _start_server(ROOT, dict(os.environ, GANSCOPE_IMPORT_DIR=str(saved_root)))
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    yield from serving(ROOT, dict(os.environ, GANSCOPE_IMPORT_DIR=str(saved_root)))
 
 
 @pytest.fixture(scope="module")
