@@ -11,15 +11,14 @@ from streamlit.testing.v1 import AppTest
 
 from pipelines import runs
 from tests.conftest import CHECKPOINTS
+from tests.test_train_page import jobs_dir  # noqa: F401 - the fixture
 
 APP = str(CHECKPOINTS.parent / "app" / "dashboard.py")
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
-    for var in ("GANSCOPE_ALLOWED_ROOTS", "GANSCOPE_ALLOW_TRAINING", "GANSCOPE_TRAINING_MAX_RUNS", "GANSCOPE_TRAINING_MAX_STEPS"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("GANSCOPE_JOBS_DIR", str(tmp_path / "jobs"))
+def env(jobs_dir, tmp_path, monkeypatch):  # noqa: F811 - jobs_dir is the imported fixture
+    """The Train page tests' jobs folder (no hosting settings), with the runs in ``tmp_path/runs``."""
     monkeypatch.setenv("GANSCOPE_RUNS", str(tmp_path / "runs"))
     monkeypatch.setenv("GANSCOPE_TRAIN_DIR", str(tmp_path / "runs"))
     return tmp_path
