@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -55,8 +56,11 @@ def imports(tmp_path_factory) -> Path:
 
 def _start_server(cwd: Path, env: dict, address: str | None = "127.0.0.1") -> tuple[subprocess.Popen, str]:
     """`streamlit run ROOT/app/main.py` started in ``cwd``, on a free port; (process, URL) once healthy.
-    ``address`` None: no --server.address, so the app's own config.toml decides where it listens."""
+    ``address`` None: no --server.address, so the app's own config.toml decides where it listens.
+    The server's output goes to a temporary file (``server_log(proc)`` reads it): an unread pipe fills after
+    64 KB and then blocks the server mid-run, which a test would see as a page that stopped answering."""
     port = _free_port()
+    log = tempfile.NamedTemporaryFile("w+", prefix="streamlit-", suffix=".log", delete=False)  # noqa: SIM115
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -74,10 +78,12 @@ def _start_server(cwd: Path, env: dict, address: str | None = "127.0.0.1") -> tu
         ],
         cwd=cwd,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
+    proc.log_path = log.name  # type: ignore[attr-defined]
+    log.close()
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
     while time.time() < deadline:
@@ -87,7 +93,12 @@ def _start_server(cwd: Path, env: dict, address: str | None = "127.0.0.1") -> tu
         except OSError:
             time.sleep(0.5)
     proc.kill()
-    pytest.fail("streamlit did not start: " + (proc.stdout.read() if proc.stdout else ""))
+    pytest.fail("streamlit did not start: " + server_log(proc))
+
+
+def server_log(proc: subprocess.Popen, tail: int = 4000) -> str:
+    """The last ``tail`` characters the server printed."""
+    return Path(proc.log_path).read_text(errors="replace")[-tail:]  # type: ignore[attr-defined]
 
 
 def serving(cwd, env: dict, **kwargs):
@@ -99,6 +110,8 @@ def serving(cwd, env: dict, **kwargs):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+        print(f"the server's last output:\n{server_log(proc)}")  # shown when the module's last test failed
+        Path(proc.log_path).unlink(missing_ok=True)  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="module")

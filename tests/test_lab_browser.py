@@ -40,7 +40,10 @@ def page(server):
 def iteration(pg, who: str = "run") -> int:
     """The iteration the metrics panel shows for the run (or the fork)."""
     panel = pg.locator('[data-testid="stMarkdownContainer"]', has_text=re.compile(f"^{who} · iteration"))
-    text = panel.first.inner_text(timeout=30_000)
+    try:
+        text = panel.first.inner_text(timeout=30_000)
+    except Exception as e:  # noqa: BLE001 - say what the page shows instead
+        raise AssertionError(f"no '{who} · iteration' panel; the page shows:\n{pg.locator('body').inner_text()}") from e
     return int(re.search(r"iteration\s+(\d+)", text).group(1))
 
 
@@ -59,10 +62,18 @@ def wait_for(pg, predicate, timeout: float = 60.0) -> None:
 
 
 def plane_traces(pg) -> dict[str, int]:
-    """Trace name -> number of points of the first plane, as plotly holds them in the browser."""
+    """Trace name -> number of points of the first plane (the first plot with fake samples: while the plane's
+    fragment redraws, the loss chart below it can be the first plot on the page), as plotly holds them."""
     return pg.evaluate(
-        """() => Object.fromEntries(document.querySelector('.js-plotly-plot')._fullData
-               .map(t => [t.name, (t.z || t.x || []).length]))"""
+        """() => {
+             for (const el of document.querySelectorAll('.js-plotly-plot')) {
+               const data = el._fullData || [];
+               if (data.some(t => t.name === 'fake')) {
+                 return Object.fromEntries(data.map(t => [t.name, (t.z || t.x || []).length]));
+               }
+             }
+             return {};
+           }"""
     )
 
 
@@ -71,8 +82,9 @@ def test_play_draws_and_pause_stops(page):
     wait_for(page, lambda: iteration(page) > 50)
     first = iteration(page)
     wait_for(page, lambda: iteration(page) > first + 20)
+    wait_for(page, lambda: plane_traces(page), timeout=10)  # plotly may be mounting the plane's new figure
     traces = plane_traces(page)
-    assert traces.get("D", 0) == 60 and traces.get("arrows", 0) > 0 and traces.get("fake", 0) == 256
+    assert traces.get("D", 0) == 60 and traces.get("arrows", 0) > 0 and traces.get("fake", 0) == 256, traces
     assert page.locator(".js-plotly-plot .heatmaplayer image").count() >= 1  # the heatmap is painted
     page.get_by_role("button", name="Pause", exact=True).click()
     page.get_by_role("button", name="Play", exact=True).wait_for(timeout=30_000)

@@ -46,13 +46,20 @@ if pending:  # new networks: say so and start again (GAN Lab does the same)
     r = lc.runner(dim, settings)
     st.info(f"Changing {', '.join(pending)} needs new networks: the lab started again from iteration 0.")
 
+
+def _play_or_pause(runner) -> None:
+    """The Play/Pause button's callback: it runs before the script, so the one rerun a click makes already
+    draws the new state (a second, forced full rerun raced the plane's timed fragment reruns in the browser)."""
+    if runner.playing:
+        runner.pause()
+    elif sentence := runner.play():
+        st.session_state["lab_play_refused"] = sentence
+
+
 b = st.columns(6)
-if b[0].button("Pause" if r.playing else "Play", type="primary", key="lab_play"):
-    if r.playing:
-        r.pause()
-    elif sentence := r.play():
-        st.warning(sentence)
-    st.rerun()
+b[0].button("Pause" if r.playing else "Play", type="primary", key="lab_play", on_click=_play_or_pause, args=(r,))
+if sentence := st.session_state.pop("lab_play_refused", None):
+    st.warning(sentence)
 for col, (label, kind) in zip(b[1:4], [("Step D", "d"), ("Step G", "g"), ("Step both", "both")], strict=True):
     if col.button(label, key=f"lab_step_{kind}", disabled=r.playing):
         r.step(kind)
