@@ -15,6 +15,7 @@ from pipelines.d_view import heat_overlay, saliency, score_scale, scores, separa
 
 from .. import d_state, hosting, state
 from ..render import seed_latents
+from . import uploads
 from .samples_view import grid_image
 
 N_SCORED = 256  # real inputs and samples scored for the histograms
@@ -111,27 +112,29 @@ def _upload_score(D, spec, loss: str, num_classes: int) -> None:
     import torch
     from PIL import Image, UnidentifiedImageError
 
+    uploads.guard()
     up = st.file_uploader("Score an image of your own", type=["png", "jpg", "jpeg", "webp", "bmp"], key="d_upload")
     if up is None:
         return
+    box = uploads.outcome("d_upload", up.file_id)  # the score or the error: hidden as soon as another file is picked
     too_big = hosting.upload_refusal(up.size, up.name)
     if too_big:
-        st.error(too_big)
+        box.error(too_big)
         return
     try:
         img = Image.open(io.BytesIO(up.getvalue()))
         img = img.convert("L" if spec.shape[0] == 1 else "RGB").resize(spec.shape[1:][::-1], Image.Resampling.LANCZOS)
     except (UnidentifiedImageError, OSError, ValueError) as e:
-        st.error(f"{up.name} is not an image this page can read ({e}).")
+        box.error(f"{up.name} is not an image this page can read ({e}).")
         return
     u8 = np.asarray(img, dtype=np.uint8).reshape(spec.shape[1], spec.shape[2], -1).transpose(2, 0, 1)[None]
     lo, hi = spec.value_range
     x = torch.from_numpy(u8.astype(np.float32) / 255.0 * (hi - lo) + lo)
     label = None
     if num_classes:
-        label = torch.tensor([int(st.number_input("Its class (D is conditional)", 0, num_classes - 1, 0, key="d_upload_class"))])
+        label = torch.tensor([int(box.number_input("Its class (D is conditional)", 0, num_classes - 1, 0, key="d_upload_class"))])
     s = float(scores(D, x, loss, label)[0])
     scale = score_scale(loss)
     heat = saliency(D, x, label)
-    st.image(grid_image(heat_overlay(u8, heat) / 255.0, _rgb(spec), 1, size=8 * spec.shape[-1]), output_format="PNG",
+    box.image(grid_image(heat_overlay(u8, heat) / 255.0, _rgb(spec), 1, size=8 * spec.shape[-1]), output_format="PNG",
              caption=f"{up.name}: {scale.name} {s:.2f} ({'real' if s > scale.threshold else 'generated'}, to D)")  # fmt: skip

@@ -11,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from .. import hosting, state
+from . import uploads
 
 KEY = "import_upload"
 MESSAGE = "import_message"
@@ -74,7 +75,8 @@ def _on_upload() -> None:
 
 def import_uploader() -> None:
     """Draw the uploader and the outcome of the last upload."""
-    st.sidebar.file_uploader(
+    uploads.guard(st.sidebar)
+    up = st.sidebar.file_uploader(
         "Import a generator",
         key=KEY,
         on_change=_on_upload,
@@ -82,7 +84,6 @@ def import_uploader() -> None:
         "a Keras .h5/.keras model or an ONNX graph. It becomes a run and opens here.",
     )
     kind, text = st.session_state.pop(MESSAGE, (None, None))
-    if kind == "success":
-        st.sidebar.success(text)
-    elif kind == "error":
-        st.sidebar.error(text)
+    if kind in ("success", "error"):
+        box = uploads.outcome(KEY, up.file_id if up is not None else "none", st.sidebar)
+        getattr(box, kind)(text)

@@ -14,6 +14,7 @@ from pipelines.presets import TrainConfig
 
 from .. import export, hosting, links, state
 from . import latents as lat
+from . import uploads
 
 
 def _refuse(message: str) -> None:
@@ -271,20 +272,22 @@ def restore_from_png(z_dim: int | None = None) -> None:
     ``z_dim``: the open run's z size (a latent of another length is refused, saying so). Each upload is
     restored once; later reruns repeat its message but do not re-send it to the interpolation start.
     """
+    uploads.guard(st.sidebar)
     up = st.sidebar.file_uploader("Restore a latent from a ganscope PNG", type=["png"], key="restore_png")
     if up is None:
         return
+    box = uploads.outcome("restore_png", up.file_id, st.sidebar)
     too_big = hosting.upload_refusal(up.size, up.name)
     if too_big:
-        st.sidebar.error(too_big)
+        box.error(too_big)
         return
     done = st.session_state.get("restore_done")
     if done and done[0] == (up.file_id, z_dim):
-        getattr(st.sidebar, done[1])(done[2])
+        getattr(box, done[1])(done[2])
         return
     kind, message = _restore(up.getvalue(), up.name, z_dim)
     st.session_state["restore_done"] = ((up.file_id, z_dim), kind, message)
-    getattr(st.sidebar, kind)(message)
+    getattr(box, kind)(message)
 
 
 def _restore(data: bytes, file_name: str, z_dim: int | None) -> tuple[str, str]:

@@ -17,6 +17,7 @@ from PIL import Image
 
 from app import hosting, state
 from app.components import latents as lat
+from app.components import uploads
 from app.components.export_buttons import download, provenance, single_png
 from app.components.samples_view import grid_image
 from app.export import npy_bytes
@@ -59,7 +60,7 @@ def chosen_photo(up, typed: str) -> tuple[bytes, str] | None:
     if up is not None:
         too_big = hosting.upload_refusal(up.size, up.name)
         if too_big:
-            st.error(too_big)
+            uploads.outcome("proj_upload", up.file_id).error(too_big)
             st.stop()
         return up.getvalue(), up.name
     if not typed.strip():
@@ -94,6 +95,7 @@ st.caption(
     "The found latent is added to the picked latents: interpolate between two photos or use one in arithmetic."
 )
 run_name = Path(st.session_state.get("run_dir", "")).name
+uploads.guard()
 up = st.file_uploader("Photo", type=[e.lstrip(".") for e in IMAGE_EXTENSIONS], key="proj_upload")
 typed = st.text_input("…or a photo's path on this machine", key="proj_path") if hosting.path_box_shown() else ""
 if st.session_state.get("proj_crop_run") != run_name:  # a new run: crop faces by default on face-sized runs
@@ -120,7 +122,8 @@ if photo is not None:
     if not crops:
         st.session_state.pop("proj_result", None)
         what = STATUS_TEXT.get(status, f"Cannot read it as a photo ({status}).")
-        st.error(f"{photo[1]}: " + what.format(min_face=max(min_face, MIN_DETECT_SIDE)))
+        box = uploads.outcome("proj_upload", up.file_id) if up is not None else st  # hidden when another is picked
+        box.error(f"{photo[1]}: " + what.format(min_face=max(min_face, MIN_DETECT_SIDE)))
         st.stop()
     pick = 0
     if len(crops) > 1:
