@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import plotly.graph_objects as go
+
+from app.plotting import go
 
 GROUPS = {
     "Losses": ("d_loss_real", "d_loss_fake", "g_loss"),

@@ -166,7 +166,9 @@ def test_every_page_in_chromium(server, browser, path, title, expect, tmp_path):
         shown.first.wait_for(timeout=120_000)
         assert shown.count() >= 1
         if expect == "img":
-            assert shown.first.evaluate("i => i.complete && i.naturalWidth > 0")
+            # drawn, not broken (a rerun may still be swapping the image's media file: wait for the one it keeps)
+            img = "document.querySelector('[data-testid=stMain] img')"
+            page.wait_for_function(f"() => {{ const i = {img}; return i && i.complete && i.naturalWidth > 0; }}", timeout=30_000)
         if title == "Samples":  # 8 columns of 28 px digits, each drawn at least 168 px (6x)
             assert shown.first.evaluate("i => i.naturalWidth") >= 8 * 168
         if title == "Training":

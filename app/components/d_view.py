@@ -7,9 +7,9 @@ from __future__ import annotations
 import io
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
+from app.plotting import go
 from pipelines import runs
 from pipelines.d_view import heat_overlay, saliency, score_scale, scores, separation
 

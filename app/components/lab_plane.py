@@ -5,9 +5,9 @@ the drawing pad, and the loss and divergence charts with the diagnosis bands. Pu
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
 from app.charts import VERDICT_COLOURS, bands, curves
+from app.plotting import go
 from pipelines.lab.data import Axes
 from pipelines.lab.views import Frame
 

@@ -13,7 +13,7 @@ from pipelines import grid_cache
 from pipelines.images import DEFAULT_SIZE, grid_pixels, screen_png
 
 if TYPE_CHECKING:  # plotly is imported when a non-image run is drawn
-    import plotly.graph_objects as go
+    from app.plotting import go
 
 SIZES = [96, 128, 192, 256, 384]  # on-screen pixels for an image's longer side
 SCALING = {"smooth": "smooth (bicubic)", "pixel": "pixel-exact (each pixel a square)"}
@@ -106,7 +106,7 @@ def run_dataset(run_dir: str | Path | None = None) -> str:
 
 def modes_trace(modes, size: int) -> go.Scatter:
     """A toy dataset's true modes as open circles (drawn under the points, so the real points stay visible)."""
-    import plotly.graph_objects as go
+    from app.plotting import go
 
     return go.Scatter(
         x=[m[0] for m in modes],
@@ -121,8 +121,7 @@ def figure(samples: np.ndarray, spec: OutputSpec, title: str = "", dataset: str 
     """A plotly figure for non-image samples, drawn with their real values (never clipped to the range).
     For a toy ``dataset`` the axes are fixed (the same for every snapshot and run of it) and its real
     distribution is marked: ring-8's modes as outlines, quadratic's y = x², scalar's real interval."""
-    import plotly.graph_objects as go
-
+    from app.plotting import go
     from pipelines.toydata import toy_view
 
     view = toy_view(dataset) if dataset else None

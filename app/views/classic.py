@@ -10,13 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 import torch
 
 from app import state
 from app.charts import curves
 from app.components.samples_view import figure, modes_trace
+from app.plotting import go
 from app.render import seed_latents
 from pipelines import runs
 from pipelines.toydata import SINE_X, TOY_DATASETS, make_toy, ring_coverage, toy_view

@@ -117,7 +117,7 @@ export_row(
     nrow=7,
 )
 if source != "labelled":  # below the rows: Plotly's script is the largest the browser loads for this page
-    import plotly.graph_objects as go  # here, after the rows: its import is 0.5 s of a first visit
+    from app.plotting import go  # here, after the rows: its import (with pandas) is 0.8 s of a first visit
 
     fig = go.Figure(go.Bar(x=names, y=dirs.explained.numpy() * 100))
     fig.update_layout(title="Variance explained (%)", height=240, margin={"l": 10, "r": 10, "t": 40, "b": 10})

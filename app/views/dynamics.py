@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
-from plotly.colors import qualitative
 
+from app.plotting import go, qualitative
 from pipelines.dynamics import DIRAC_METHODS, METHODS, dirac_field, dirac_trajectory, simulate
 
 # One colour per update rule, the same in every chart of this page.

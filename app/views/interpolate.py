@@ -6,7 +6,6 @@ from functools import partial
 from importlib.util import find_spec
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 import torch
 
@@ -14,6 +13,7 @@ from app import export, state
 from app.components import latents as lat
 from app.components.export_buttons import download, export_row, provenance
 from app.components.samples_view import display_size, grid_image, show
+from app.plotting import go
 from app.render import images_u8
 from models.latent import lerp, path, slerp
 
