@@ -4,7 +4,6 @@ forks, drawn data, save as a run, replay of a toy run with D's surface, the serv
 from __future__ import annotations
 
 import math
-import shutil
 import time
 
 import numpy as np
@@ -12,7 +11,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from models import build_discriminator, load_discriminator, load_generator, save_discriminator
+from models import load_discriminator, load_generator
 from pipelines import runs
 from pipelines.lab import data, views
 from pipelines.lab.data import Axes, EmptyDrawing
@@ -21,6 +20,7 @@ from pipelines.lab.runfolder import open_run, replay_frame, save_run
 from pipelines.lab.runner import LabRunner, TrainingSlots
 from pipelines.lab.settings import LabSettings
 from pipelines.runs import discriminator_path
+from pipelines.toydata import make_toy
 from tests.conftest import CHECKPOINTS
 
 APP = str(CHECKPOINTS.parent / "app" / "dashboard.py")
@@ -232,29 +232,18 @@ def test_save_as_run_loads_with_the_ordinary_loader(tmp_path):
     assert replay.has_d and replay_frame(replay, len(replay.steps) - 1).surface is not None
 
 
-@pytest.fixture
-def ring_with_d(tmp_path):
-    """The shipped ring-8 run, with D beside each snapshot (the shipped one's own when it keeps them)."""
-    shipped = CHECKPOINTS / "ring-8"
-    if (shipped / "discriminators").is_dir():
-        return shipped
-    run = tmp_path / "runs" / "ring-8"
-    shutil.copytree(shipped, run, ignore=shutil.ignore_patterns("directions"))
-    cfg = runs.read_config(run).model
-    (run / "discriminators").mkdir()
-    torch.manual_seed(0)
-    D = build_discriminator(cfg)
-    for _, meta in runs.list_snapshots(run):
-        save_discriminator(discriminator_path(run, meta["step"]), D, cfg, {"step": meta["step"]})
-    return run
-
-
-def test_a_shipped_toy_run_replays_with_d_surface(ring_with_d):
-    replay = open_run(ring_with_d)
-    assert replay.has_d and replay.dataset == "ring"
+def test_a_shipped_toy_run_replays_with_its_own_d_surface():
+    """The shipped quadratic-1d run keeps the discriminator it trained with beside every snapshot (real, not
+    a fresh D saved for the test): its replay draws D's surface and the arrows, and D tells the curve apart."""
+    replay = open_run(CHECKPOINTS / "quadratic-1d")
+    assert replay.has_d and all(p is not None for p in replay.discriminators) and replay.dataset == "quadratic"
     fr = replay_frame(replay, len(replay.steps) - 1)
     assert fr.surface[2].shape == (views.SURFACE, views.SURFACE) and fr.arrows.shape == (256, 2)
-    assert fr.coverage[0] >= 6  # the shipped ring-8 covers its modes
+    D, _ = load_discriminator(replay.discriminators[-1])
+    real, _ = make_toy("quadratic", 512, seed=1)
+    off = real + torch.tensor([0.0, 0.3])  # the same x, lifted off the parabola
+    with torch.no_grad():
+        assert D(real).mean() > D(off).mean()  # a trained D scores the real curve higher than points off it
 
 
 # The page (AppTest).
@@ -307,13 +296,17 @@ def test_lab_page_empty_drawing_and_1d_lab(monkeypatch, tmp_path):
     assert not at.exception and "iteration **1**" in _panel(at)
 
 
-def test_lab_page_replays_a_toy_run_with_d_surface(monkeypatch, tmp_path, ring_with_d):
-    at = _lab(monkeypatch, tmp_path, GANSCOPE_RUNS=str(ring_with_d.parent))
+def test_lab_page_replays_a_shipped_toy_run_with_d_surface(monkeypatch, tmp_path):
+    at = _lab(monkeypatch, tmp_path)
     at.radio(key="lab_mode").set_value("Replay a run").run()
-    at.selectbox(key="lab_replay_run").set_value(str(ring_with_d)).run()
+    at.selectbox(key="lab_replay_run").set_value(str(CHECKPOINTS / "quadratic-1d")).run()
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
-    assert "D's surface: shown" in text and "modes covered" in text
+    assert "D's surface: shown" in text and "KL" in text
+    assert not [i.value for i in at.info if "kept no discriminator" in i.value]
+    at.selectbox(key="lab_replay_run").set_value(str(CHECKPOINTS / "ring-8")).run()  # ring-8 kept none: it says so
+    assert [i.value for i in at.info if "kept no discriminator" in i.value]
+    assert "modes covered" in " ".join(m.value for m in at.markdown)
 
 
 def test_served_lab_saves_into_the_visitors_session_folder(monkeypatch, tmp_path):
