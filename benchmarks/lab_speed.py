@@ -104,6 +104,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=15.0, help="measuring time of each phase")
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "cpu-lab-speed")
+    p.add_argument("--note", default="", help="what else the machine was doing while this ran (recorded as given)")
     args = p.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -174,13 +175,13 @@ def main() -> None:
         },  # fmt: skip
         "load_before": load_before,
         "load_after": uptime(),
-        "note": "2-core machine shared with 6 other helpers' tests and builds while measuring: see the load averages",
+        "note": args.note,
     }
     lines = [
         f"device: {result['device']} · torch {torch.__version__}",
         f"load before: {load_before}",
         f"load after:  {result['load_after']}",
-        "(the machine was shared with 6 other helpers while this ran)",
+        *([f"note: {args.note}"] if args.note else []),
         f"engine alone (baseline, no page): {baseline:.0f} it/s",
         f"one session in Chromium: {one['its_per_s']:.0f} it/s, plane redrawn {one['redraws_per_s']:.1f} times/s "
         f"(ratio to the engine alone {result['ratio_browser_to_engine']:.2f}); errors: {len(one['errors'])}",
