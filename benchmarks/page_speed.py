@@ -13,8 +13,13 @@ browser walks every page of mnist-dcgan once). Then:
 Results go to benchmarks/results/cpu-page-speed.{txt,json} with the machine's load (uptime) before and after:
 the machine is shared, so compare the trees within a run, not figures across runs.
 
+``--server-cpus 0-1 --browser-cpus 2-15`` pins every thread of the server to the first set and this script (so
+the browsers it starts) to the second: on a machine with more cores, eight visitors on their own machines
+against a 2-core server. Without them the eight Chromiums share the server's cores and most of the crowd's
+time is theirs (the server's CPU seconds are printed beside it).
+
     python benchmarks/page_speed.py [--runs ring-8,mnist-dcgan] [--pages Samples,Compare]
-        [--baseline-ref REF] [--crowd 8] [--no-walk]
+        [--baseline-ref REF] [--crowd 8] [--no-walk] [--server-cpus 0-1 --browser-cpus 2-15]
 """
 
 from __future__ import annotations
@@ -145,6 +150,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_set(text: str) -> set[int]:
+    """``"0-1"``, ``"2,4-7"`` → the CPU numbers, as taskset reads them."""
+    cpus: set[int] = set()
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        cpus.update(range(int(lo), int(hi or lo) + 1))
+    return cpus
+
+
+def pin(pid: int, cpus: set[int]) -> None:
+    """Every thread of process ``pid`` onto ``cpus`` (threads it starts later inherit it)."""
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        os.sched_setaffinity(int(tid), cpus)
+
+
+SERVER_CPUS: set[int] | None = None  # --server-cpus
+
+
 def serve(tree: Path) -> tuple[subprocess.Popen, str, tempfile.TemporaryDirectory]:
     """``streamlit run`` of ``tree`` on a free port with an empty cache folder: (process, URL, cache) once healthy."""
     port = free_port()
@@ -153,6 +176,8 @@ def serve(tree: Path) -> tuple[subprocess.Popen, str, tempfile.TemporaryDirector
     # no file watcher: an edit to the tree during a run would leave Streamlit's "rerun?" prompt on every page
     proc = start_streamlit(tree, port, Path(cache.name), {"STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"})
     wait_healthy(url, time.perf_counter() + 180)
+    if SERVER_CPUS:
+        pin(proc.pid, SERVER_CPUS)
     return proc, url, cache
 
 
@@ -227,7 +252,13 @@ def main() -> None:
     p.add_argument("--crowd", type=int, default=8, help="browsers at once (0: skip)")
     p.add_argument("--no-walk", action="store_true", help="only the crowd")
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "cpu-page-speed")
+    p.add_argument("--server-cpus", type=cpu_set, help="pin the server's threads to these CPUs (e.g. 0-1)")
+    p.add_argument("--browser-cpus", type=cpu_set, help="pin this script and its browsers to these CPUs (e.g. 2-15)")
     args = p.parse_args()
+    global SERVER_CPUS
+    SERVER_CPUS = args.server_cpus
+    if args.browser_cpus:
+        os.sched_setaffinity(0, args.browser_cpus)
     runs = shipped_runs(args.runs.split(",") if args.runs else None)
     pages = [pg for pg in PAGES if not args.pages or pg[0] in args.pages.split(",")]
     import torch
@@ -244,6 +275,11 @@ def main() -> None:
         f"python {platform.python_version()}, torch {torch.__version__})",
         f"load before: {load_before}",
         f"load after:  {load_after}",
+        *(
+            [f"server pinned to CPUs {sorted(args.server_cpus)}, browsers to {sorted(args.browser_cpus or [])}"]
+            if args.server_cpus
+            else []
+        ),
     ]
     for name, r in res.items():
         what = f"git {args.baseline_ref}" if name == "baseline" else f"git {args.ref}" if args.ref else "this tree"
@@ -279,6 +315,8 @@ def main() -> None:
         "load_after": load_after,
         "torch": torch.__version__,
         "cpus": os.cpu_count(),
+        "server_cpus": sorted(args.server_cpus or []),
+        "browser_cpus": sorted(args.browser_cpus or []),
     }
     args.out.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
 
