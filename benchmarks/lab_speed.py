@@ -4,22 +4,29 @@
   and plane redraws per second, both read in the browser (a 20 ms poll of the plane's title, which
   carries the iteration);
 * four sessions at once (four browser contexts): each one's iterations per second, and any error shown;
-* memory: the server's resident memory on the dashboard (Samples page) and after one lab has trained
-  with its history filling (the difference is the lab's cost);
-* baseline measured in the same run: the engine alone (``LabSession.iterate`` in a loop in this process,
-  one thread, no page), so the ratio says what the page costs.
+* memory: the server's resident memory on a fresh dashboard (Samples, before any chart) and once a chart
+  page (Training) has drawn, then after one lab has trained with its history filling, and after four;
+* baselines measured in the same run: the engine alone (``LabSession.iterate`` in a loop in this process,
+  one thread, no page), so the ratio says what the page costs; and the engine on ``torch.optim.Adam``
+  (its optimiser before ``pipelines/lab/optim.py``), so the ratio says what the fused kernels gave.
+
+``--server-cpus 0 --browser-cpus 1`` pins the server's threads and the browsers to separate cores: each
+visitor's browser draws on the visitor's own machine, and on 2 cores four headless Chromiums redrawing
+five times a second otherwise take the CPU the server trains with. Both ways are recorded.
 
 GAN Lab's own rate is read from its source (src/ganlab.ts): one iteration per requestAnimationFrame
 (so at most 60 it/s on a 60 Hz display) and the plane redrawn every VIS_INTERVAL = 50 iterations
 (at most 1.2 redraws/s). Its page needs a yarn build (TypeScript + tfjs) we cannot run offline here,
 so it is not measured beside ours.
 
-Run: python -m benchmarks.lab_speed [--seconds 15]. Writes benchmarks/results/cpu-lab-speed.{json,txt}.
+Run: python -m benchmarks.lab_speed [--seconds 15] [--server-cpus 0 --browser-cpus 1].
+Writes benchmarks/results/cpu-lab-speed.{json,txt} (``--out`` names another pair).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import platform
@@ -30,8 +37,11 @@ from pathlib import Path
 import torch
 
 from benchmarks.browser_speed import free_port, start_streamlit, uptime, wait_healthy
+from benchmarks.page_speed import cpu_seconds, cpu_set, pin
+from pipelines.lab import engine
 from pipelines.lab.engine import LabSession
 from pipelines.lab.history import MAX_ENTRIES, entry_bytes
+from pipelines.lab.optim import BETAS
 from pipelines.lab.settings import LabSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,8 +53,34 @@ POLL = """() => { window.__lab = []; setInterval(() => {
   if (!last || last[1] !== it) window.__lab.push([performance.now(), it]); }, 20); }"""
 
 
-def engine_rate(seconds: float) -> float:
-    """Iterations per second of the engine alone, in this process (the baseline)."""
+class TorchOptim:
+    """The engine's optimiser before pipelines/lab/optim.py: torch.optim's Adam or SGD behind the same face."""
+
+    def __init__(self, kind: str, params, lr: float):
+        self.kind = kind
+        self.opt = torch.optim.Adam(params, lr=lr, betas=BETAS) if kind == "adam" else torch.optim.SGD(params, lr=lr)
+
+    def zero_grad(self) -> None:
+        self.opt.zero_grad(set_to_none=True)
+
+    def step(self) -> None:
+        self.opt.step()
+
+    def state_dict(self) -> dict:
+        return {"kind": self.kind, **copy.deepcopy(self.opt.state_dict())}
+
+
+def engine_rate(seconds: float, torch_optim: bool = False) -> float:
+    """Iterations per second of the engine alone, in this process (the baseline); on torch.optim if asked."""
+    ours = engine.LabOptimizer
+    engine.LabOptimizer = TorchOptim if torch_optim else ours
+    try:
+        return _engine_rate(seconds)
+    finally:
+        engine.LabOptimizer = ours
+
+
+def _engine_rate(seconds: float) -> float:
     s = LabSession(LabSettings())
     for _ in range(10):
         s.iterate()
@@ -105,24 +141,34 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=15.0, help="measuring time of each phase")
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "cpu-lab-speed")
     p.add_argument("--note", default="", help="what else the machine was doing while this ran (recorded as given)")
+    p.add_argument("--server-cpus", type=cpu_set, help="pin the server's threads to these CPUs (e.g. 0)")
+    p.add_argument("--browser-cpus", type=cpu_set, help="pin this script and its browsers to these CPUs (e.g. 1)")
     args = p.parse_args()
     from playwright.sync_api import sync_playwright
 
     load_before = uptime()
     baseline = engine_rate(5.0)
+    before = engine_rate(5.0, torch_optim=True)
+    if args.browser_cpus:
+        os.sched_setaffinity(0, args.browser_cpus)  # the browsers this script starts inherit it
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     cache = tempfile.TemporaryDirectory()
     proc = start_streamlit(ROOT, port, Path(cache.name), {"GANSCOPE_IMPORT_DIR": cache.name})
-    result: dict = {}
     try:
         wait_healthy(url, time.perf_counter() + 120)
+        if args.server_cpus:
+            pin(proc.pid, args.server_cpus)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
             ctx = browser.new_context()
             home = ctx.new_page()
             home.goto(url)
             home.wait_for_selector("img", timeout=180_000)
+            time.sleep(5)
+            fresh_mb = rss_mb(proc.pid)
+            home.goto(url + "/training")  # a chart page: plotly, pandas and pyarrow, as any chart's first draw
+            home.wait_for_selector(".js-plotly-plot", timeout=180_000)
             time.sleep(3)
             dashboard_mb = rss_mb(proc.pid)
             home.close()
@@ -140,7 +186,9 @@ def main() -> None:
             pages = [open_lab(c, url) for c in contexts]
             for pg in pages:
                 play(pg)
+            cpu0, t0 = cpu_seconds(proc.pid), time.perf_counter()
             time.sleep(args.seconds)
+            server_cpu = (cpu_seconds(proc.pid) - cpu0) / (time.perf_counter() - t0)
             four = [{**seen(pg), "errors": errors(pg)} for pg in pages]
             four_mb = rss_mb(proc.pid)
             for c in contexts:
@@ -153,18 +201,28 @@ def main() -> None:
     s.iterate()  # Adam's moments exist from the first step on
     history_mb = entry_bytes(s.entry()) * MAX_ENTRIES / 2**20
     per_extra_lab = (four_mb - lab_mb) / 3  # three more labs (the first one's session had closed)
+    pinned = (
+        f"server pinned to CPUs {sorted(args.server_cpus)}, browsers to {sorted(args.browser_cpus or [])}"
+        if args.server_cpus
+        else "server and browsers share every CPU"
+    )
     result = {
         "device": f"cpu ({os.cpu_count()} cores, {platform.processor() or platform.machine()})",
         "torch": torch.__version__,
+        "cpus": pinned,
         "baseline_engine_its_per_s": baseline,
+        "engine_on_torch_optim_its_per_s": before,
         "one_session": one,
         "ratio_browser_to_engine": one["its_per_s"] / baseline if baseline else None,
         "four_sessions": four,
+        "four_sessions_server_cpu_per_s": server_cpu,
         "memory_mb": {
-            "dashboard": dashboard_mb,
+            "fresh_dashboard": fresh_mb,
+            "dashboard_after_a_chart_page": dashboard_mb,
             "after_one_lab": lab_mb,
             "lab_above_dashboard": lab_mb - dashboard_mb,
             "after_four_labs": four_mb,
+            "per_further_lab": per_extra_lab,
             "full_history_ring_preset": history_mb,
         },  # fmt: skip
         "ganlab_from_source": {
@@ -178,20 +236,20 @@ def main() -> None:
         "note": args.note,
     }
     lines = [
-        f"device: {result['device']} · torch {torch.__version__}",
+        f"device: {result['device']} · torch {torch.__version__} · {pinned}",
         f"load before: {load_before}",
         f"load after:  {result['load_after']}",
         *([f"note: {args.note}"] if args.note else []),
-        f"engine alone (baseline, no page): {baseline:.0f} it/s",
+        f"engine alone (baseline, no page): {baseline:.0f} it/s; on torch.optim.Adam as before: {before:.0f} it/s "
+        f"(fused kernels called directly: {baseline / before:.2f}x)",
         f"one session in Chromium: {one['its_per_s']:.0f} it/s, plane redrawn {one['redraws_per_s']:.1f} times/s "
         f"(ratio to the engine alone {result['ratio_browser_to_engine']:.2f}); errors: {len(one['errors'])}",
         "four sessions at once: "
         + ", ".join(f"{f['its_per_s']:.0f} it/s ({f['redraws_per_s']:.1f} redraws/s)" for f in four)
-        + f"; errors: {sum(len(f['errors']) for f in four)}",
-        f"memory: dashboard {dashboard_mb:.0f} MB, with one lab {lab_mb:.0f} MB (+{lab_mb - dashboard_mb:.0f} MB), "
-        f"four labs {four_mb:.0f} MB (about {per_extra_lab:.0f} MB each further lab); the first lab's share includes "
-        "torch.optim's first use, which imports torch._dynamo once per process (about 150 MB, measured alone; "
-        f"the Project page pays it too); a full history (128 moments, ring preset, Adam) holds {history_mb:.0f} MB",
+        + f"; server CPU {server_cpu:.2f} s per second; errors: {sum(len(f['errors']) for f in four)}",
+        f"memory: fresh dashboard {fresh_mb:.0f} MB, after a chart page {dashboard_mb:.0f} MB; with one lab "
+        f"{lab_mb:.0f} MB (+{lab_mb - dashboard_mb:.0f} MB), four labs {four_mb:.0f} MB (about {per_extra_lab:.0f} MB "
+        f"each further lab); a full history (128 moments, ring preset, Adam) holds {history_mb:.0f} MB",
         "GAN Lab (from its source, not measured): at most 60 it/s, plane redrawn at most 1.2 times/s",
     ]
     print("\n".join(lines))

@@ -47,17 +47,25 @@ if pending:  # new networks: say so and start again (GAN Lab does the same)
     st.info(f"Changing {', '.join(pending)} needs new networks: the lab started again from iteration 0.")
 
 
-def _play_or_pause(runner) -> None:
-    """The Play/Pause button's callback: it runs before the script, so the one rerun a click makes already
-    draws the new state (a second, forced full rerun raced the plane's timed fragment reruns in the browser)."""
-    if runner.playing:
-        runner.pause()
-    elif sentence := runner.play():
+def _pause(runner) -> None:
+    """The Pause button's callback. Callbacks run before the script, so the one rerun a click makes already
+    draws the new state. Play and Pause are two buttons with their own keys and each callback only ever
+    goes one way: a click the browser delivers twice (it happens while the plane's timed fragment reruns
+    are in flight) pauses twice instead of pausing and playing again."""
+    runner.pause()
+
+
+def _play(runner) -> None:
+    """The Play button's callback (see ``_pause``): playing twice is playing."""
+    if sentence := runner.play():
         st.session_state["lab_play_refused"] = sentence
 
 
 b = st.columns(6)
-b[0].button("Pause" if r.playing else "Play", type="primary", key="lab_play", on_click=_play_or_pause, args=(r,))
+if r.playing:
+    b[0].button("Pause", type="primary", key="lab_pause", on_click=_pause, args=(r,))
+else:
+    b[0].button("Play", type="primary", key="lab_play", on_click=_play, args=(r,))
 if sentence := st.session_state.pop("lab_play_refused", None):
     st.warning(sentence)
 for col, (label, kind) in zip(b[1:4], [("Step D", "d"), ("Step G", "g"), ("Step both", "both")], strict=True):

@@ -1,8 +1,9 @@
 """``LabSession``: one live GAN of the Lab — G, D, their optimisers, the step buttons, history and forks.
 
 The networks are the trainer's own MLPs (``models.MLPConfig`` with ReLU, no LayerNorm, linear output),
-so a saved lab loads with ``models.load_generator`` and no Lab code. Learning rates change in place
-(``param_group["lr"]``), so Adam keeps its moments; changing an optimiser's kind starts it afresh.
+so a saved lab loads with ``models.load_generator`` and no Lab code. The optimisers are torch's fused
+kernels (``pipelines/lab/optim.py``); learning rates change in place, so Adam keeps its moments; changing
+an optimiser's kind starts it afresh.
 
 One iteration is ``d_steps`` updates of D then ``g_steps`` updates of G, each on its own batch;
 ``iterate(batches)`` takes the batches from outside so that a fork trains on exactly the parent's noise.
@@ -20,6 +21,7 @@ from models import MLPConfig, OutputSpec, build_discriminator, build_generator
 
 from . import data, losses
 from .history import History, HistoryEntry
+from .optim import LabOptimizer
 from .settings import LabSettings
 
 LOG_EVERY = 10  # iterations per log record (means over the window, as the trainer logs)
@@ -48,12 +50,6 @@ def model_config(s: LabSettings) -> MLPConfig:
     )
 
 
-def _optimizer(kind: str, params, lr: float) -> torch.optim.Optimizer:
-    if kind == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=(0.5, 0.999))
-    return torch.optim.SGD(params, lr=lr)
-
-
 @dataclass
 class Batches:
     """The samples of one iteration: a (real, noise) pair per D step and a noise batch per G step."""
@@ -71,8 +67,8 @@ class LabSession:
         self.cfg = model_config(settings)
         torch.manual_seed(settings.seed)  # the networks' initial weights
         self.G, self.D = build_generator(self.cfg).train(), build_discriminator(self.cfg).train()
-        self.opt_d = _optimizer(settings.opt_d, self.D.parameters(), settings.lr_d)
-        self.opt_g = _optimizer(settings.opt_g, self.G.parameters(), settings.lr_g)
+        self.opt_d = LabOptimizer(settings.opt_d, self.D.parameters(), settings.lr_d)
+        self.opt_g = LabOptimizer(settings.opt_g, self.G.parameters(), settings.lr_g)
         self.pool = data.sample(settings.dataset, data.POOL, settings.seed, settings.drawn)
         self.gen = torch.Generator().manual_seed(settings.seed + 1)  # batches: real indices and noise
         self.fixed_z = self.noise(1024, torch.Generator().manual_seed(settings.seed + 2))  # what the plane shows
@@ -110,7 +106,7 @@ class LabSession:
             loss = loss + losses.gradient_penalty(self.D, real, fake, s.gp_lambda, self.gen)
         if s.r1_gamma > 0:
             loss = loss + losses.r1(self.D, real, s.r1_gamma)
-        self.opt_d.zero_grad(set_to_none=True)
+        self.opt_d.zero_grad()
         loss.backward()
         self.opt_d.step()
         t = losses.threshold(s.loss)
@@ -126,7 +122,7 @@ class LabSession:
         z = z[: self.settings.batch]
         self.D.requires_grad_(False)
         loss = losses.g_loss(self.settings.loss, self.D(self.G(z))).mean()
-        self.opt_g.zero_grad(set_to_none=True)
+        self.opt_g.zero_grad()
         loss.backward()
         self.opt_g.step()
         self.D.requires_grad_(True)
@@ -193,13 +189,10 @@ class LabSession:
             raise ValueError(f"changing {', '.join(changed)} needs new networks: press Reset to start again")
         old, self.settings = self.settings, new
         if new.opt_d != old.opt_d:
-            self.opt_d = _optimizer(new.opt_d, self.D.parameters(), new.lr_d)
+            self.opt_d = LabOptimizer(new.opt_d, self.D.parameters(), new.lr_d)
         if new.opt_g != old.opt_g:
-            self.opt_g = _optimizer(new.opt_g, self.G.parameters(), new.lr_g)
-        for group in self.opt_d.param_groups:
-            group["lr"] = new.lr_d
-        for group in self.opt_g.param_groups:
-            group["lr"] = new.lr_g
+            self.opt_g = LabOptimizer(new.opt_g, self.G.parameters(), new.lr_g)
+        self.opt_d.lr, self.opt_g.lr = new.lr_d, new.lr_g
 
     # History and forks.
     def entry(self) -> HistoryEntry:
@@ -208,8 +201,8 @@ class LabSession:
             self.iteration,
             {k: v.detach().clone() for k, v in self.G.state_dict().items()},
             {k: v.detach().clone() for k, v in self.D.state_dict().items()},
-            copy.deepcopy(self.opt_g.state_dict()),
-            copy.deepcopy(self.opt_d.state_dict()),
+            self.opt_g.state_dict(),
+            self.opt_d.state_dict(),
         )
 
     def fork(self, entry: HistoryEntry, settings: LabSettings | None = None) -> LabSession:
@@ -219,8 +212,8 @@ class LabSession:
         child.G, child.D = copy.deepcopy(self.G), copy.deepcopy(self.D)
         child.G.load_state_dict(entry.g)
         child.D.load_state_dict(entry.d)
-        child.opt_d = _optimizer(self.settings.opt_d, child.D.parameters(), self.settings.lr_d)
-        child.opt_g = _optimizer(self.settings.opt_g, child.G.parameters(), self.settings.lr_g)
+        child.opt_d = LabOptimizer(self.settings.opt_d, child.D.parameters(), self.settings.lr_d)
+        child.opt_g = LabOptimizer(self.settings.opt_g, child.G.parameters(), self.settings.lr_g)
         child.opt_g.load_state_dict(entry.opt_g)
         child.opt_d.load_state_dict(entry.opt_d)
         child.gen = torch.Generator().manual_seed(self.settings.seed + 1)
