@@ -6,8 +6,10 @@
 * four sessions at once (four browser contexts): each one's iterations per second, and any error shown;
 * memory: the server's resident memory on a fresh dashboard (Samples, before any chart) and once a chart
   page (Training) has drawn, then after one lab has trained with its history filling, and after four;
-* baselines measured in the same run: the engine alone (``LabSession.iterate`` in a loop in this process,
-  one thread, no page), so the ratio says what the page costs; and the engine on ``torch.optim.Adam``
+* baselines measured in the same run: the first lab's memory on a second server with glibc's default malloc
+  arenas (``MALLOC_ARENA_MAX`` = 8 per core, as before ``app/server_memory.py`` capped them at two); the
+  engine alone (``LabSession.iterate`` in a loop in this process, one thread, no page), so the ratio says
+  what the page costs; and the engine on ``torch.optim.Adam``
   (its optimiser before ``pipelines/lab/optim.py``), so the ratio says what the fused kernels gave.
 
 ``--server-cpus 0 --browser-cpus 1`` pins the server's threads and the browsers to separate cores: each
@@ -136,6 +138,36 @@ def errors(page) -> list[str]:
     return [t[:200] for t in texts]
 
 
+def first_lab_mb(browser, root: Path, seconds: float, env: dict[str, str]) -> tuple[float, float]:
+    """A fresh server's memory (MB) after a chart page, then after one lab has played ``seconds``."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    cache = tempfile.TemporaryDirectory()
+    proc = start_streamlit(root, port, Path(cache.name), {"GANSCOPE_IMPORT_DIR": cache.name, **env})
+    try:
+        wait_healthy(url, time.perf_counter() + 120)
+        ctx = browser.new_context()
+        home = ctx.new_page()
+        home.goto(url)  # as the main run: Samples first (the server's warm imports finish), then a chart page
+        home.wait_for_selector("img", timeout=180_000)
+        time.sleep(5)
+        home.goto(url + "/training")
+        home.wait_for_selector(".js-plotly-plot", timeout=180_000)
+        time.sleep(3)
+        before = rss_mb(proc.pid)
+        home.close()
+        page = open_lab(ctx, url)
+        play(page)
+        time.sleep(seconds)
+        after = rss_mb(proc.pid)
+        ctx.close()
+        return before, after
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        cache.cleanup()
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=15.0, help="measuring time of each phase")
@@ -193,6 +225,8 @@ def main() -> None:
             four_mb = rss_mb(proc.pid)
             for c in contexts:
                 c.close()
+            glibc_default = {"MALLOC_ARENA_MAX": str(8 * (os.cpu_count() or 1))}
+            arena_base = first_lab_mb(browser, ROOT, args.seconds, glibc_default)
             browser.close()
     finally:
         proc.terminate()
@@ -224,6 +258,7 @@ def main() -> None:
             "after_four_labs": four_mb,
             "per_further_lab": per_extra_lab,
             "full_history_ring_preset": history_mb,
+            "glibc_default_arenas": {"after_a_chart_page": arena_base[0], "after_one_lab": arena_base[1]},
         },  # fmt: skip
         "ganlab_from_source": {
             "its_per_s_max": 60,
@@ -250,6 +285,8 @@ def main() -> None:
         f"memory: fresh dashboard {fresh_mb:.0f} MB, after a chart page {dashboard_mb:.0f} MB; with one lab "
         f"{lab_mb:.0f} MB (+{lab_mb - dashboard_mb:.0f} MB), four labs {four_mb:.0f} MB (about {per_extra_lab:.0f} MB "
         f"each further lab); a full history (128 moments, ring preset, Adam) holds {history_mb:.0f} MB",
+        f"baseline, a second server with glibc's default malloc arenas: one lab +{arena_base[1] - arena_base[0]:.0f} MB "
+        f"(two arenas: {(lab_mb - dashboard_mb) / max(arena_base[1] - arena_base[0], 1e-9):.2f}x of it)",
         "GAN Lab (from its source, not measured): at most 60 it/s, plane redrawn at most 1.2 times/s",
     ]
     print("\n".join(lines))

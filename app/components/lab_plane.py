@@ -45,11 +45,11 @@ def _fixed_axes(fig: go.Figure, axes: Axes, height: int, title: str) -> None:
     fig.update_layout(
         title={"text": title, "font": {"size": 13}},
         height=height,
-        margin={"l": 10, "r": 10, "t": 36, "b": 10},
+        margin={"l": 40, "r": 10, "t": 36, "b": 30},
         showlegend=False,
         uirevision="lab",  # keep zoom across redraws
-        xaxis={"range": list(axes.x), "autorange": False, "zeroline": False},
-        yaxis={"range": list(axes.y) if axes.y else None, "autorange": axes.y is None, "zeroline": False},
+        xaxis={"range": list(axes.x), "autorange": False, "zeroline": False, "automargin": False},
+        yaxis={"range": list(axes.y) if axes.y else None, "autorange": axes.y is None, "zeroline": False, "automargin": False},
         plot_bgcolor="white",
     )
 
@@ -133,16 +133,25 @@ def drawing_pad(drawn, axes: Axes, n: int = 41) -> go.Figure:
     return fig
 
 
+def _fixed_margins(fig: go.Figure) -> go.Figure:
+    """Margins that fit the axis labels and the legend below, set once: plotly otherwise measures them after
+    drawing and draws again (``doAutoMargin``, a third of the browser's work on a redraw, profiled)."""
+    fig.update_layout(margin={"l": 50, "r": 10, "t": 40, "b": 100, "autoexpand": False}, height=300)
+    fig.update_xaxes(automargin=False)
+    fig.update_yaxes(automargin=False)
+    return fig
+
+
 def loss_chart(logs: dict[str, list[dict]], windows) -> go.Figure:
     """D and G losses over iterations with the diagnosis of each window as a coloured band."""
     fig = curves(logs, ("d_loss_real", "d_loss_fake", "g_loss"), 0.3, title="Losses, with the verdict of each window")
     bands(fig, [(w.start, w.end, VERDICT_COLOURS[w.verdict], "") for w in windows])
-    fig.update_layout(xaxis_title="iteration", height=280)
-    return fig
+    fig.update_layout(xaxis_title="iteration")
+    return _fixed_margins(fig)
 
 
 def divergence_chart(divs: dict[str, list[dict]]) -> go.Figure:
     """KL and JS between the real and fake histograms over iterations (a line per lab and measure)."""
     fig = curves(divs, ("kl", "js"), 0.0, title="KL(real‖fake) and JS between the histograms (0 = same)")
-    fig.update_layout(xaxis_title="iteration", height=280)
-    return fig
+    fig.update_layout(xaxis_title="iteration")
+    return _fixed_margins(fig)
