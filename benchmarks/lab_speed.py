@@ -138,24 +138,34 @@ def errors(page) -> list[str]:
     return [t[:200] for t in texts]
 
 
-def first_lab_mb(browser, root: Path, seconds: float, env: dict[str, str]) -> tuple[float, float]:
-    """A fresh server's memory (MB) after a chart page, then after one lab has played ``seconds``."""
+def dashboard_mb(ctx, url: str, pid: int) -> tuple[float, float]:
+    """The server's memory (MB) on a fresh dashboard (Samples: its warm imports done), then once a chart page
+    has drawn (plotly, pandas and pyarrow, as any chart's first draw)."""
+    home = ctx.new_page()
+    home.goto(url)
+    home.wait_for_selector("img", timeout=180_000)
+    time.sleep(5)
+    fresh = rss_mb(pid)
+    home.goto(url + "/training")
+    home.wait_for_selector(".js-plotly-plot", timeout=180_000)
+    time.sleep(3)
+    charted = rss_mb(pid)
+    home.close()
+    return fresh, charted
+
+
+def first_lab_mb(browser, seconds: float, env: dict[str, str], server_cpus) -> tuple[float, float]:
+    """A second server's memory (MB) after a chart page, then after one lab has played ``seconds``."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     cache = tempfile.TemporaryDirectory()
-    proc = start_streamlit(root, port, Path(cache.name), {"GANSCOPE_IMPORT_DIR": cache.name, **env})
+    proc = start_streamlit(ROOT, port, Path(cache.name), {"GANSCOPE_IMPORT_DIR": cache.name, **env})
     try:
         wait_healthy(url, time.perf_counter() + 120)
+        if server_cpus:
+            pin(proc.pid, server_cpus)
         ctx = browser.new_context()
-        home = ctx.new_page()
-        home.goto(url)  # as the main run: Samples first (the server's warm imports finish), then a chart page
-        home.wait_for_selector("img", timeout=180_000)
-        time.sleep(5)
-        home.goto(url + "/training")
-        home.wait_for_selector(".js-plotly-plot", timeout=180_000)
-        time.sleep(3)
-        before = rss_mb(proc.pid)
-        home.close()
+        _, before = dashboard_mb(ctx, url, proc.pid)
         page = open_lab(ctx, url)
         play(page)
         time.sleep(seconds)
@@ -194,16 +204,7 @@ def main() -> None:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
             ctx = browser.new_context()
-            home = ctx.new_page()
-            home.goto(url)
-            home.wait_for_selector("img", timeout=180_000)
-            time.sleep(5)
-            fresh_mb = rss_mb(proc.pid)
-            home.goto(url + "/training")  # a chart page: plotly, pandas and pyarrow, as any chart's first draw
-            home.wait_for_selector(".js-plotly-plot", timeout=180_000)
-            time.sleep(3)
-            dashboard_mb = rss_mb(proc.pid)
-            home.close()
+            fresh_mb, charted_mb = dashboard_mb(ctx, url, proc.pid)
             # One session.
             page = open_lab(ctx, url)
             play(page)
@@ -226,7 +227,7 @@ def main() -> None:
             for c in contexts:
                 c.close()
             glibc_default = {"MALLOC_ARENA_MAX": str(8 * (os.cpu_count() or 1))}
-            arena_base = first_lab_mb(browser, ROOT, args.seconds, glibc_default)
+            arena_base = first_lab_mb(browser, args.seconds, glibc_default, args.server_cpus)
             browser.close()
     finally:
         proc.terminate()
@@ -252,9 +253,9 @@ def main() -> None:
         "four_sessions_server_cpu_per_s": server_cpu,
         "memory_mb": {
             "fresh_dashboard": fresh_mb,
-            "dashboard_after_a_chart_page": dashboard_mb,
+            "dashboard_after_a_chart_page": charted_mb,
             "after_one_lab": lab_mb,
-            "lab_above_dashboard": lab_mb - dashboard_mb,
+            "lab_above_dashboard": lab_mb - charted_mb,
             "after_four_labs": four_mb,
             "per_further_lab": per_extra_lab,
             "full_history_ring_preset": history_mb,
@@ -282,11 +283,11 @@ def main() -> None:
         "four sessions at once: "
         + ", ".join(f"{f['its_per_s']:.0f} it/s ({f['redraws_per_s']:.1f} redraws/s)" for f in four)
         + f"; server CPU {server_cpu:.2f} s per second; errors: {sum(len(f['errors']) for f in four)}",
-        f"memory: fresh dashboard {fresh_mb:.0f} MB, after a chart page {dashboard_mb:.0f} MB; with one lab "
-        f"{lab_mb:.0f} MB (+{lab_mb - dashboard_mb:.0f} MB), four labs {four_mb:.0f} MB (about {per_extra_lab:.0f} MB "
+        f"memory: fresh dashboard {fresh_mb:.0f} MB, after a chart page {charted_mb:.0f} MB; with one lab "
+        f"{lab_mb:.0f} MB (+{lab_mb - charted_mb:.0f} MB), four labs {four_mb:.0f} MB (about {per_extra_lab:.0f} MB "
         f"each further lab); a full history (128 moments, ring preset, Adam) holds {history_mb:.0f} MB",
         f"baseline, a second server with glibc's default malloc arenas: one lab +{arena_base[1] - arena_base[0]:.0f} MB "
-        f"(two arenas: {(lab_mb - dashboard_mb) / max(arena_base[1] - arena_base[0], 1e-9):.2f}x of it)",
+        f"(two arenas: {(lab_mb - charted_mb) / max(arena_base[1] - arena_base[0], 1e-9):.2f}x of it)",
         "GAN Lab (from its source, not measured): at most 60 it/s, plane redrawn at most 1.2 times/s",
     ]
     print("\n".join(lines))
