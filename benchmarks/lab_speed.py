@@ -38,8 +38,8 @@ from pathlib import Path
 
 import torch
 
-from benchmarks.browser_speed import free_port, start_streamlit, uptime, wait_healthy
-from benchmarks.page_speed import cpu_seconds, cpu_set, pin
+from benchmarks.browser_speed import CHROMIUM, stop_server, uptime
+from benchmarks.page_speed import cpu_seconds, cpu_set, serve
 from pipelines.lab import engine
 from pipelines.lab.engine import LabSession
 from pipelines.lab.history import MAX_ENTRIES, entry_bytes
@@ -47,7 +47,6 @@ from pipelines.lab.optim import BETAS
 from pipelines.lab.settings import LabSettings
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
 POLL = """() => { window.__lab = []; setInterval(() => {
   const p = document.querySelector('.js-plotly-plot'); const t = p && p._fullLayout && p._fullLayout.title;
   const m = t && /iteration (\\d+)/.exec(t.text || ''); if (!m) return;
@@ -156,14 +155,8 @@ def dashboard_mb(ctx, url: str, pid: int) -> tuple[float, float]:
 
 def first_lab_mb(browser, seconds: float, env: dict[str, str], server_cpus) -> tuple[float, float]:
     """A second server's memory (MB) after a chart page, then after one lab has played ``seconds``."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    cache = tempfile.TemporaryDirectory()
-    proc = start_streamlit(ROOT, port, Path(cache.name), {"GANSCOPE_IMPORT_DIR": cache.name, **env})
+    proc, url, cache = serve(ROOT, env, server_cpus)
     try:
-        wait_healthy(url, time.perf_counter() + 120)
-        if server_cpus:
-            pin(proc.pid, server_cpus)
         ctx = browser.new_context()
         _, before = dashboard_mb(ctx, url, proc.pid)
         page = open_lab(ctx, url)
@@ -173,9 +166,7 @@ def first_lab_mb(browser, seconds: float, env: dict[str, str], server_cpus) -> t
         ctx.close()
         return before, after
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        cache.cleanup()
+        stop_server(proc, cache)
 
 
 def main() -> None:
@@ -193,14 +184,9 @@ def main() -> None:
     before = engine_rate(5.0, torch_optim=True)
     if args.browser_cpus:
         os.sched_setaffinity(0, args.browser_cpus)  # the browsers this script starts inherit it
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    cache = tempfile.TemporaryDirectory()
-    proc = start_streamlit(ROOT, port, Path(cache.name), {"GANSCOPE_IMPORT_DIR": cache.name})
+    imports = tempfile.TemporaryDirectory()  # the servers' import folder: nothing written into the checkout
+    proc, url, cache = serve(ROOT, {"GANSCOPE_IMPORT_DIR": imports.name}, args.server_cpus)
     try:
-        wait_healthy(url, time.perf_counter() + 120)
-        if args.server_cpus:
-            pin(proc.pid, args.server_cpus)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
             ctx = browser.new_context()
@@ -227,11 +213,13 @@ def main() -> None:
             for c in contexts:
                 c.close()
             glibc_default = {"MALLOC_ARENA_MAX": str(8 * (os.cpu_count() or 1))}
-            arena_base = first_lab_mb(browser, args.seconds, glibc_default, args.server_cpus)
+            arena_base = first_lab_mb(
+                browser, args.seconds, {"GANSCOPE_IMPORT_DIR": imports.name, **glibc_default}, args.server_cpus
+            )
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop_server(proc, cache)
+        imports.cleanup()
     s = LabSession(LabSettings())
     s.iterate()  # Adam's moments exist from the first step on
     history_mb = entry_bytes(s.entry()) * MAX_ENTRIES / 2**20

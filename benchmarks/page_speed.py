@@ -168,16 +168,20 @@ def pin(pid: int, cpus: set[int]) -> None:
 SERVER_CPUS: set[int] | None = None  # --server-cpus
 
 
-def serve(tree: Path) -> tuple[subprocess.Popen, str, tempfile.TemporaryDirectory]:
-    """``streamlit run`` of ``tree`` on a free port with an empty cache folder: (process, URL, cache) once healthy."""
+def serve(
+    tree: Path, extra_env: dict[str, str] | None = None, cpus: set[int] | None = None
+) -> tuple[subprocess.Popen, str, tempfile.TemporaryDirectory]:
+    """``streamlit run`` of ``tree`` on a free port with an empty cache folder: (process, URL, cache) once healthy,
+    its threads pinned to ``cpus`` (default: ``--server-cpus``). End it with ``stop_server(proc, cache)``."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     cache = tempfile.TemporaryDirectory()
     # no file watcher: an edit to the tree during a run would leave Streamlit's "rerun?" prompt on every page
-    proc = start_streamlit(tree, port, Path(cache.name), {"STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"})
+    env = {"STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none", **(extra_env or {})}
+    proc = start_streamlit(tree, port, Path(cache.name), env)
     wait_healthy(url, time.perf_counter() + 180)
-    if SERVER_CPUS:
-        pin(proc.pid, SERVER_CPUS)
+    if cpus := cpus or SERVER_CPUS:
+        pin(proc.pid, cpus)
     return proc, url, cache
 
 
