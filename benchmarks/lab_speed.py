@@ -1,8 +1,8 @@
 """The Lab's speed and memory as the browser sees them (headless Chromium against `streamlit run app/main.py`).
 
 * one session on the ring preset's networks (ReLU MLPs 128-128, batch 256, Adam): iterations per second
-  and plane redraws per second, both read in the browser (a 20 ms poll of the plane's title, which
-  carries the iteration);
+  and plane redraws per second, both read in the browser (a 20 ms poll: a redraw is a new picture of the
+  plane loaded, the iteration is the one the metrics panel shows beside it);
 * four sessions at once (four browser contexts): each one's iterations per second, and any error shown;
 * memory: the server's resident memory on a fresh dashboard (Samples, before any chart) and once a chart
   page (Training) has drawn, then after one lab has trained with its history filling, and after four;
@@ -47,11 +47,15 @@ from pipelines.lab.optim import BETAS
 from pipelines.lab.settings import LabSettings
 
 ROOT = Path(__file__).resolve().parents[1]
-POLL = """() => { window.__lab = []; setInterval(() => {
-  const p = document.querySelector('.js-plotly-plot'); const t = p && p._fullLayout && p._fullLayout.title;
-  const m = t && /iteration (\\d+)/.exec(t.text || ''); if (!m) return;
-  const it = +m[1], last = window.__lab[window.__lab.length - 1];
-  if (!last || last[1] !== it) window.__lab.push([performance.now(), it]); }, 20); }"""
+POLL = """() => { window.__lab = []; let shown = ''; setInterval(() => {
+  const img = document.querySelector('[data-testid="stImage"] img');
+  if (!img || !img.complete || !img.naturalWidth || img.src === shown) return;
+  shown = img.src;
+  const panel = [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
+    .map(e => /^run · iteration (\\d+)/.exec(e.innerText)).find(m => m);
+  if (panel) window.__lab.push([performance.now(), +panel[1]]); }, 20); }"""
+# A redraw is a new picture of the plane loaded and shown (lab_raster: the plane is an image while it plays);
+# the iteration is the metrics panel's, which the same fragment run writes.
 
 
 class TorchOptim:
@@ -118,7 +122,7 @@ def play(page) -> None:
 
 
 def seen(page, skip_s: float = 2.0) -> dict:
-    """Iterations/s and redraws/s from the browser's record of the plane's title (after ``skip_s``)."""
+    """Iterations/s and redraws/s from the browser's record of the plane's pictures (after ``skip_s``)."""
     marks = page.evaluate("() => window.__lab")
     if len(marks) < 3:
         return {"its_per_s": 0.0, "redraws_per_s": 0.0, "redraws": len(marks)}

@@ -1,5 +1,6 @@
 """The Lab in a real browser (headless Chromium, `streamlit run app/main.py`): Play makes the iteration
-count grow with D's heatmap and the gradient arrows drawn, Pause stops it, Step D / Step G, scrub back,
+count grow with the plane redrawn as a picture, Pause stops it and leaves D's heatmap and the gradient
+arrows as a plotly figure, Step D / Step G, scrub back,
 fork, save as a run and open the saved run on Samples."""
 
 from __future__ import annotations
@@ -77,21 +78,29 @@ def plane_traces(pg) -> dict[str, int]:
     )
 
 
+def plane_image(pg) -> str:
+    """The source of the plane's picture while the lab plays (lab_raster: a new media file each redraw)."""
+    return pg.locator('[data-testid="stImage"] img').first.get_attribute("src", timeout=30_000) or ""
+
+
 def test_play_draws_and_pause_stops(page):
     page.get_by_role("button", name="Play", exact=True).click()
     wait_for(page, lambda: iteration(page) > 50)
-    first = iteration(page)
-    wait_for(page, lambda: iteration(page) > first + 20)
-    wait_for(page, lambda: plane_traces(page), timeout=10)  # plotly may be mounting the plane's new figure
-    traces = plane_traces(page)
-    assert traces.get("D", 0) == 60 and traces.get("arrows", 0) > 0 and traces.get("fake", 0) == 256, traces
-    assert page.locator(".js-plotly-plot .heatmaplayer image").count() >= 1  # the heatmap is painted
+    first, picture = iteration(page), plane_image(page)
+    wait_for(page, lambda: iteration(page) > first + 20 and plane_image(page) != picture)  # it redraws as it trains
+    width = page.locator('[data-testid="stImage"] img').first.evaluate("i => i.complete ? i.naturalWidth : 0")
+    assert width == 460, width  # the picture loaded
     page.get_by_role("button", name="Pause", exact=True).click()
     page.get_by_role("button", name="Play", exact=True).wait_for(timeout=30_000)
     time.sleep(1.5)
     stopped = iteration(page)
     time.sleep(2.0)
     assert iteration(page) == stopped
+    wait_for(page, lambda: plane_traces(page), timeout=10)  # paused, the plane is a plotly figure again
+    traces = plane_traces(page)
+    assert traces.get("D", 0) == 60 and traces.get("arrows", 0) > 0 and traces.get("fake", 0) == 256, traces
+    assert page.locator(".js-plotly-plot .heatmaplayer image").count() >= 1  # the heatmap is painted
+    assert page.locator('[data-testid="stImage"]').count() == 0  # and the picture is gone
 
 
 def click_when_enabled(pg, name: str) -> None:

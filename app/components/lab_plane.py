@@ -25,7 +25,7 @@ def _segments(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndar
     return xs, ys
 
 
-def _lattice_lines(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def lattice_lines(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A deformed grid (L, L, 2) or a polyline (L, 2) as one line trace's x and y (NaN between lines)."""
     lines = [m] if m.ndim == 2 else [m[i] for i in range(m.shape[0])] + [m[:, j] for j in range(m.shape[1])]
     gap = np.full((1, 2), np.nan)
@@ -33,7 +33,7 @@ def _lattice_lines(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return joined[:, 0], joined[:, 1]
 
 
-def _arrow_ends(fr: Frame) -> np.ndarray:
+def arrow_ends(fr: Frame) -> np.ndarray:
     """Arrow tips: each arrow's length relative to the longest, which spans 12% of the view."""
     g = fr.arrows
     span = fr.axes.x[1] - fr.axes.x[0]
@@ -65,7 +65,7 @@ def plane(fr: Frame, layers, title: str, height: int = 460) -> go.Figure:
             )
         )
     if "manifold" in layers and fr.manifold is not None:
-        mx, my = _lattice_lines(fr.manifold)
+        mx, my = lattice_lines(fr.manifold)
         fig.add_trace(
             go.Scatter(x=mx, y=my, mode="lines", line={"color": MANIFOLD, "width": 1}, hoverinfo="skip", name="G manifold")
         )
@@ -78,7 +78,7 @@ def plane(fr: Frame, layers, title: str, height: int = 460) -> go.Figure:
             go.Scatter(x=fr.fake[:, 0], y=fr.fake[:, 1], mode="markers", marker={"color": FAKE, "size": 5}, name="fake")
         )
     if "arrows" in layers and fr.arrows is not None:
-        ax, ay = _segments(fr.fake, _arrow_ends(fr))
+        ax, ay = _segments(fr.fake, arrow_ends(fr))
         fig.add_trace(go.Scatter(x=ax, y=ay, mode="lines", line={"color": ARROW, "width": 1}, hoverinfo="skip", name="arrows"))
     _fixed_axes(fig, fr.axes, height, title)
     fig.update_yaxes(scaleanchor="x", scaleratio=1) if fr.axes.x == fr.axes.y else None

@@ -8,7 +8,7 @@ import copy
 import streamlit as st
 
 from app.components import lab_controls as lc
-from app.components import lab_plane, lab_sections
+from app.components import lab_plane, lab_raster, lab_sections
 from pipelines.lab import views
 from pipelines.lab.data import EmptyDrawing
 from pipelines.lab.engine import one_thread
@@ -115,6 +115,9 @@ def live() -> None:
     for i, (s, fr) in enumerate(frames):
         name = "run" if i == 0 else f"fork ({LOSSES[s.settings.loss]}, lr D {s.settings.lr_d:g}, G {s.settings.lr_g:g})"
         title = f"{name} · iteration {fr.step}"
+        if dim == 2 and r.playing:  # a picture while it plays: Chromium draws it in milliseconds (lab_raster)
+            cols[i].image(lab_raster.plane_png(fr, layers, title), width=460)
+            continue
         fig = lab_plane.plane(fr, layers, title) if dim == 2 else lab_plane.line_1d(fr, layers, title, s.settings.noise)
         cols[i].plotly_chart(fig, key=f"lab_plane_{i}", config={"displayModeBar": False})
     with cols[-1]:
