@@ -28,9 +28,9 @@ def _frame(fake: np.ndarray, surface: np.ndarray | None = None, arrows: np.ndarr
 
 
 def _image(fr: Frame, layers=LAYERS) -> np.ndarray:
-    img = Image.open(io.BytesIO(lab_raster.plane_png(fr, layers, "run · iteration 7")))
+    img = lab_raster.plane_image(fr, layers, "run · iteration 7")
     assert img.size == (460, 460)
-    return np.asarray(img.convert("RGB")).astype(int)
+    return np.asarray(img).astype(int)
 
 
 def _pixel(fr: Frame, point, size: int = 460) -> tuple[int, int]:
@@ -80,3 +80,12 @@ def test_the_plane_keeps_equal_scale_and_the_axes_never_move():
     left = canvas.px(np.array([[AXES.x[0], AXES.y[0]], [AXES.x[1], AXES.y[1]]]))
     assert left.tolist() == [[0.0, canvas.h - 1], [canvas.w - 1, 0.0]]  # the fixed axes fill the plot area
     assert lab_raster._ticks(-2.5, 2.5) == [-2.0, -1.0, 0.0, 1.0, 2.0]
+
+
+def test_the_page_gets_a_jpeg_it_sends_as_it_is():
+    fr = _frame(np.array([[0.0, 0.0]]), surface=np.full((60, 60), 0.5))
+    jpeg = lab_raster.plane_jpeg(fr, LAYERS, "run · iteration 7")
+    img = Image.open(io.BytesIO(jpeg))
+    assert img.format == "JPEG" and img.size == (460, 460)
+    drawn = np.asarray(lab_raster.plane_image(fr, LAYERS, "run · iteration 7")).astype(int)
+    assert np.abs(np.asarray(img.convert("RGB")).astype(int) - drawn).mean() < 2  # quality 90: the same picture

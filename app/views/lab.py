@@ -116,7 +116,7 @@ def live() -> None:
         name = "run" if i == 0 else f"fork ({LOSSES[s.settings.loss]}, lr D {s.settings.lr_d:g}, G {s.settings.lr_g:g})"
         title = f"{name} · iteration {fr.step}"
         if dim == 2 and r.playing:  # a picture while it plays: Chromium draws it in milliseconds (lab_raster)
-            cols[i].image(lab_raster.plane_png(fr, layers, title), width=460)
+            cols[i].image(lab_raster.plane_jpeg(fr, layers, title), width=460, output_format="JPEG")
             continue
         fig = lab_plane.plane(fr, layers, title) if dim == 2 else lab_plane.line_1d(fr, layers, title, s.settings.noise)
         cols[i].plotly_chart(fig, key=f"lab_plane_{i}", config={"displayModeBar": False})
