@@ -104,6 +104,11 @@ def _frames(runner, step: int | None):
     ]  # fmt: skip
 
 
+PLANE_EVERY = 0.2  # seconds between redraws of the plane while playing (5 a second)
+CHART_EVERY = 2.0  # and of the charts: building two plotly charts costs the server about 40 ms, which four
+# labs at once took from their trainers every second (py-spy), and each redraw costs each browser more
+
+
 def live() -> None:
     """The plane(s) and the metrics beside them; rerun 5 times a second while playing."""
     r.poll()
@@ -125,8 +130,8 @@ def live() -> None:
 
 
 def charts() -> None:
-    """The loss and divergence charts below; rerun once a second while playing (a separate fragment: they
-    change slowly, and redrawing them with the plane cost the browser and the server half of each tick)."""
+    """The loss and divergence charts below; rerun every CHART_EVERY seconds while playing (a separate fragment:
+    they change slowly, and redrawing them with the plane cost the browser and the server half of each tick)."""
     scrub = st.session_state.get("lab_scrub") if not r.playing else None
     names = ["run", "fork"]
     with r.reading():
@@ -139,6 +144,6 @@ def charts() -> None:
 
 
 lab_sections.follow_newest(r)
-st.fragment(live, run_every=0.2 if r.playing else None)()
-st.fragment(charts, run_every=1.0 if r.playing else None)()
+st.fragment(live, run_every=PLANE_EVERY if r.playing else None)()
+st.fragment(charts, run_every=CHART_EVERY if r.playing else None)()
 lab_sections.history_section(r, dim)
