@@ -395,3 +395,25 @@ def test_uploading_tiny_and_many_face_photos(server, browser, tmp_path):
         page.get_by_text("face 3", exact=True).first.wait_for(timeout=60_000)  # a thumbnail and a choice per face
     finally:
         page.close()
+
+
+def test_the_protocol_visitor_does_what_a_browser_asks_of_the_server(server):
+    """benchmarks/protocol_visitor.py stands in for a browser in the crowd benchmark: it must run the pages, fetch
+    the grids they send, and count the error boxes a browser would show."""
+    from benchmarks.protocol_visitor import ProtocolVisitor
+
+    v = ProtocolVisitor(server)
+    try:
+        v.open("run=mnist-dcgan")
+        shown = v.fetched
+        assert shown >= 1 and v.errors == 0  # the Samples grid, fetched as the browser's <img> would
+        v.page("Interpolate")
+        assert v.fetched > shown and v.errors == 0
+    finally:
+        v.close()
+    v = ProtocolVisitor(server)
+    try:
+        v.open("run=no-such-run")  # the page says so in an error box
+        assert v.errors == 1
+    finally:
+        v.close()
