@@ -28,23 +28,50 @@ def ema(values: Sequence[float | None], alpha: float) -> np.ndarray:
     return out
 
 
+def decimate(x: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """About ``max_points`` of the points that draw the same line at a chart's width: the series cut into
+    ``max_points / 2`` buckets, each kept as its lowest and its highest point in their order, and the first and
+    last points (min-max decimation, plotly-resampler's MinMax aggregator in numpy), so an oscillation keeps its
+    full swing. Missing values (NaN) are never picked; a shorter series comes back as it is."""
+    n = len(y)
+    if n <= max_points:
+        return x, y
+    buckets = max(max_points // 2, 1)
+    k = -(-n // buckets)  # points per bucket
+    v = np.full(buckets * k, np.nan)
+    v[:n] = y
+    rows = v.reshape(buckets, k)
+    missing = np.isnan(rows)
+    base = np.arange(buckets) * k
+    lo = base + np.where(missing, np.inf, rows).argmin(axis=1)
+    hi = base + np.where(missing, -np.inf, rows).argmax(axis=1)
+    idx = np.unique(np.concatenate([lo, hi]))
+    idx = idx[(idx < n) & ~np.isnan(v[idx])]
+    idx = np.unique(np.concatenate([[0, n - 1], idx]))
+    return x[idx], y[idx]
+
+
 def curves(
     logs: dict[str, list[dict]],
     fields: Sequence[str],
     smoothing: float,
     step_range: tuple[int, int] | None = None,
     title: str = "",
+    max_points: int | None = None,
 ) -> go.Figure:
-    """One line per (run, field); runs told apart by dash, fields by colour."""
+    """One line per (run, field); runs told apart by dash, fields by colour; each line cut to about
+    ``max_points`` points (``decimate``) when given."""
     fig = go.Figure()
     for r, (run, records) in enumerate(logs.items()):
         recs = [x for x in records if step_range is None or step_range[0] <= x["step"] <= step_range[1]]
         steps = np.array([x["step"] for x in recs])  # arrays, not lists: plotly checks a list value by value (0.3 s a chart)
         for field in fields:
-            ys = ema([x.get(field) for x in recs], smoothing)
+            xs, ys = steps, ema([x.get(field) for x in recs], smoothing)
+            if max_points:
+                xs, ys = decimate(xs, ys, max_points)
             fig.add_trace(
                 go.Scatter(
-                    x=steps,
+                    x=xs,
                     y=ys,
                     mode="lines",
                     name=f"{run}: {field}" if len(logs) > 1 else field,

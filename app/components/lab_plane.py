@@ -142,16 +142,33 @@ def _fixed_margins(fig: go.Figure) -> go.Figure:
     return fig
 
 
+CHART_POINTS = 1200  # points per line at most (``decimate``): a lab played for minutes logs tens of thousands
+
+
+def verdict_spans(windows) -> list[tuple[int, int, str]]:
+    """(start, end, verdict) of each run of consecutive windows with the same verdict, as one band: a lab played
+    for 10 minutes has hundreds of windows, and a shape per window cost the server and the browser each redraw."""
+    spans: list[tuple[int, int, str]] = []
+    for w in windows:
+        if spans and spans[-1][2] == w.verdict:
+            spans[-1] = (spans[-1][0], w.end, w.verdict)
+        else:
+            spans.append((w.start, w.end, w.verdict))
+    return spans
+
+
 def loss_chart(logs: dict[str, list[dict]], windows) -> go.Figure:
     """D and G losses over iterations with the diagnosis of each window as a coloured band."""
-    fig = curves(logs, ("d_loss_real", "d_loss_fake", "g_loss"), 0.3, title="Losses, with the verdict of each window")
-    bands(fig, [(w.start, w.end, VERDICT_COLOURS[w.verdict], "") for w in windows])
+    fig = curves(logs, ("d_loss_real", "d_loss_fake", "g_loss"), 0.3, title="Losses, with the verdict of each window",
+                 max_points=CHART_POINTS)  # fmt: skip
+    bands(fig, [(a, b, VERDICT_COLOURS[v], "") for a, b, v in verdict_spans(windows)])
     fig.update_layout(xaxis_title="iteration")
     return _fixed_margins(fig)
 
 
 def divergence_chart(divs: dict[str, list[dict]]) -> go.Figure:
     """KL and JS between the real and fake histograms over iterations (a line per lab and measure)."""
-    fig = curves(divs, ("kl", "js"), 0.0, title="KL(real‖fake) and JS between the histograms (0 = same)")
+    fig = curves(divs, ("kl", "js"), 0.0, title="KL(real‖fake) and JS between the histograms (0 = same)",
+                 max_points=CHART_POINTS)  # fmt: skip
     fig.update_layout(xaxis_title="iteration")
     return _fixed_margins(fig)

@@ -139,7 +139,8 @@ def charts() -> None:
         logs = {names[i]: [x for x in s.log if x["step"] <= until[i]] for i, s in enumerate(r.sessions)}
         divs = {names[i]: [x for x in s.divergences if x["step"] <= until[i]] for i, s in enumerate(r.sessions)}
     c1, c2 = st.columns(2)
-    c1.plotly_chart(lab_plane.loss_chart(logs, views.verdict_windows(logs["run"])), key="lab_loss_chart")
+    windows = st.session_state.setdefault("lab_verdict_windows", views.VerdictWindows())(logs["run"])
+    c1.plotly_chart(lab_plane.loss_chart(logs, windows), key="lab_loss_chart")
     c2.plotly_chart(lab_plane.divergence_chart(divs), key="lab_div_chart")
 
 

@@ -169,3 +169,30 @@ def verdict_windows(log: list[dict], size: int = VERDICT_WINDOW) -> list:
     """The diagnosis of each span of ``size`` log records (``pipelines.diagnose.Window``), oldest first."""
     spans = [log[i : i + size] for i in range(0, len(log), size)]
     return [diagnose_window(s) for s in spans if s and all("g_loss" in r and "d_loss_real" in r for r in s)]
+
+
+class VerdictWindows:
+    """``verdict_windows`` for a log that grows while a lab plays: each full span is diagnosed once and kept with
+    its records, and used again while the log holds those very records (a reset or a fork makes new ones, and a
+    span read before it was full is diagnosed again). Recomputed every chart redraw, 600 windows (120,000
+    iterations) took 117 ms of the server's time."""
+
+    def __init__(self, size: int = VERDICT_WINDOW) -> None:
+        self.size = size
+        self._kept: dict[int, tuple[list[dict], object]] = {}  # span index → (its records, its Window)
+
+    def __call__(self, log: list[dict]) -> list:
+        out = []
+        for k, i in enumerate(range(0, len(log), self.size)):
+            span = log[i : i + self.size]
+            kept = self._kept.get(k)
+            if kept is not None and len(kept[0]) == len(span) and all(a is b for a, b in zip(kept[0], span, strict=True)):
+                out.append(kept[1])
+                continue
+            if not all("g_loss" in r and "d_loss_real" in r for r in span):
+                continue
+            window = diagnose_window(span)
+            if len(span) == self.size:
+                self._kept[k] = (span, window)
+            out.append(window)
+        return out
