@@ -20,6 +20,7 @@ import json
 import statistics
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 import plotly
@@ -33,6 +34,7 @@ from pipelines.lab.settings import LabSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 LENGTHS = (3_000, 30_000, 120_000)  # iterations played: 15 s, 2.5 min and 10 min at 200 it/s
+TRACED = 5_000  # the last iterations of the real lab, under tracemalloc
 
 
 def before(logs: dict, divs: dict):
@@ -95,9 +97,15 @@ def main() -> None:
     load_before = uptime()
     lab = LabSession(LabSettings())
     t0 = time.perf_counter()
-    while lab.iteration < args.iterations:
+    while lab.iteration < args.iterations - TRACED:
         lab.iterate()
     trained_s = time.perf_counter() - t0
+    tracemalloc.start()  # what the last TRACED iterations added: the log and divergences grow with the Play
+    held = tracemalloc.get_traced_memory()[0]
+    while lab.iteration < args.iterations:
+        lab.iterate()
+    grown_kb = (tracemalloc.get_traced_memory()[0] - held) / 1000
+    tracemalloc.stop()
     js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
     rows = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
@@ -121,6 +129,9 @@ def main() -> None:
         f"the Lab's two charts, one redraw after a long Play (log of a real ring-preset lab of {args.iterations:,} "
         f"iterations, trained here in {trained_s:.0f} s, repeated); before = every window diagnosed and banded, every "
         "record a point; median of 5",
+        f"memory the lab held more after its last {TRACED:,} iterations (tracemalloc; the log, the divergences, the "
+        f"history's churn): {grown_kb:.0f} kB, so about {grown_kb / TRACED * 200 * 3600 / 1000:.0f} MB per hour of "
+        "Play at 200 it/s",
         f"load before: {load_before}",
         f"load after:  {uptime()}",
         "| iterations played | log records / windows | server, before → after | sent, before → after | Chromium redraw, "
@@ -137,7 +148,8 @@ def main() -> None:
     print("\n".join(lines))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".txt").write_text("\n".join(lines) + "\n")
-    args.out.with_suffix(".json").write_text(json.dumps({"rows": rows, "iterations_trained": args.iterations}, indent=1) + "\n")
+    record = {"rows": rows, "iterations_trained": args.iterations, "grown_kb": grown_kb, "traced_iterations": TRACED}
+    args.out.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
 
 
 if __name__ == "__main__":
