@@ -165,6 +165,32 @@ def test_training_slots_cap_the_labs_training_at_once(monkeypatch):
     b.pause()
 
 
+def test_playing_labs_share_the_servers_redraws(monkeypatch):
+    """A lab playing alone redraws 5 times a second; four share those 5 (each waits 0.8 s since its last redraw,
+    without the GIL), so their pages' requests do not take their trainers' time; a paused lab never waits."""
+    from pipelines.lab import runner as runner_mod
+
+    slots = TrainingSlots(4)
+    monkeypatch.setattr(runner_mod, "SLOTS", slots)
+    waits: list[float] = []
+    monkeypatch.setattr(runner_mod.time, "sleep", waits.append)
+    r = LabRunner(LabSession(SMALL))
+    r.playing = True  # as Play leaves it, without a trainer thread
+    slots.acquire(id(r))
+    assert runner_mod.draw_interval() == pytest.approx(0.2)
+    r.pace_draw()
+    r.pace_draw()  # at once: it waits out the rest of 0.2 s
+    assert 0.15 < waits[-1] <= 0.2
+    for owner in (1, 2, 3):
+        slots.acquire(owner)
+    assert runner_mod.draw_interval() == pytest.approx(0.8)
+    r.pace_draw()
+    assert 0.75 < waits[-1] <= 0.8
+    r.playing = False
+    r.pace_draw()
+    assert len(waits) == 3  # paused: no wait asked
+
+
 def test_rate_cap_bounds_iterations_per_second():
     r = LabRunner(LabSession(SMALL), max_rate=40)
     r.play()

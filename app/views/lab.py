@@ -112,6 +112,7 @@ CHART_EVERY = 2.0  # and of the charts: building two plotly charts costs the ser
 def live() -> None:
     """The plane(s) and the metrics beside them; rerun 5 times a second while playing."""
     r.poll()
+    r.pace_draw()
     scrub = st.session_state.get("lab_scrub") if not r.playing else None
     one_thread()
     frames = _frames(r, scrub)

@@ -53,6 +53,17 @@ class TrainingSlots:
 
 
 SLOTS = TrainingSlots(int(os.environ.get("GANSCOPE_LAB_MAX_TRAINING", "4")))
+PLANES_PER_S = 5.0  # plane redraws a second the process makes for playing labs, shared among them
+
+
+def draw_interval() -> float:
+    """Seconds between one playing lab's redraws: 0.2 (5 a second) while it plays alone; with more labs playing,
+    ``PLANES_PER_S`` shared (four: 1.25 a second each). A redraw holds the GIL ~11 ms and every one the server
+    makes is time its trainers lose: four labs redrawing as fast as their pages asked (2-2.5 a second each) trained
+    at 68-80 it/s each, against 86-145 with this budget (benchmarks/results/lab-ab, alternated in one hour)."""
+    return max(1, SLOTS.in_use()) / PLANES_PER_S
+
+
 FULL = "All {limit} lab places are training right now; press Play again in a minute (Step D / Step G still work)."
 
 
@@ -70,6 +81,7 @@ class LabRunner:
         self._rate_marks: deque[tuple[float, int]] = deque(maxlen=64)
         self._readers_lock = threading.Lock()
         self._readers = 0  # redraws waiting for the lock: the trainer hands it over after its current iteration
+        self._last_draw = 0.0
 
     @property
     def main(self) -> LabSession:
@@ -138,6 +150,13 @@ class LabRunner:
         finally:
             self.playing = False
             SLOTS.release(id(self))
+
+    def pace_draw(self) -> None:
+        """Before a redraw while playing: wait (without the GIL) until ``draw_interval()`` has passed since the last
+        one, so the labs playing share the server's redraws instead of each taking as many as its page asks."""
+        if self.playing:
+            time.sleep(max(0.0, self._last_draw + draw_interval() - time.monotonic()))
+        self._last_draw = time.monotonic()
 
     def rate(self) -> float:
         """Iterations per second over the last second or so of training (0 when paused)."""
