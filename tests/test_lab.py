@@ -329,6 +329,27 @@ def test_a_pause_click_delivered_twice_leaves_the_lab_paused(monkeypatch, tmp_pa
         runner.pause()
 
 
+def test_the_playing_page_paces_its_redraws_and_says_no_stale_history_counts(monkeypatch, tmp_path):
+    """While it plays, the plane's redraw goes through the shared redraw budget (LabRunner.pace_draw), and the
+    History part (not redrawn while playing) gives no counts that would go stale (the picture plane itself:
+    tests/test_lab_browser.py)."""
+    at = _lab(monkeypatch, tmp_path)
+    runner = at.session_state["lab_runner_2"]
+    paced = []
+    pace = runner.pace_draw
+    monkeypatch.setattr(runner, "pace_draw", lambda: paced.append(runner.playing) or pace())
+    try:
+        next(b for b in at.button if b.label == "Play").click().run()
+        assert runner.playing and paced and all(paced)
+        captions = [c.value for c in at.caption]
+        assert not any("moments kept" in c for c in captions)
+        assert any("Pause to see how many" in c for c in captions)
+    finally:
+        runner.pause()
+    at.run()
+    assert any("moments kept" in c.value for c in at.caption)  # paused: the counts, now true
+
+
 def test_lab_page_empty_drawing_and_1d_lab(monkeypatch, tmp_path):
     at = _lab(monkeypatch, tmp_path)
     at.button(key="lab_step_both").click().run()

@@ -53,6 +53,9 @@ def test_verdict_windows_of_a_growing_log_are_diagnosed_once_and_agree(monkeypat
     calls.clear()
     cache(grown)
     assert calls == []  # nothing new: nothing diagnosed
+    for shown in (log[:70], [r for r in log if r["step"] <= 650]):  # scrubbed back; a fork's copy of the records
+        want = [(w.start, w.end, w.verdict) for w in views.verdict_windows(shown)]
+        assert [(w.start, w.end, w.verdict) for w in cache(shown)] == want
     reset = [dict(r, d_loss_real=r["d_loss_real"] + 5.0) for r in log[:60]]  # a reset: new records, other values
     want = [(w.start, w.verdict, w.stats) for w in views.verdict_windows(reset)]
     assert [(w.start, w.verdict, w.stats) for w in cache(reset)] == want
@@ -70,10 +73,16 @@ def test_verdict_spans_join_consecutive_equal_verdicts(verdicts, spans):
 
 def test_the_charts_of_a_ten_minute_lab_stay_small():
     log = _log(12_000)  # 120,000 iterations
+    for i in range(4_000, 4_400):  # 20 windows where D wins outright: another verdict, other bands
+        log[i] = dict(log[i], d_loss_real=0.01, d_loss_fake=0.01, g_loss=6.0, d_acc_real=1.0, d_acc_fake=1.0)
     divs = [{"step": 50 * i, "kl": 1.0 / (i + 1), "js": 0.5 / (i + 1)} for i in range(2_400)]
     windows = views.VerdictWindows()(log)
     loss = lab_plane.loss_chart({"run": log}, windows)
     div = lab_plane.divergence_chart({"run": divs})
-    assert len(windows) == 600 and len(loss.layout.shapes) == len(lab_plane.verdict_spans(windows)) < 600
+    spans = lab_plane.verdict_spans(windows)
+    assert len(windows) == 600 and len(loss.layout.shapes) == len(spans) < 600
+    assert len({v for _, _, v in spans}) >= 2 and len(spans) >= 3  # the other verdict cuts the band in three
+    keys = [t.name for t in loss.data if t.name.startswith("band: ")]
+    assert sorted(keys) == sorted(f"band: {v.replace('_', ' ')}" for v in {v for _, _, v in spans})  # each colour named
     assert all(len(t.x) <= lab_plane.CHART_POINTS + 2 for t in (*loss.data, *div.data))
     assert loss.data[0].x[-1] == 120_000 and div.data[0].x[-1] == 50 * 2_399  # the newest point is drawn

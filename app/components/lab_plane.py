@@ -82,6 +82,7 @@ def plane(fr: Frame, layers, title: str, height: int = 460) -> go.Figure:
         fig.add_trace(go.Scatter(x=ax, y=ay, mode="lines", line={"color": ARROW, "width": 1}, hoverinfo="skip", name="arrows"))
     _fixed_axes(fig, fr.axes, height, title)
     fig.update_yaxes(scaleanchor="x", scaleratio=1) if fr.axes.x == fr.axes.y else None
+    fig.update_layout(width=height)  # square, as the picture drawn while playing (lab_raster): Pause does not jump
     return fig
 
 
@@ -161,7 +162,12 @@ def loss_chart(logs: dict[str, list[dict]], windows) -> go.Figure:
     """D and G losses over iterations with the diagnosis of each window as a coloured band."""
     fig = curves(logs, ("d_loss_real", "d_loss_fake", "g_loss"), 0.3, title="Losses, with the verdict of each window",
                  max_points=CHART_POINTS)  # fmt: skip
-    bands(fig, [(a, b, VERDICT_COLOURS[v], "") for a, b, v in verdict_spans(windows)])
+    spans = verdict_spans(windows)
+    bands(fig, [(a, b, VERDICT_COLOURS[v], "") for a, b, v in spans])
+    for verdict in dict.fromkeys(v for _, _, v in spans):  # a key for each band colour shown, in the legend
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"band: {verdict.replace('_', ' ')}",
+                                 marker={"symbol": "square", "size": 12, "color": VERDICT_COLOURS[verdict],
+                                         "line": {"color": "grey", "width": 1}}))  # fmt: skip
     fig.update_layout(xaxis_title="iteration")
     return _fixed_margins(fig)
 

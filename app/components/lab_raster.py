@@ -93,7 +93,7 @@ def _dots(draw: ImageDraw.ImageDraw, pts: np.ndarray, canvas: _Canvas, radius: f
 def _plot_area(fr: Frame, layers, canvas: _Canvas) -> Image.Image:
     """The plot area alone (what falls outside it is clipped by its edges)."""
     if "D's surface" in layers and fr.surface is not None:
-        img = Image.fromarray(surface_rgb(fr.surface[2], fr.midpoint)).resize((canvas.w, canvas.h), Image.BILINEAR)
+        img = Image.fromarray(surface_rgb(fr.surface[2], fr.midpoint)).resize((canvas.w, canvas.h), Image.NEAREST)
     else:
         img = Image.new("RGB", (canvas.w, canvas.h), "white")
     if "manifold" in layers and fr.manifold is not None:

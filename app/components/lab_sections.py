@@ -92,13 +92,15 @@ def history_section(r, dim: int) -> None:
     """Scrub back through the kept history, fork from there, save the lab as a run."""
     st.subheader("History")
     steps = r.main.history.steps()
-    st.caption(
-        f"{len(steps)} moments kept (one every {r.main.history.every} iterations now, coarser as it grows; "
-        f"{r.main.history.nbytes() / 2**20:.1f} MB)."
-    )
-    if r.playing:
-        st.caption("Pause to scrub back through the history and fork.")
-    elif len(steps) > 1:
+    if r.playing:  # this part of the page is not redrawn while it plays: counts here would go stale at once
+        st.caption("Moments are kept as it trains (more often early on, coarser as it grows). Pause to see how many, "
+                   "to scrub back through them and to fork.")  # fmt: skip
+    else:
+        st.caption(
+            f"{len(steps)} moments kept (one every {r.main.history.every} iterations now, coarser as it grows; "
+            f"{r.main.history.nbytes() / 2**20:.1f} MB)."
+        )
+    if not r.playing and len(steps) > 1:
         st.select_slider("Scrub to iteration", steps, value=steps[-1], key="lab_scrub")
         with st.form("lab_fork_form"):
             st.markdown(

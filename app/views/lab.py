@@ -125,7 +125,8 @@ def live() -> None:
             cols[i].image(lab_raster.plane_jpeg(fr, layers, title), width=460, output_format="JPEG")
             continue
         fig = lab_plane.plane(fr, layers, title) if dim == 2 else lab_plane.line_1d(fr, layers, title, s.settings.noise)
-        cols[i].plotly_chart(fig, key=f"lab_plane_{i}", config={"displayModeBar": False})
+        size = "content" if dim == 2 else "stretch"  # the 2-D plane at its own 460 px, where the picture was
+        cols[i].plotly_chart(fig, key=f"lab_plane_{i}", config={"displayModeBar": False}, width=size)
     with cols[-1]:
         lab_sections.metrics_panel(frames, rate)
 
