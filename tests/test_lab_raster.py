@@ -71,6 +71,18 @@ def test_points_outside_the_axes_are_clipped_not_drawn_on_the_margins():
     img = _image(fr, ["fake", "arrows"])
     purple = np.all(np.abs(img - _rgb(FAKE)) <= 2, axis=2)
     assert not purple.any()
+    orange = (img[..., 0] > 200) & (img[..., 1] > 80) & (img[..., 1] < 200) & (img[..., 2] < 80)
+    canvas = lab_raster._Canvas(fr, 460)
+    top, left = lab_raster.MARGIN["t"], lab_raster.MARGIN["l"]
+    orange[top : top + canvas.h, left : left + canvas.w] = False  # an arrow pointing in may cross the plot area
+    assert not orange.any()  # but nothing of the arrows is drawn on the margins
+
+
+def test_arrows_follow_their_layer():
+    fr = _frame(np.array([[0.0, 0.0]]), arrows=np.array([[1.0, 0.0]]))
+    orange = [((im[..., 0] > 200) & (im[..., 1] > 80) & (im[..., 1] < 200) & (im[..., 2] < 80)).sum()
+              for im in (_image(fr, ["arrows"]), _image(fr, ["fake"]))]  # fmt: skip
+    assert orange[0] > 5 and orange[1] == 0
 
 
 def test_the_plane_keeps_equal_scale_and_the_axes_never_move():
