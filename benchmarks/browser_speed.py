@@ -49,9 +49,15 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.baseline import uptime  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
 GRID = '[data-testid="stMain"] img'
 IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')"""
 LOADED = "els => els.length > 0 && els.every(i => i.complete && i.naturalWidth > 0)"
+
+
+def launch(pw):
+    """Debian's headless Chromium (never a downloaded one), as the Lab, page and crowd benchmarks drive it."""
+    return pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
 
 
 def free_port() -> int:

@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.browser_speed import CHROMIUM, stop_server, uptime
+from benchmarks.browser_speed import launch, stop_server, uptime
 from benchmarks.page_speed import (
     CROWD_PAGES,
     PAGES,
@@ -61,7 +61,7 @@ def warm_and_record(url: str) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        browser = launch(pw)
         page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
 
         def go() -> None:
@@ -108,7 +108,7 @@ def browser_cost(proc, url: str) -> dict[str, dict[str, float]]:
             out[step] = {"server": server - mark[1], "browser": busy - mark[0] - (server - mark[1])}
             mark[:] = [busy, server]
 
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        browser = launch(pw)
         note("launch")
         page = open_run(browser, url, "mnist-dcgan")
         note(CROWD_PAGES[0])
@@ -139,7 +139,7 @@ def floor_cost() -> dict[str, float]:
         try:
             with sync_playwright() as pw:
                 busy, server = machine_busy(), cpu_seconds(proc.pid)
-                browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+                browser = launch(pw)
                 page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
                 page.goto(url)
                 page.wait_for_selector("[data-testid=stImage] img")

@@ -27,7 +27,7 @@ import plotly
 
 from app.charts import VERDICT_COLOURS, bands, curves
 from app.components import lab_plane
-from benchmarks.browser_speed import CHROMIUM, uptime
+from benchmarks.browser_speed import launch, uptime
 from pipelines.lab import views
 from pipelines.lab.engine import LabSession, one_thread
 from pipelines.lab.settings import LabSettings
@@ -112,7 +112,7 @@ def main() -> None:
         html = Path(tmp) / "charts.html"
         html.write_text(f'<html><body><div id="c0" style="width:700px"></div><div id="c1" style="width:700px"></div>'
                         f'<script src="{js.as_uri()}"></script></body></html>')  # fmt: skip
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        browser = launch(pw)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(html.as_uri())
         page.wait_for_function("() => window.Plotly !== undefined")

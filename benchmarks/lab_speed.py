@@ -38,7 +38,7 @@ from pathlib import Path
 
 import torch
 
-from benchmarks.browser_speed import CHROMIUM, stop_server, uptime
+from benchmarks.browser_speed import launch, stop_server, uptime
 from benchmarks.page_speed import cpu_seconds, cpu_set, serve
 from pipelines.lab import engine
 from pipelines.lab.engine import LabSession
@@ -192,7 +192,7 @@ def main() -> None:
     proc, url, cache = serve(ROOT, {"GANSCOPE_IMPORT_DIR": imports.name}, args.server_cpus)
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+            browser = launch(pw)
             ctx = browser.new_context()
             fresh_mb, charted_mb = dashboard_mb(ctx, url, proc.pid)
             # One session.

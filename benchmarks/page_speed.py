@@ -38,7 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from benchmarks.browser_speed import CHROMIUM, export_tree, free_port, start_streamlit, stop_server, uptime, wait_healthy  # noqa: E402
+from benchmarks.browser_speed import export_tree, free_port, launch, start_streamlit, stop_server, uptime, wait_healthy  # noqa: E402
 
 # (sidebar label, the page's heading)
 PAGES = [
@@ -118,7 +118,7 @@ def one_visitor(url: str) -> tuple[float, int]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        browser = launch(pw)
         t0 = time.perf_counter()
         page = open_run(browser, url, "mnist-dcgan")
         errors = errors_on(page)
@@ -194,7 +194,7 @@ def measure(trees: dict[str, Path], runs: list[str], pages, n_crowd: int, do_wal
     res: dict = {name: {"walk": {}, "walk_errors": 0} for name in trees}
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+            browser = launch(pw)
             for name, (_, url, _) in servers.items():  # warm: imports, the first model, the first caches
                 print(f"{name}: warming", flush=True)
                 walk(browser, url, ["mnist-dcgan"], PAGES)

@@ -43,6 +43,11 @@ def _rgb(colour: str) -> np.ndarray:
     return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
 
 
+def _orange(img: np.ndarray) -> np.ndarray:
+    """Where the arrows' orange is (anti-aliased lines: a band of colours, not one)."""
+    return (img[..., 0] > 200) & (img[..., 1] > 80) & (img[..., 1] < 200) & (img[..., 2] < 80)
+
+
 def test_d_surface_is_green_where_d_says_real_and_purple_where_it_says_fake():
     ys = np.linspace(*AXES.y, 60)
     score = np.repeat(((ys > 0) * 0.9 + 0.05)[:, None], 60, 1)  # upper half: real (0.95), lower: fake (0.05)
@@ -71,7 +76,7 @@ def test_points_outside_the_axes_are_clipped_not_drawn_on_the_margins():
     img = _image(fr, ["fake", "arrows"])
     purple = np.all(np.abs(img - _rgb(FAKE)) <= 2, axis=2)
     assert not purple.any()
-    orange = (img[..., 0] > 200) & (img[..., 1] > 80) & (img[..., 1] < 200) & (img[..., 2] < 80)
+    orange = _orange(img)
     canvas = lab_raster._Canvas(fr, 460)
     top, left = lab_raster.MARGIN["t"], lab_raster.MARGIN["l"]
     orange[top : top + canvas.h, left : left + canvas.w] = False  # an arrow pointing in may cross the plot area
@@ -80,8 +85,7 @@ def test_points_outside_the_axes_are_clipped_not_drawn_on_the_margins():
 
 def test_arrows_follow_their_layer():
     fr = _frame(np.array([[0.0, 0.0]]), arrows=np.array([[1.0, 0.0]]))
-    orange = [((im[..., 0] > 200) & (im[..., 1] > 80) & (im[..., 1] < 200) & (im[..., 2] < 80)).sum()
-              for im in (_image(fr, ["arrows"]), _image(fr, ["fake"]))]  # fmt: skip
+    orange = [_orange(im).sum() for im in (_image(fr, ["arrows"]), _image(fr, ["fake"]))]
     assert orange[0] > 5 and orange[1] == 0
 
 

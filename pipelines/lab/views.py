@@ -167,8 +167,7 @@ def frame(
 
 def verdict_windows(log: list[dict], size: int = VERDICT_WINDOW) -> list:
     """The diagnosis of each span of ``size`` log records (``pipelines.diagnose.Window``), oldest first."""
-    spans = [log[i : i + size] for i in range(0, len(log), size)]
-    return [diagnose_window(s) for s in spans if s and all("g_loss" in r and "d_loss_real" in r for r in s)]
+    return VerdictWindows(size)(log)
 
 
 class VerdictWindows:
